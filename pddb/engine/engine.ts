@@ -1,0 +1,422 @@
+// The PDDB engine: a pure library over a Flash. It formats and mounts images, keeps the stack of open bases and
+// applies the original's stack rules to every request. Only the PDDB server calls it; everything else goes
+// through IPC.
+import { deriveBasisKeys, type BasisKeys } from '../crypto/kdf.ts';
+import { KdfError } from '../crypto/errors.ts';
+import { PddbError } from '../errors.ts';
+import type { Flash } from '../flash/flash.ts';
+import { PAGE_SIZE, SYSTEM_BASIS_NAME } from '../format/constants.ts';
+import { decodeKeyPage, encodeKeyPage } from '../format/keypage.ts';
+import { computeLayout, type Layout } from '../format/layout.ts';
+import { SALT_BASE_LEN } from '../crypto/kdf.ts';
+import { KeyboxError } from '../keys/errors.ts';
+import { createKeybox, unlockUser0 } from '../keys/keybox.ts';
+import { unwrapSystemKeys, wrapSystemKeys } from '../keys/rootkeys.ts';
+import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/random.ts';
+import { Basis, type RetentionPolicy } from './basis.ts';
+import { Catalog } from './catalog.ts';
+import type { Dict, KeyEntry } from './dictionary.ts';
+import { FastSpace } from './fastspace.ts';
+import { checkBasisName, checkDictName, checkKeyName, checkPassword } from './names.ts';
+import { PageTable } from './pagetable.ts';
+import type { Store } from './store.ts';
+
+export interface EngineOptions {
+  random?: Random;
+  /** The device DNA in every page's AAD; hosted images and the original's tools use 0. */
+  dna?: bigint;
+}
+
+export interface FormatOptions extends EngineOptions {
+  pin: string;
+  /** Called as the data region is filled with noise (the slow part of a format). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface GetOptions {
+  basis?: string;
+  createDict?: boolean;
+  createKey?: boolean;
+  allocHint?: number;
+}
+
+export interface KeyAttributes {
+  len: number;
+  reserved: number;
+  age: number;
+  dict: string;
+  basis: string;
+  flags: number;
+  index: number;
+}
+
+/** A key found or created by get(). Bound to its basis: once that basis is locked, using it fails BasisLost. */
+export class KeyHandle {
+  constructor(
+    readonly catalog: Catalog,
+    readonly dict: string,
+    readonly key: string,
+  ) {}
+
+  get basis(): string {
+    return this.catalog.name;
+  }
+}
+
+export type BasisEvent = { kind: 'unlocked' | 'locked' | 'created' | 'deleted'; basis: string };
+
+export class PddbEngine {
+  /** Open bases, oldest first: .System at the bottom, the latest unlocked on top. */
+  private readonly stack: Catalog[] = [];
+  private readonly listeners = new Set<(e: BasisEvent) => void>();
+  private readonly saltBase: Uint8Array;
+
+  private constructor(
+    private readonly store: Store,
+    saltBase: Uint8Array,
+  ) {
+    this.saltBase = saltBase;
+  }
+
+  /** Lay a fresh PDDB over the whole flash; returns the keybox (1024 bytes) the boot PIN unlocks. */
+  static format(flash: Flash, opts: FormatOptions): Uint8Array {
+    const random = opts.random ?? defaultRandom;
+    const dna = opts.dna ?? 0n;
+    const layout = computeLayout(flash.size);
+    fillWithNoise(flash, layout, random, opts.onProgress);
+    const pt = PageTable.format(flash, layout, random);
+    const { keybox, user0Key } = createKeybox(opts.pin, random);
+    const system: BasisKeys = { pt: randomBytes(random, 32), data: randomBytes(random, 32) };
+    const wrapped = wrapSystemKeys(user0Key, system);
+    user0Key.fill(0);
+    flash.program(
+      layout.keyPageOffset,
+      encodeKeyPage({ wrappedPt: wrapped.ptWrapped40, wrappedData: wrapped.dataWrapped40, saltBase: randomBytes(random, SALT_BASE_LEN) }),
+    );
+    const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
+    const space = FastSpace.create(flash, layout, copyKeys(system), dna, random, allPages);
+    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set() };
+    const root = new Basis(SYSTEM_BASIS_NAME, system, store);
+    root.rootJournal = randomBelow(random, 100_000_000);
+    root.rootDirty = true;
+    new Catalog(root).sync();
+    root.close();
+    flash.sync();
+    return keybox;
+  }
+
+  /** Mount .System with the boot PIN. Wrong PIN: AccessDenied, and nothing else is learned. */
+  static mount(flash: Flash, keybox: Uint8Array, pin: string, opts: EngineOptions = {}): PddbEngine {
+    const random = opts.random ?? defaultRandom;
+    const dna = opts.dna ?? 0n;
+    const layout = computeLayout(flash.size);
+    const keyPage = decodeKeyPage(flash.read(layout.keyPageOffset, PAGE_SIZE));
+    let system: BasisKeys;
+    try {
+      const user0 = unlockUser0(keybox, pin);
+      system = unwrapSystemKeys(user0, { ptWrapped40: keyPage.wrappedPt, dataWrapped40: keyPage.wrappedData });
+      user0.fill(0);
+    } catch (e) {
+      if (e instanceof KeyboxError) {
+        throw new PddbError(e.code === 'AccessDenied' ? 'AccessDenied' : e.code === 'Malformed' ? 'BadImage' : 'InvalidArgument', e.message);
+      }
+      throw e;
+    }
+    const pt = PageTable.load(flash, layout, random);
+    const space = FastSpace.load(flash, layout, copyKeys(system), dna, random);
+    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set() };
+    const engine = new PddbEngine(store, keyPage.saltBase);
+    const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
+    if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
+    engine.stack.push(Catalog.mount(mounted.basis));
+    return engine;
+  }
+
+  get layout(): Layout {
+    return this.store.layout;
+  }
+
+  onBasisChange(listener: (e: BasisEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Open bases, oldest first (.System first). */
+  listBasis(): string[] {
+    return this.stack.map((c) => c.name);
+  }
+
+  latestBasis(): string {
+    return this.stack[this.stack.length - 1].name;
+  }
+
+  /** Write a new basis (root only); it stays locked. DuplicateEntry when this name and password already open one. */
+  createBasis(name: string, password: string): void {
+    checkBasisName(name);
+    const keys = this.deriveKeys(name, password);
+    if (name === SYSTEM_BASIS_NAME || this.stack.some((c) => c.basis.hasKeys(keys))) {
+      throw new PddbError('DuplicateEntry', `basis '${name}' already exists`);
+    }
+    const existing = Basis.mount(name, copyKeys(keys), this.store);
+    if (existing) {
+      existing.basis.close();
+      throw new PddbError('DuplicateEntry', `basis '${name}' already exists`);
+    }
+    const basis = new Basis(name, keys, this.store);
+    basis.rootJournal = randomBelow(this.store.random, 100_000_000);
+    basis.rootDirty = true;
+    new Catalog(basis).sync();
+    basis.close();
+    this.store.flash.sync();
+    this.emit({ kind: 'created', basis: name });
+  }
+
+  /**
+   * Open a basis and put it on top of the stack (re-unlocking an open one moves it to the top). A wrong password
+   * and an absent basis give the same NotFound, after the same work.
+   */
+  unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): void {
+    checkBasisName(name);
+    if (name === SYSTEM_BASIS_NAME) throw new PddbError('AccessDenied', '.System is unlocked by the boot PIN');
+    const keys = this.deriveKeys(name, password);
+    const open = this.stack.findIndex((c) => c.name === name);
+    if (open >= 0) this.closeAt(open);
+    const mounted = Basis.mount(name, keys, this.store);
+    if (!mounted) throw new PddbError('NotFound', `no basis '${name}' opens with that password`);
+    mounted.basis.policy = policy;
+    mounted.basis.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
+    this.stack.push(Catalog.mount(mounted.basis));
+    this.emit({ kind: 'unlocked', basis: name });
+  }
+
+  /** Sync and close a basis; its keys and plaintext are zeroed, its handles fail BasisLost from now on. */
+  lockBasis(name: string): void {
+    this.closeAt(this.openIndex(name));
+  }
+
+  /** Delete an open basis: every page it maps is unmapped, overwritten with noise and freed. */
+  deleteBasis(name: string): void {
+    const i = this.openIndex(name);
+    const [catalog] = this.stack.splice(i, 1);
+    catalog.basis.destroy();
+    this.store.flash.sync();
+    this.emit({ kind: 'deleted', basis: name });
+  }
+
+  /** A suspend: bases with ClearAfterSleeps(n) lock on their n-th. */
+  suspend(): string[] {
+    const locked: string[] = [];
+    for (const c of [...this.stack]) {
+      if (c.basis.policy.kind !== 'clearAfterSleeps') continue;
+      if (--c.basis.sleepsLeft <= 0) {
+        this.lockBasis(c.name);
+        locked.push(c.name);
+      }
+    }
+    return locked;
+  }
+
+  /**
+   * Find (or create) a key. Unqualified reads walk the stack newest first; createDict makes the dict in the latest
+   * basis; createKey alone creates the key in the newest basis that has the dict.
+   */
+  get(dict: string, key: string, opts: GetOptions = {}): KeyHandle {
+    checkDictName(dict);
+    checkKeyName(key);
+    if (opts.allocHint !== undefined && !(Number.isSafeInteger(opts.allocHint) && opts.allocHint >= 0)) {
+      throw new PddbError('InvalidArgument', 'allocHint must be a non-negative integer');
+    }
+    const candidates = opts.basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(opts.basis)]];
+    for (const c of candidates) {
+      if (c.dicts.get(dict)?.keys.has(key)) return new KeyHandle(c, dict, key);
+    }
+    if (!opts.createKey && !opts.createDict) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
+    let target = opts.createDict ? candidates[0] : candidates.find((c) => c.dicts.has(dict));
+    if (!target) throw new PddbError('NotFound', `no dict '${dict}'`);
+    const d = target.dicts.get(dict) ?? target.createDict(dict);
+    if (!opts.createKey) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
+    d.createKey(key, opts.allocHint);
+    return new KeyHandle(target, dict, key);
+  }
+
+  read(h: KeyHandle, offset: number, length: number): Uint8Array {
+    checkSpan(offset, length);
+    const { dict, entry } = this.resolve(h);
+    return dict.read(entry, offset, length);
+  }
+
+  /** Read the whole value. */
+  readAll(h: KeyHandle): Uint8Array {
+    const { dict, entry } = this.resolve(h);
+    return dict.read(entry, 0, entry.len);
+  }
+
+  write(h: KeyHandle, offset: number, data: Uint8Array): void {
+    checkSpan(offset, data.length);
+    const { dict, entry } = this.resolve(h);
+    dict.write(entry, offset, data);
+  }
+
+  truncate(h: KeyHandle, length: number): void {
+    checkSpan(length, 0);
+    const { dict, entry } = this.resolve(h);
+    dict.truncate(entry, length);
+  }
+
+  attributes(h: KeyHandle): KeyAttributes {
+    const { dict, entry } = this.resolve(h);
+    return { len: entry.len, reserved: entry.reserved, age: entry.age, dict: h.dict, basis: h.basis, flags: entry.flags, index: entry.slot };
+  }
+
+  /** Unqualified deletes act on the latest basis only (the original's rule). */
+  deleteKey(dict: string, key: string, basis?: string): void {
+    checkDictName(dict);
+    checkKeyName(key);
+    const d = this.catalogFor(basis).dicts.get(dict);
+    const entry = d?.keys.get(key);
+    if (!d || !entry) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
+    d.deleteKey(entry);
+  }
+
+  deleteDict(dict: string, basis?: string): void {
+    checkDictName(dict);
+    const c = this.catalogFor(basis);
+    const d = c.dicts.get(dict);
+    if (!d) throw new PddbError('NotFound', `no dict '${dict}'`);
+    c.deleteDict(d);
+  }
+
+  /** Dict names: of one basis, or the union over open bases, sorted. */
+  listDicts(basis?: string): string[] {
+    const sources = basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]];
+    return [...new Set(sources.flatMap((c) => [...c.dicts.keys()]))].sort();
+  }
+
+  /** Key names of a dict: of one basis, or the union over open bases, sorted. NotFound when no basis has it. */
+  listKeys(dict: string, basis?: string): string[] {
+    checkDictName(dict);
+    const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) => c.dicts.has(dict));
+    if (sources.length === 0) throw new PddbError('NotFound', `no dict '${dict}'`);
+    return [...new Set(sources.flatMap((c) => [...c.dicts.get(dict)!.keys.keys()]))].sort();
+  }
+
+  /** Every key of a dict with its value; for the union, the newest basis holding a key wins. */
+  readDict(dict: string, basis?: string): { key: string; basis: string; value: Uint8Array }[] {
+    const out = new Map<string, { key: string; basis: string; value: Uint8Array }>();
+    const sources = basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(basis)]];
+    for (const c of sources) {
+      const d = c.dicts.get(dict);
+      if (!d) continue;
+      for (const entry of d.keys.values()) {
+        if (!out.has(entry.name)) out.set(entry.name, { key: entry.name, basis: c.name, value: d.read(entry, 0, entry.len) });
+      }
+    }
+    if (out.size === 0 && !sources.some((c) => c.dicts.has(dict))) throw new PddbError('NotFound', `no dict '${dict}'`);
+    return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Make every change durable: only what is dirty is written. */
+  sync(): void {
+    for (const c of this.stack) c.sync();
+    this.store.flash.sync();
+  }
+
+  /**
+   * Refill FastSpace from a full scan: every page not mapped by an OPEN basis counts as free. Only safe with every
+   * basis presented; pages of a basis left locked may be handed out and overwritten (the original's rule too).
+   */
+  rebuildSpace(): number {
+    this.sync();
+    const free: number[] = [];
+    for (let p = 0; p < this.store.layout.dataPages; p++) if (!this.store.inUse.has(p)) free.push(p);
+    this.store.space.regenerate(free);
+    this.store.flash.sync();
+    return this.store.space.available;
+  }
+
+  /** Pages FastSpace can still hand out. */
+  get freeSpace(): number {
+    return this.store.space.available;
+  }
+
+  /** Name and keys of each open basis, for a hosted dump (the original's tools read these). */
+  exportKeys(): { name: string; keys: BasisKeys }[] {
+    return this.stack.map((c) => ({ name: c.name, keys: c.basis.exportKeys() }));
+  }
+
+  /** Sync, then forget every key (power off). */
+  close(): void {
+    this.sync();
+    for (const c of this.stack.splice(0)) c.basis.close();
+  }
+
+  private resolve(h: KeyHandle): { dict: Dict; entry: KeyEntry } {
+    if (!h.catalog.basis.open || !this.stack.includes(h.catalog)) {
+      throw new PddbError('BasisLost', `basis '${h.basis}' was locked`);
+    }
+    const dict = h.catalog.dicts.get(h.dict);
+    const entry = dict?.keys.get(h.key);
+    if (!dict || !entry) throw new PddbError('NotFound', `key '${h.key}' was deleted`);
+    return { dict, entry };
+  }
+
+  private catalogFor(basis: string | undefined): Catalog {
+    return basis === undefined ? this.stack[this.stack.length - 1] : this.stack[this.openIndex(basis)];
+  }
+
+  private openIndex(name: string): number {
+    const i = this.stack.findIndex((c) => c.name === name);
+    if (i < 0) throw new PddbError('NotFound', `basis '${name}' is not open`);
+    if (i === 0 && name === SYSTEM_BASIS_NAME && this.stack.length > 0) return 0;
+    return i;
+  }
+
+  private closeAt(i: number): void {
+    if (i === 0) throw new PddbError('AccessDenied', '.System cannot be locked');
+    const [c] = this.stack.splice(i, 1);
+    c.sync();
+    this.store.flash.sync();
+    c.basis.close();
+    this.emit({ kind: 'locked', basis: c.name });
+  }
+
+  private deriveKeys(name: string, password: string): BasisKeys {
+    checkPassword(password);
+    try {
+      return deriveBasisKeys(this.saltBase, name, password);
+    } catch (e) {
+      if (e instanceof KdfError) throw new PddbError('InvalidArgument', e.message);
+      throw e;
+    }
+  }
+
+  private emit(e: BasisEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function copyKeys(k: BasisKeys): BasisKeys {
+  return { pt: k.pt.slice(), data: k.data.slice() };
+}
+
+function checkSpan(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new PddbError('InvalidArgument', 'offsets and lengths are non-negative integers');
+  }
+}
+
+/** Erase everything, then fill every data page with noise, so used and free pages look alike from day one. */
+function fillWithNoise(flash: Flash, layout: Layout, random: Random, onProgress?: (done: number, total: number) => void): void {
+  const sectors = flash.size / PAGE_SIZE;
+  for (let s = 0; s < sectors; s++) flash.erase(s);
+  const chunkPages = 256;
+  const chunk = new Uint8Array(chunkPages * PAGE_SIZE);
+  for (let p = 0; p < layout.dataPages; p += chunkPages) {
+    const n = Math.min(chunkPages, layout.dataPages - p);
+    random.fill(chunk.subarray(0, n * PAGE_SIZE));
+    for (let i = 0; i < n; i++) flash.program(layout.dataOffset + (p + i) * PAGE_SIZE, chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+    onProgress?.(Math.min(p + n, layout.dataPages), layout.dataPages);
+  }
+}
+
+

@@ -1,0 +1,18 @@
+// What every open basis shares: the flash, its layout, the page table, FastSpace, randomness and the device DNA,
+// plus the set of physical pages known to be in use (so nothing live is ever handed out twice).
+import type { Flash } from '../flash/flash.ts';
+import type { Layout } from '../format/layout.ts';
+import type { Random } from '../../lib/random.ts';
+import type { FastSpace } from './fastspace.ts';
+import type { PageTable } from './pagetable.ts';
+
+export interface Store {
+  readonly flash: Flash;
+  readonly layout: Layout;
+  readonly pt: PageTable;
+  space: FastSpace;
+  readonly random: Random;
+  readonly dna: bigint;
+  /** Physical data pages mapped by an open basis, or retired but not yet scrubbed. */
+  readonly inUse: Set<number>;
+}
