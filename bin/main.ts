@@ -1,26 +1,79 @@
 // pvault: the command-line face of the emulated device.
 import { readFileSync } from 'node:fs';
+import { UsageError } from './args.ts';
+import { initCommand, INIT_HELP } from './commands/init.ts';
+import { startCommand, START_HELP } from './commands/start.ts';
+import { pddbCommand, PDDB_HELP } from './commands/pddb.ts';
+import { exportCommand, EXPORT_HELP } from './commands/export.ts';
+import { PddbError } from '../pddb/errors.ts';
+import { DeviceBusy } from '../vault/device/folder.ts';
+import { IpcError } from '../transports/ipc/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const HELP = `pvault ${pkg.version}: an emulated Precursor-style credential vault (Xous Vault on a model of the Xous PDDB)
 
-usage: pvault <command> [options]
+usage: pvault <command> [options]            (pvault <command> --help for each)
 
 commands:
-  start            boot the device and print its state and the IPC trace of the boot
+  init                  format a device folder (pddb.bin + keybox.bin)
+  start                 boot the device (formatting it on first run); print its state and the IPC trace of the boot
+  pddb <verb>           the PDDB shell: basislist, basiscreate, basisunlock, basislock, basisdelete, dictlist,
+                        keylist, query, write, writeover, keydelete, dictdelete, churn, rebuildspace, flush, sync, status
+  export hosted-dump    write NAME.bin + NAME.key for the original's tools (tools/pddbdbg.py)
 
-options:
-  --help, -h       show help (also after a command: pvault <command> --help)
-  --version, -V    print the version
+common options:
+  --dir DIR             the device folder (default ./.pvault)
+  --json                machine-readable output
+  --help, -h            help;  --version, -V  the version
+
+secrets are never taken from argv: the boot PIN from PVAULT_PIN, basis passwords from PVAULT_PASSWORD,
+--password NAME=ENVVAR, --password-stdin, or a prompt.
 `;
 
-const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-V')) {
-  console.log(pkg.version);
-} else if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
-  process.stdout.write(HELP);
-} else {
-  console.error(`pvault: unknown command '${args[0]}' (see pvault --help)`);
-  process.exitCode = 2;
+const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  init: { run: initCommand, help: INIT_HELP },
+  start: { run: startCommand, help: START_HELP },
+  pddb: { run: pddbCommand, help: PDDB_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
+};
+
+async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === '--version' || name === '-V') {
+    console.log(pkg.version);
+    return 0;
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(rest[0] && commands[rest[0]] ? commands[rest[0]].help : HELP);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`pvault: unknown command '${name}' (see pvault --help)`);
+    return 2;
+  }
+  const json = rest.includes('--json');
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    const { code, message, exit } = describe(e);
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
+    else console.error(`pvault ${name}: ${message}`);
+    return exit;
+  }
 }
+
+/** Every failure a user can cause has a code and a message; anything else is a bug, reported as such. */
+function describe(e: unknown): { code: string; message: string; exit: number } {
+  if (e instanceof UsageError) return { code: 'Usage', message: e.message, exit: 2 };
+  if (e instanceof PddbError) return { code: e.code, message: e.message, exit: 1 };
+  if (e instanceof DeviceBusy) return { code: 'DeviceBusy', message: e.message, exit: 1 };
+  if (e instanceof IpcError) return { code: `Ipc${e.code}`, message: e.message, exit: 1 };
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && typeof err.code === 'string' && err.syscall) return { code: err.code, message: err.message, exit: 1 };
+  return { code: 'InternalError', message: `internal error: ${(e as Error)?.stack ?? String(e)}`, exit: 70 };
+}
+
+process.exitCode = await main(process.argv.slice(2));
