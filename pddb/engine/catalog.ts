@@ -4,13 +4,19 @@ import { PddbError } from '../errors.ts';
 import { DICT_MAX_COUNT, VPAGE_SIZE } from '../format/constants.ts';
 import { decodeDictHeader } from '../format/descriptors.ts';
 import type { BasisRoot } from '../format/rootpage.ts';
-import { DICT_REGION, LARGE_KEY_STRIDE, LARGE_POOL_START } from '../format/vaddr.ts';
+import { DICT_REGION, LARGE_KEY_STRIDE, LARGE_POOL_START, isSmallStart } from '../format/vaddr.ts';
 import type { Basis } from './basis.ts';
 import { Dict } from './dictionary.ts';
 
 export class Catalog {
   readonly dicts = new Map<string, Dict>();
+  /** Dict indices held by a dict of this catalog. */
+  private readonly indices = new Set<number>();
+  /** Every index below this one is held by a dict of this catalog. */
+  private lowestFree = 1;
   private largePointer = LARGE_POOL_START;
+  /** Whether largePointer already accounts for every large key descriptor of the basis. */
+  private largePointerFromDescriptors = false;
 
   constructor(readonly basis: Basis) {}
 
@@ -30,23 +36,24 @@ export class Catalog {
       if (d < 1 || d > DICT_MAX_COUNT) continue;
       const page = basis.tryPage(vpage);
       const header = page && decodeDictHeader(page, 0);
-      if (header && !c.dicts.has(header.name)) c.dicts.set(header.name, c.makeDict(d, header.name, header.age));
+      if (header && !c.dicts.has(header.name)) c.addDict(c.makeDict(d, header.name, header.age, false));
     }
     if (maxLarge >= 0) {
       // Each large key owns one 32 GiB stride; start after the last stride anything is mapped in.
-      const strides = Math.ceil(((maxLarge + 1) * VPAGE_SIZE - LARGE_POOL_START) / LARGE_KEY_STRIDE);
-      c.largePointer = LARGE_POOL_START + strides * LARGE_KEY_STRIDE;
+      c.largePointer = strideEnd(LARGE_POOL_START + 1, (maxLarge + 1) * VPAGE_SIZE);
     }
     return c;
   }
 
   createDict(name: string): Dict {
-    const used = new Set([...this.dicts.values()].map((d) => d.index));
-    let index = 1;
-    while (used.has(index) || this.basis.isMapped((index * DICT_REGION) / VPAGE_SIZE)) index++;
+    // The hint only skips indices held by dicts: an index skipped because its header page is still on the table
+    // (a deleted dict, until the commit unmaps it; an undecodable header) is looked at again next time.
+    while (this.indices.has(this.lowestFree)) this.lowestFree++;
+    let index = this.lowestFree;
+    while (this.indices.has(index) || this.basis.isMapped((index * DICT_REGION) / VPAGE_SIZE)) index++;
     if (index > DICT_MAX_COUNT) throw new PddbError('LimitExceeded', `basis '${this.name}' already holds ${DICT_MAX_COUNT} dicts`);
-    const dict = this.makeDict(index, name, 0);
-    this.dicts.set(name, dict);
+    const dict = this.makeDict(index, name, 0, true);
+    this.addDict(dict);
     dict.writeHeader();
     return dict;
   }
@@ -54,6 +61,8 @@ export class Catalog {
   deleteDict(dict: Dict): void {
     dict.destroy();
     this.dicts.delete(dict.name);
+    this.indices.delete(dict.index);
+    this.lowestFree = Math.min(this.lowestFree, dict.index);
     this.basis.rootDirty = true;
   }
 
@@ -67,14 +76,37 @@ export class Catalog {
     for (const dict of this.dicts.values()) dict.afterCommit();
   }
 
-  private makeDict(index: number, name: string, age: number): Dict {
-    return new Dict(this.basis, index, name, age, (bytes) => this.allocLarge(bytes));
+  private addDict(dict: Dict): void {
+    this.dicts.set(dict.name, dict);
+    this.indices.add(dict.index);
+  }
+
+  private makeDict(index: number, name: string, age: number, fresh: boolean): Dict {
+    return new Dict(this.basis, index, name, age, (bytes) => this.allocLarge(bytes), fresh);
   }
 
   private allocLarge(bytes: number): number {
     if (bytes > LARGE_KEY_STRIDE) throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
+    if (!this.largePointerFromDescriptors) {
+      // A large key need not map any page (created with an alloc hint and never written, or truncated to 0), so
+      // the mapped pages alone do not tell which strides are taken: the descriptors do (as the original's
+      // large_pool_update does). Read them once, at the first large allocation of the session.
+      for (const dict of this.dicts.values()) {
+        for (const k of dict.keys.values()) {
+          if (!isSmallStart(k.start)) this.largePointer = Math.max(this.largePointer, strideEnd(k.start, k.start + Math.max(k.reserved, 1)));
+        }
+      }
+      this.largePointerFromDescriptors = true;
+    }
     const start = this.largePointer;
     this.largePointer += LARGE_KEY_STRIDE;
     return start;
   }
+}
+
+/** The start of the first whole stride at or after the one holding [start, end). */
+function strideEnd(start: number, end: number): number {
+  const first = Math.floor((start - LARGE_POOL_START) / LARGE_KEY_STRIDE);
+  const last = Math.ceil((end - LARGE_POOL_START) / LARGE_KEY_STRIDE);
+  return LARGE_POOL_START + Math.max(first + 1, last) * LARGE_KEY_STRIDE;
 }

@@ -15,12 +15,25 @@ import {
   encodeKeyDescriptor,
   type KeyDescriptor,
 } from '../format/descriptors.ts';
-import { LARGE_KEY_STRIDE, SLOTS_PER_VPAGE, dictBase, isSmallStart, slotLocation, smallPoolVpage } from '../format/vaddr.ts';
+import {
+  DESCRIPTOR_VPAGES,
+  LARGE_KEY_STRIDE,
+  LARGE_POOL_START,
+  POOL_VPAGES,
+  SLOTS_PER_VPAGE,
+  dictBase,
+  isSmallStart,
+  slotLocation,
+  smallPoolVpage,
+} from '../format/vaddr.ts';
 import type { Basis } from './basis.ts';
 
 export interface KeyEntry extends KeyDescriptor {
   slot: number;
 }
+
+/** The most one read returns (more than any device holds; only a sparse key is longer). */
+export const MAX_READ = 256 * 1024 * 1024;
 
 /** The original's default allocation hint for a new key. */
 const DEFAULT_ALLOC_HINT = 8;
@@ -41,7 +54,11 @@ export class Dict {
     readonly name: string,
     public age: number,
     private readonly allocLarge: (bytes: number) => number,
-  ) {}
+    /** A dict created this session: nothing on flash to load. */
+    fresh = false,
+  ) {
+    if (fresh) this.keyMap = new Map();
+  }
 
   /** Every key descriptor, loaded on first use. */
   get keys(): Map<string, KeyEntry> {
@@ -53,7 +70,8 @@ export class Dict {
     const map = new Map<string, KeyEntry>();
     const first = dictBase(this.index) / VPAGE_SIZE;
     let maxSlot = 0;
-    for (let v = 0; v < KEYS_PER_DICT_MAX / SLOTS_PER_VPAGE + 1; v++) {
+    // Exactly this dict's descriptor region: the vpage after it is the NEXT dict's header page.
+    for (let v = 0; v < DESCRIPTOR_VPAGES; v++) {
       if (!this.basis.isMapped(first + v)) continue;
       const page = this.basis.tryPage(first + v);
       if (!page) continue;
@@ -72,27 +90,39 @@ export class Dict {
     for (let s = 1; s < this.nextSlot; s++) if (!used.has(s)) this.freeSlots.push(s);
   }
 
-  /** A descriptor whose small range leaves its pool page, or points outside this dict's pool, is not trusted. */
+  /**
+   * A descriptor whose small range leaves its pool page, or points outside this dict's pool, or whose large range
+   * is not page aligned in the large pool (it would alias descriptor or pool pages), is not trusted.
+   */
   private plausible(d: KeyDescriptor): boolean {
-    if (!isSmallStart(d.start)) return true;
+    if (!isSmallStart(d.start)) return d.start >= LARGE_POOL_START && d.start % VPAGE_SIZE === 0;
     const p = Math.floor(d.start / VPAGE_SIZE) - smallPoolVpage(this.index, 0);
-    return p >= 0 && p < 4096 && (d.start % VPAGE_SIZE) + d.reserved <= VPAGE_SIZE;
+    return p >= 0 && p < POOL_VPAGES && (d.start % VPAGE_SIZE) + d.reserved <= VPAGE_SIZE;
   }
 
   createKey(name: string, allocHint: number | undefined): KeyEntry {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.shift()! : this.nextSlot;
-    if (slot > KEYS_PER_DICT_MAX) throw new PddbError('LimitExceeded', `dict '${this.name}' already holds ${KEYS_PER_DICT_MAX} keys`);
-    if (slot === this.nextSlot) this.nextSlot++;
     const hint = allocHint ?? DEFAULT_ALLOC_HINT;
-    const entry: KeyEntry = { name, slot, start: 0, len: 0, reserved: 0, flags: FLAG_VALID, age: 0 };
-    if (hint < VPAGE_SIZE) {
-      entry.reserved = Math.max(1, hint);
-      entry.start = this.allocSmall(entry.reserved);
-    } else {
-      entry.reserved = roundUpPage(hint);
-      entry.start = this.allocLarge(entry.reserved);
+    // Every check before any state changes: a refused key must not leak a slot or pool space.
+    if (hint > LARGE_KEY_STRIDE) throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
+    const keys = this.keys; // loads the descriptors, and with them the free slots
+    if (this.freeSlots.length === 0 && this.nextSlot > KEYS_PER_DICT_MAX) {
+      throw new PddbError('LimitExceeded', `dict '${this.name}' already holds ${KEYS_PER_DICT_MAX} keys`);
     }
-    this.keys.set(name, entry);
+    let reserved: number;
+    let start: number | null = null;
+    if (hint < VPAGE_SIZE) {
+      reserved = Math.max(1, hint);
+      start = this.allocSmall(reserved);
+    }
+    if (start === null) {
+      // A large key, or a small one whose dict has filled all 4096 of its pool pages (still readable: a reader
+      // tells small from large by the start address, not by the length).
+      reserved = roundUpPage(hint);
+      start = this.allocLarge(reserved);
+    }
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.shift()! : this.nextSlot++;
+    const entry: KeyEntry = { name, slot, start, len: 0, reserved: reserved!, flags: FLAG_VALID, age: 0 };
+    keys.set(name, entry);
     this.writeSlot(entry);
     this.touch();
     return entry;
@@ -101,6 +131,8 @@ export class Dict {
   read(entry: KeyEntry, offset: number, length: number): Uint8Array {
     const end = Math.min(entry.len, offset + length);
     if (offset >= end) return new Uint8Array(0);
+    // A sparse key can be 32 GiB long: one read of all of it would exhaust memory. Bigger than any device.
+    if (end - offset > MAX_READ) throw new PddbError('LimitExceeded', `read at most ${MAX_READ} bytes at once (read in parts)`);
     const out = new Uint8Array(end - offset);
     this.copyOut(entry.start, offset, out);
     return out;
@@ -110,20 +142,27 @@ export class Dict {
     const newLen = Math.max(entry.len, offset + data.length);
     if (newLen > LARGE_KEY_STRIDE) throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
     if (isSmallStart(entry.start)) {
-      // Copy-on-write at key level: assemble the new value, place it, retire the old range.
-      const value = new Uint8Array(newLen);
-      this.copyOut(entry.start, 0, value.subarray(0, entry.len));
-      value.set(data, offset);
+      // Copy-on-write at key level: place the new value in a fresh range, retire the old one. The old value is
+      // under 4064 bytes; the new one may be a sparse large value (only the pages written get data).
+      const old = new Uint8Array(entry.len);
+      this.copyOut(entry.start, 0, old);
       this.retireSmall(entry);
-      if (newLen < VPAGE_SIZE) {
+      const small = newLen < VPAGE_SIZE ? this.allocSmall(Math.max(entry.reserved, newLen, 1)) : null;
+      if (small !== null) {
         entry.reserved = Math.max(entry.reserved, newLen, 1);
-        entry.start = this.allocSmall(entry.reserved);
+        entry.start = small;
+        const value = new Uint8Array(newLen);
+        value.set(old);
+        value.set(data, offset);
+        this.copyIn(entry.start, 0, value);
+        value.fill(0);
       } else {
         entry.reserved = roundUpPage(newLen);
         entry.start = this.allocLarge(entry.reserved);
+        this.copyIn(entry.start, 0, old);
+        this.copyIn(entry.start, offset, data);
       }
-      this.copyIn(entry.start, 0, value);
-      value.fill(0);
+      old.fill(0);
     } else {
       this.copyIn(entry.start, offset, data);
       entry.reserved = Math.max(entry.reserved, roundUpPage(newLen));
@@ -141,7 +180,7 @@ export class Dict {
     } else {
       const keep = Math.ceil(newLen / VPAGE_SIZE);
       const first = entry.start / VPAGE_SIZE;
-      for (let p = keep; p < Math.ceil(entry.len / VPAGE_SIZE); p++) this.basis.dropPage(first + p);
+      for (const vpage of this.pagesIn(first + keep, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
       if (newLen % VPAGE_SIZE !== 0) this.basis.writablePage(first + keep - 1).fill(0, newLen % VPAGE_SIZE);
     }
     entry.len = newLen;
@@ -154,7 +193,7 @@ export class Dict {
     if (isSmallStart(entry.start)) this.retireSmall(entry);
     else {
       const first = entry.start / VPAGE_SIZE;
-      for (let p = 0; p < Math.ceil(entry.len / VPAGE_SIZE); p++) if (this.basis.isMapped(first + p)) this.basis.dropPage(first + p);
+      for (const vpage of this.pagesIn(first, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
     }
     this.keys.delete(entry.name);
     this.freeSlots.push(entry.slot);
@@ -212,9 +251,12 @@ export class Dict {
     encodeKeyDescriptor(entry, this.basis.writablePage(vpage), at);
   }
 
-  private allocSmall(size: number): number {
+  /** A range in the dict's small-key pool, or null when all of its pool pages are taken. */
+  private allocSmall(size: number): number | null {
     let p = this.poolTail.findIndex((tail) => tail + size <= VPAGE_SIZE);
     if (p < 0) p = this.poolTail.length;
+    // The pool of dict d is 4096 vpages; page 4096 would be the first pool page of dict d + 1.
+    if (p >= POOL_VPAGES) return null;
     this.poolTail[p] ??= 0;
     this.poolLive[p] ??= 0;
     const start = smallPoolVpage(this.index, p) * VPAGE_SIZE + this.poolTail[p];
@@ -235,15 +277,27 @@ export class Dict {
     this.scrub.push({ start: entry.start, len: entry.reserved });
   }
 
+  /** `out` starts zeroed; an unmapped vpage (a hole of a sparse key) is left as zeros, not read or cached. */
   private copyOut(start: number, offset: number, out: Uint8Array): void {
     let done = 0;
     while (done < out.length) {
       const addr = start + offset + done;
       const at = addr % VPAGE_SIZE;
       const n = Math.min(out.length - done, VPAGE_SIZE - at);
-      out.set(this.basis.page(Math.floor(addr / VPAGE_SIZE)).subarray(at, at + n), done);
+      const vpage = Math.floor(addr / VPAGE_SIZE);
+      if (this.basis.isMapped(vpage)) out.set(this.basis.page(vpage).subarray(at, at + n), done);
       done += n;
     }
+  }
+
+  /** The vpages in [lo, hi) that hold data (mapped or dirty), without walking a sparse range page by page. */
+  private pagesIn(lo: number, hi: number): number[] {
+    if (hi - lo <= 4096) {
+      const out: number[] = [];
+      for (let v = lo; v < hi; v++) if (this.basis.isMapped(v)) out.push(v);
+      return out;
+    }
+    return [...this.basis.vpages()].filter((v) => v >= lo && v < hi);
   }
 
   private copyIn(start: number, offset: number, data: Uint8Array): void {

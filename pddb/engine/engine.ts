@@ -3,11 +3,13 @@
 // through IPC.
 import { deriveBasisKeys, type BasisKeys } from '../crypto/kdf.ts';
 import { KdfError } from '../crypto/errors.ts';
-import { PddbError } from '../errors.ts';
+import { PddbError, isPddbError } from '../errors.ts';
 import type { Flash } from '../flash/flash.ts';
 import { PAGE_SIZE, SYSTEM_BASIS_NAME } from '../format/constants.ts';
+import { LARGE_KEY_STRIDE } from '../format/vaddr.ts';
 import { decodeKeyPage, encodeKeyPage } from '../format/keypage.ts';
-import { computeLayout, type Layout } from '../format/layout.ts';
+import { computeLayout, dataPageOffset, type Layout } from '../format/layout.ts';
+import { ROOT_VPAGE } from '../format/rootpage.ts';
 import { SALT_BASE_LEN } from '../crypto/kdf.ts';
 import { KeyboxError } from '../keys/errors.ts';
 import { createKeybox, unlockUser0 } from '../keys/keybox.ts';
@@ -143,23 +145,30 @@ export class PddbEngine {
 
   /** Open bases, oldest first (.System first). */
   listBasis(): string[] {
+    this.requireMounted();
     return this.stack.map((c) => c.name);
   }
 
   latestBasis(): string {
+    this.requireMounted();
     return this.stack[this.stack.length - 1].name;
   }
 
   /** Write a new basis (root only); it stays locked. DuplicateEntry when this name and password already open one. */
   createBasis(name: string, password: string): void {
+    this.requireMounted();
     checkBasisName(name);
     const keys = this.deriveKeys(name, password);
     if (name === SYSTEM_BASIS_NAME || this.stack.some((c) => c.basis.hasKeys(keys))) {
+      wipeKeys(keys);
       throw new PddbError('DuplicateEntry', `basis '${name}' already exists`);
     }
-    const existing = Basis.mount(name, copyKeys(keys), this.store);
+    const probe = copyKeys(keys);
+    const existing = Basis.mount(name, probe, this.store);
+    wipeKeys(probe);
     if (existing) {
       existing.basis.close();
+      wipeKeys(keys);
       throw new PddbError('DuplicateEntry', `basis '${name}' already exists`);
     }
     const basis = new Basis(name, keys, this.store);
@@ -176,27 +185,53 @@ export class PddbEngine {
    * and an absent basis give the same NotFound, after the same work.
    */
   unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): void {
+    this.requireMounted();
     checkBasisName(name);
+    checkPolicy(policy);
     if (name === SYSTEM_BASIS_NAME) throw new PddbError('AccessDenied', '.System is unlocked by the boot PIN');
     const keys = this.deriveKeys(name, password);
     const open = this.stack.findIndex((c) => c.name === name);
-    if (open >= 0) this.closeAt(open);
+    if (open >= 0 && this.stack[open].basis.hasKeys(keys)) {
+      // Already open with these keys: move it to the top. It was never locked, so its handles and its unsynced
+      // changes stay (the original's handles name their basis, so they survive a re-unlock too).
+      wipeKeys(keys);
+      const [c] = this.stack.splice(open, 1);
+      this.stack.push(c);
+      setPolicy(c.basis, policy);
+      this.emit({ kind: 'unlocked', basis: name });
+      return;
+    }
+    // Try the password first: a wrong one must leave an open basis of that name alone (the original unlocks, and
+    // only then unmounts a previously mounted basis of the same name).
     const mounted = Basis.mount(name, keys, this.store);
-    if (!mounted) throw new PddbError('NotFound', `no basis '${name}' opens with that password`);
-    mounted.basis.policy = policy;
-    mounted.basis.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
+    if (!mounted) {
+      wipeKeys(keys); // keys that open nothing are still a function of the password
+      throw new PddbError('NotFound', `no basis '${name}' opens with that password`);
+    }
+    if (open >= 0) {
+      try {
+        this.closeAt(open);
+      } catch (e) {
+        mounted.basis.close();
+        throw e;
+      }
+    }
+    setPolicy(mounted.basis, policy);
     this.stack.push(Catalog.mount(mounted.basis));
     this.emit({ kind: 'unlocked', basis: name });
   }
 
   /** Sync and close a basis; its keys and plaintext are zeroed, its handles fail BasisLost from now on. */
   lockBasis(name: string): void {
+    this.requireMounted();
     this.closeAt(this.openIndex(name));
   }
 
   /** Delete an open basis: every page it maps is unmapped, overwritten with noise and freed. */
   deleteBasis(name: string): void {
+    this.requireMounted();
     const i = this.openIndex(name);
+    if (i === 0) throw new PddbError('AccessDenied', '.System cannot be deleted');
     const [catalog] = this.stack.splice(i, 1);
     catalog.basis.destroy();
     this.store.flash.sync();
@@ -205,6 +240,7 @@ export class PddbEngine {
 
   /** A suspend: bases with ClearAfterSleeps(n) lock on their n-th. */
   suspend(): string[] {
+    this.requireMounted();
     const locked: string[] = [];
     for (const c of [...this.stack]) {
       if (c.basis.policy.kind !== 'clearAfterSleeps') continue;
@@ -221,22 +257,44 @@ export class PddbEngine {
    * basis; createKey alone creates the key in the newest basis that has the dict.
    */
   get(dict: string, key: string, opts: GetOptions = {}): KeyHandle {
+    this.requireMounted();
+    opts ??= {};
     checkDictName(dict);
     checkKeyName(key);
     if (opts.allocHint !== undefined && !(Number.isSafeInteger(opts.allocHint) && opts.allocHint >= 0)) {
       throw new PddbError('InvalidArgument', 'allocHint must be a non-negative integer');
     }
-    const candidates = opts.basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(opts.basis)]];
-    for (const c of candidates) {
-      if (c.dicts.get(dict)?.keys.has(key)) return new KeyHandle(c, dict, key);
+    if (opts.allocHint !== undefined && opts.allocHint > LARGE_KEY_STRIDE) {
+      throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
     }
-    if (!opts.createKey && !opts.createDict) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
-    let target = opts.createDict ? candidates[0] : candidates.find((c) => c.dicts.has(dict));
-    if (!target) throw new PddbError('NotFound', `no dict '${dict}'`);
-    const d = target.dicts.get(dict) ?? target.createDict(dict);
-    if (!opts.createKey) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
-    d.createKey(key, opts.allocHint);
-    return new KeyHandle(target, dict, key);
+    // Newest first; or just the named basis.
+    const candidates = opts.basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(opts.basis)]];
+    const found = (c: Catalog) => c.dicts.get(dict)?.keys.has(key) ?? false;
+    const search = (): KeyHandle => {
+      const c = candidates.find(found);
+      if (!c) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
+      return new KeyHandle(c, dict, key);
+    };
+    // The original (main.rs KeyRequest) walks the bases newest first and settles on the first one where the dict
+    // exists or is created, then finds or creates the key THERE. So with createKey the key is created in that
+    // basis even when an older basis holds a key of that name: the new key shadows the older one.
+    if (opts.createDict) {
+      const target = candidates[0];
+      if (found(target)) return new KeyHandle(target, dict, key);
+      const d = target.dicts.get(dict) ?? target.createDict(dict);
+      if (opts.createKey) {
+        d.createKey(key, opts.allocHint);
+        return new KeyHandle(target, dict, key);
+      }
+      return search();
+    }
+    if (opts.createKey) {
+      const target = candidates.find((c) => c.dicts.has(dict));
+      if (!target) throw new PddbError('NotFound', `no dict '${dict}'`);
+      if (!found(target)) target.dicts.get(dict)!.createKey(key, opts.allocHint);
+      return new KeyHandle(target, dict, key);
+    }
+    return search();
   }
 
   read(h: KeyHandle, offset: number, length: number): Uint8Array {
@@ -252,6 +310,7 @@ export class PddbEngine {
   }
 
   write(h: KeyHandle, offset: number, data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new PddbError('InvalidArgument', 'data must be a Uint8Array');
     checkSpan(offset, data.length);
     const { dict, entry } = this.resolve(h);
     dict.write(entry, offset, data);
@@ -270,6 +329,7 @@ export class PddbEngine {
 
   /** Unqualified deletes act on the latest basis only (the original's rule). */
   deleteKey(dict: string, key: string, basis?: string): void {
+    this.requireMounted();
     checkDictName(dict);
     checkKeyName(key);
     const d = this.catalogFor(basis).dicts.get(dict);
@@ -279,6 +339,7 @@ export class PddbEngine {
   }
 
   deleteDict(dict: string, basis?: string): void {
+    this.requireMounted();
     checkDictName(dict);
     const c = this.catalogFor(basis);
     const d = c.dicts.get(dict);
@@ -288,12 +349,14 @@ export class PddbEngine {
 
   /** Dict names: of one basis, or the union over open bases, sorted. */
   listDicts(basis?: string): string[] {
+    this.requireMounted();
     const sources = basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]];
     return [...new Set(sources.flatMap((c) => [...c.dicts.keys()]))].sort();
   }
 
   /** Key names of a dict: of one basis, or the union over open bases, sorted. NotFound when no basis has it. */
   listKeys(dict: string, basis?: string): string[] {
+    this.requireMounted();
     checkDictName(dict);
     const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) => c.dicts.has(dict));
     if (sources.length === 0) throw new PddbError('NotFound', `no dict '${dict}'`);
@@ -302,6 +365,8 @@ export class PddbEngine {
 
   /** Every key of a dict with its value; for the union, the newest basis holding a key wins. */
   readDict(dict: string, basis?: string): { key: string; basis: string; value: Uint8Array }[] {
+    this.requireMounted();
+    checkDictName(dict);
     const out = new Map<string, { key: string; basis: string; value: Uint8Array }>();
     const sources = basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(basis)]];
     for (const c of sources) {
@@ -317,6 +382,7 @@ export class PddbEngine {
 
   /** Make every change durable: only what is dirty is written. */
   sync(): void {
+    this.requireMounted();
     for (const c of this.stack) c.sync();
     this.store.flash.sync();
   }
@@ -326,31 +392,61 @@ export class PddbEngine {
    * basis presented; pages of a basis left locked may be handed out and overwritten (the original's rule too).
    */
   rebuildSpace(): number {
-    this.sync();
+    this.requireMounted();
+    // No sync first: this is what a full device needs, and a sync is exactly what fails there. Pages of pending
+    // changes are in use (mapped, retired or claimed by a commit cut short), so the scan never hands them out.
     const free: number[] = [];
     for (let p = 0; p < this.store.layout.dataPages; p++) if (!this.store.inUse.has(p)) free.push(p);
     this.store.space.regenerate(free);
     this.store.flash.sync();
+    try {
+      this.sync();
+    } catch (e) {
+      if (!isPddbError(e, 'NoFreeSpace')) throw e;
+    }
     return this.store.space.available;
   }
 
   /** Pages FastSpace can still hand out. */
   get freeSpace(): number {
+    this.requireMounted();
     return this.store.space.available;
+  }
+
+  /**
+   * `pddb churn`: every page of every open basis is rewritten (fresh nonce, fresh physical page, the old one
+   * scrubbed), and every page the free-space cache lists gets fresh noise. Between two snapshots, the pages that
+   * changed then say nothing about which basis was used. Pages of bases left locked are not touched.
+   */
+  churn(): void {
+    this.requireMounted();
+    for (const c of this.stack) for (const vpage of [...c.basis.vpages()]) if (vpage !== ROOT_VPAGE) c.basis.writablePage(vpage);
+    this.sync();
+    const { flash, layout, random, inUse } = this.store;
+    for (const e of this.store.space.listed()) {
+      if (inUse.has(e.page)) continue;
+      flash.erase(dataPageOffset(layout, e.page) / PAGE_SIZE);
+      flash.program(dataPageOffset(layout, e.page), randomBytes(random, PAGE_SIZE));
+    }
+    flash.sync();
   }
 
   /** Name and keys of each open basis, for a hosted dump (the original's tools read these). */
   exportKeys(): { name: string; keys: BasisKeys }[] {
+    this.requireMounted();
     return this.stack.map((c) => ({ name: c.name, keys: c.basis.exportKeys() }));
   }
 
-  /** Sync, then forget every key (power off). */
+  /** Sync, then forget every key (power off). Every later call fails NotMounted; a second close does nothing. */
   close(): void {
+    if (this.stack.length === 0) return;
     this.sync();
     for (const c of this.stack.splice(0)) c.basis.close();
   }
 
   private resolve(h: KeyHandle): { dict: Dict; entry: KeyEntry } {
+    this.requireMounted();
+    if (!(h instanceof KeyHandle)) throw new PddbError('InvalidArgument', 'not a key handle');
     if (!h.catalog.basis.open || !this.stack.includes(h.catalog)) {
       throw new PddbError('BasisLost', `basis '${h.basis}' was locked`);
     }
@@ -365,17 +461,23 @@ export class PddbEngine {
   }
 
   private openIndex(name: string): number {
+    checkBasisName(name);
     const i = this.stack.findIndex((c) => c.name === name);
     if (i < 0) throw new PddbError('NotFound', `basis '${name}' is not open`);
-    if (i === 0 && name === SYSTEM_BASIS_NAME && this.stack.length > 0) return 0;
     return i;
   }
 
+  private requireMounted(): void {
+    if (this.stack.length === 0) throw new PddbError('NotMounted', 'the PDDB is not mounted (closed)');
+  }
+
+  /** Sync, then drop from the stack. A sync that fails (NoFreeSpace) leaves the basis open, nothing lost. */
   private closeAt(i: number): void {
     if (i === 0) throw new PddbError('AccessDenied', '.System cannot be locked');
-    const [c] = this.stack.splice(i, 1);
+    const c = this.stack[i];
     c.sync();
     this.store.flash.sync();
+    this.stack.splice(i, 1);
     c.basis.close();
     this.emit({ kind: 'locked', basis: c.name });
   }
@@ -393,6 +495,25 @@ export class PddbEngine {
   private emit(e: BasisEvent): void {
     for (const l of this.listeners) l(e);
   }
+}
+
+function checkPolicy(policy: unknown): void {
+  const p = policy as RetentionPolicy | null;
+  const ok =
+    typeof p === 'object' &&
+    p !== null &&
+    (p.kind === 'persist' || (p.kind === 'clearAfterSleeps' && Number.isSafeInteger(p.sleeps) && p.sleeps >= 0 && p.sleeps <= 0xffff_ffff));
+  if (!ok) throw new PddbError('InvalidArgument', "policy is { kind: 'persist' } or { kind: 'clearAfterSleeps', sleeps: n } (n a u32)");
+}
+
+function setPolicy(basis: Basis, policy: RetentionPolicy): void {
+  basis.policy = policy.kind === 'persist' ? { kind: 'persist' } : { kind: 'clearAfterSleeps', sleeps: policy.sleeps };
+  basis.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
+}
+
+function wipeKeys(k: BasisKeys): void {
+  k.pt.fill(0);
+  k.data.fill(0);
 }
 
 function copyKeys(k: BasisKeys): BasisKeys {

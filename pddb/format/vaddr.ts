@@ -9,6 +9,10 @@ import { DICT_MAX_COUNT, VPAGE_SIZE } from './constants.ts';
 export const DICT_REGION = 0xfe_0000;
 export const SLOT_SIZE = 127;
 export const SLOTS_PER_VPAGE = VPAGE_SIZE / SLOT_SIZE; // 32
+/** Vpages in one dict's descriptor region (4096: slot 0 header + 131,071 key slots = 4096 x 32). */
+export const DESCRIPTOR_VPAGES = DICT_REGION / VPAGE_SIZE;
+/** Vpages in one dict's small-key pool (the pool stride is DICT_REGION too). */
+export const POOL_VPAGES = DICT_REGION / VPAGE_SIZE;
 export const SMALL_POOL_START = 0x3f_8000_0000;
 /** Keys whose start lies below this are small (dictionary.rs). */
 export const SMALL_POOL_END = 0x7e_ff02_0000;
