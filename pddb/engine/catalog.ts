@@ -70,10 +70,12 @@ export class Catalog {
     return { name: this.name, age: this.basis.age, numDictionaries: this.dicts.size };
   }
 
+  /** Commit; then scrub what that commit superseded (a second, smaller commit) so no stale value stays behind. */
   sync(): void {
-    if (!this.basis.hasChanges) return;
-    this.basis.commit(this.root());
-    for (const dict of this.dicts.values()) dict.afterCommit();
+    for (let pass = 0; pass < 2 && this.basis.hasChanges; pass++) {
+      this.basis.commit(this.root());
+      for (const dict of this.dicts.values()) dict.afterCommit();
+    }
   }
 
   private addDict(dict: Dict): void {

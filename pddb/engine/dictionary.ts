@@ -2,7 +2,7 @@
 // small keys packed into the dict's pool pages, large keys in page-aligned regions of their own.
 //
 // Small keys are written copy-on-write at key level: a changed small key moves to a fresh range and its old range
-// is scrubbed only after the sync that switched the descriptor. So whichever of the pool page and the descriptor
+// is scrubbed only after the commit that switched the descriptor (in the same sync: see afterCommit). So whichever of the pool page and the descriptor
 // page a power cut lets through, the descriptor points at bytes of one complete version. Large keys are rewritten
 // page by page (each page copy-on-write); a cut during their sync can leave that one key with a mix of old and new
 // pages, never any other key damaged.
@@ -47,6 +47,8 @@ export class Dict {
   private poolLive: number[] = [];
   /** Small-key ranges superseded in the current sync, scrubbed once it is durable. */
   private scrub: { start: number; len: number }[] = [];
+  /** Small ranges placed since the last commit: nothing durable points at them, so they may change in place. */
+  private readonly fresh = new Set<number>();
 
   constructor(
     private readonly basis: Basis,
@@ -141,7 +143,9 @@ export class Dict {
   write(entry: KeyEntry, offset: number, data: Uint8Array): void {
     const newLen = Math.max(entry.len, offset + data.length);
     if (newLen > LARGE_KEY_STRIDE) throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
-    if (isSmallStart(entry.start)) {
+    if (isSmallStart(entry.start) && this.fitsInPlace(entry, newLen)) {
+      this.copyIn(entry.start, offset, data);
+    } else if (isSmallStart(entry.start)) {
       // Copy-on-write at key level: place the new value in a fresh range, retire the old one. The old value is
       // under 4064 bytes; the new one may be a sparse large value (only the pages written get data).
       const old = new Uint8Array(entry.len);
@@ -176,7 +180,7 @@ export class Dict {
   truncate(entry: KeyEntry, newLen: number): void {
     if (newLen >= entry.len) return;
     if (isSmallStart(entry.start)) {
-      this.scrub.push({ start: entry.start + newLen, len: entry.len - newLen });
+      this.release(entry.start + newLen, entry.len - newLen, this.fresh.has(entry.start));
     } else {
       const keep = Math.ceil(newLen / VPAGE_SIZE);
       const first = entry.start / VPAGE_SIZE;
@@ -225,8 +229,13 @@ export class Dict {
     );
   }
 
-  /** After a durable sync: zero superseded small ranges, drop pool pages left empty. */
+  /**
+   * After a durable commit: zero the small ranges it superseded and drop pool pages left empty. The catalog commits
+   * again at once, so a deleted or overwritten value leaves flash in the same sync; a cut between the two commits
+   * leaves stale bytes that no descriptor points at, never a value without its bytes.
+   */
   afterCommit(): void {
+    this.fresh.clear();
     const pending = this.scrub;
     this.scrub = [];
     for (const { start, len } of pending) {
@@ -262,7 +271,31 @@ export class Dict {
     const start = smallPoolVpage(this.index, p) * VPAGE_SIZE + this.poolTail[p];
     this.poolTail[p] += size;
     this.poolLive[p] += size;
+    this.fresh.add(start);
     return start;
+  }
+
+  /**
+   * A write may change a small key in place when nothing durable points at its range yet and the new length fits:
+   * inside its reservation, or by growing the reservation when the range ends at its pool page's bump pointer.
+   */
+  private fitsInPlace(entry: KeyEntry, newLen: number): boolean {
+    if (!this.fresh.has(entry.start) || newLen >= VPAGE_SIZE) return false;
+    if (newLen <= entry.reserved) return true;
+    const at = entry.start % VPAGE_SIZE;
+    const p = Math.floor(entry.start / VPAGE_SIZE) - smallPoolVpage(this.index, 0);
+    if (at + entry.reserved !== this.poolTail[p] || at + newLen > VPAGE_SIZE) return false;
+    this.poolTail[p] += newLen - entry.reserved;
+    this.poolLive[p] += newLen - entry.reserved;
+    entry.reserved = newLen;
+    return true;
+  }
+
+  /** Bytes no key needs any more: zeroed now if never durable, else scrubbed after the commit that drops them. */
+  private release(start: number, len: number, fresh: boolean): void {
+    if (len === 0) return;
+    if (fresh) this.basis.writablePage(Math.floor(start / VPAGE_SIZE)).fill(0, start % VPAGE_SIZE, (start % VPAGE_SIZE) + len);
+    else this.scrub.push({ start, len });
   }
 
   private claimPool(start: number, reserved: number): void {
@@ -274,7 +307,7 @@ export class Dict {
   private retireSmall(entry: KeyEntry): void {
     const p = Math.floor(entry.start / VPAGE_SIZE) - smallPoolVpage(this.index, 0);
     this.poolLive[p] -= entry.reserved;
-    this.scrub.push({ start: entry.start, len: entry.reserved });
+    this.release(entry.start, entry.reserved, this.fresh.delete(entry.start));
   }
 
   /** `out` starts zeroed; an unmapped vpage (a hole of a sparse key) is left as zeros, not read or cached. */
