@@ -2,18 +2,32 @@
 // the copy-on-write commit that makes a sync durable.
 //
 // Commit order, chosen so a power cut at any point leaves every previously synced value readable:
-//   1. data pages (small-key pools, large keys), 2. descriptor pages, 3. the root. Within each step every dirty
-//   page goes to a FRESH physical page with journal + 1, and the new mappings are written before anything old is
-//   touched; a cut leaves old and new mapping side by side and the higher journal wins at mount. Only then
-//   4. the superseded entries are erased, the old pages overwritten with noise and given back to FastSpace.
+//   0. garbage from an earlier cut (below) is unmapped, 1. data pages (small-key pools, large keys), 2. descriptor
+//   pages, 3. the root. Within steps 1-3 every dirty page goes to a FRESH physical page with a journal above every
+//   copy of that vpage still on flash, and the new mappings are written before anything old is touched; a cut
+//   leaves old and new mapping side by side and the higher journal wins at mount. Only then 4. what the commit
+//   superseded or dropped is unmapped, overwritten with noise and given back to FastSpace.
+// Unmapping is the only way a deletion reaches flash, so step 4 goes in an order that keeps each deletion whole: the
+// root first (deleting a basis), then the header pages of deleted dicts, then everything else. A cut part-way leaves
+// pages nothing references (a deleted dict's descriptor and pool pages, a deleted basis' pages) and duplicates.
+// Mount keeps the higher journal of a duplicate, and counts as garbage the losers and the pages of a dict whose
+// header is gone; the first commit of a new basis counts as garbage any page its keys already open (a deletion of
+// a basis of that name and password, cut short). Garbage goes in step 0 of the next commit, before anything new
+// could be read together with it (a stale copy outliving its winner, a new dict adopting an old dict's
+// descriptors); its vpages count as mapped (isMapped) until then. A deleted large key's pages can only leak.
+// Journals continue across deletion: a vpage dropped and written again before the commit (a pool page reused)
+// continues its dropped copy's journal, and a dropped vpage counts as mapped until step 4, so a dict index is not
+// reused within the sync; a dict deleted and re-created under its name in one sync gets a new index and its header
+// continues the old header's journal, so if a cut leaves both headers, mount keeps the new one (resolveDictNames).
 // The original instead rewrites pages in place (a cut mid-rewrite loses the page) and re-syncs every open basis
 // after every write chunk.
 import { PddbError } from '../errors.ts';
-import { PAGE_SIZE, VPAGE_SIZE } from '../format/constants.ts';
+import { DICT_MAX_COUNT, PAGE_SIZE, VPAGE_SIZE } from '../format/constants.ts';
 import { openDataPage, pageAad, sealDataPage } from '../format/datapage.ts';
 import { dataPageOffset } from '../format/layout.ts';
 import { ROOT_VPAGE, openRootPage, sealRootPage, type BasisRoot } from '../format/rootpage.ts';
-import { dictOfDescriptorVpage } from '../format/vaddr.ts';
+import { DICT_REGION, SMALL_POOL_START, dictOfDescriptorVpage } from '../format/vaddr.ts';
+import { decodeDictHeader } from '../format/descriptors.ts';
 import type { BasisKeys } from '../crypto/kdf.ts';
 import { bytesEqual } from '../crypto/bytes.ts';
 import { randomBelow, randomBytes, randomU32 } from '../../lib/random.ts';
@@ -34,8 +48,18 @@ export class Basis {
   readonly mapping = new Map<number, Mapping>();
   private readonly cache = new Map<number, Uint8Array>();
   private readonly dirty = new Set<number>();
-  /** Physical pages to unmap and scrub at the end of the next commit (superseded, deleted, duplicate losers). */
+  /** Physical pages to unmap and scrub at the end of the next commit (the copies it supersedes). */
   private retired: number[] = [];
+  /** Physical pages to unmap and scrub at the start of the next commit (see the header comment). */
+  private garbage: number[] = [];
+  /** Vpages of garbage pages: they count as mapped until unmapped, so nothing new takes their place first. */
+  private readonly garbageVpages = new Set<number>();
+  /** Vpages dropped since the last commit, with the mapping they had (still on flash until the commit unmaps it). */
+  private readonly dropped = new Map<number, Mapping>();
+  /** Vpages whose entry points past the end of the device (an image cut short): reading them is an error. */
+  private readonly lost = new Map<number, number>();
+  /** Made by `new` (format, create) rather than found by mount: its first commit clears stale entries first. */
+  private fresh = true;
   private pteNonce: number;
   rootJournal = 0;
   age = 0;
@@ -85,7 +109,7 @@ export class Basis {
     if (!root) return null;
     basis.rootJournal = best;
     basis.age = root.age;
-    for (const phys of rootPhys) if (phys !== basis.mapping.get(ROOT_VPAGE)!.phys) basis.retired.push(phys);
+    for (const phys of rootPhys) if (phys !== basis.mapping.get(ROOT_VPAGE)!.phys) basis.garbage.push(phys);
     for (const [vpage, physList] of candidates) {
       if (vpage === ROOT_VPAGE) continue;
       if (physList.length === 1) {
@@ -94,10 +118,49 @@ export class Basis {
       }
       basis.resolveDuplicates(vpage, physList);
     }
+    for (const m of store.pt.scanBeyondData(keys.pt)) if (!basis.mapping.has(m.vpage)) basis.lost.set(m.vpage, m.phys);
+    basis.resolveDictNames();
+    // Pages of a dict whose header page is gone: what a cut during the unmapping of a deleted dict leaves. (Not
+    // when the header lies past the end of a truncated image: that dict is unreadable, not deleted.)
+    for (const [vpage, m] of basis.mapping) {
+      const d = dictOfVpage(vpage);
+      if (d === 0 || basis.mapping.has(dictHeaderVpage(d)) || basis.lost.has(dictHeaderVpage(d))) continue;
+      basis.mapping.delete(vpage);
+      basis.cache.delete(vpage);
+      basis.garbage.push(m.phys);
+      basis.garbageVpages.add(vpage);
+    }
+    basis.fresh = false;
     for (const m of basis.mapping.values()) store.inUse.add(m.phys);
-    for (const phys of basis.retired) store.inUse.add(phys);
+    for (const phys of basis.garbage) store.inUse.add(phys);
     if (maxNonce >= 0) basis.pteNonce = (maxNonce + 1) >>> 0;
     return { basis, root };
+  }
+
+  /**
+   * Two dict headers of one name: a dict deleted and re-created under its name in the sync a cut interrupted. The
+   * new header continues the old one's journal (replacedHeader), so the higher journal is the new dict; the other
+   * header goes, and with it (as orphans) the rest of its dict.
+   */
+  private resolveDictNames(): void {
+    const byName = new Map<string, { vpage: number; journal: number }>();
+    for (const vpage of [...this.mapping.keys()]) {
+      if (!isDictHeaderVpage(vpage)) continue;
+      const header = this.tryPage(vpage);
+      const name = header && decodeDictHeader(header, 0)?.name;
+      if (!name) continue;
+      const journal = this.mapping.get(vpage)!.journal;
+      const other = byName.get(name);
+      if (!other) {
+        byName.set(name, { vpage, journal });
+        continue;
+      }
+      const loser = other.journal > journal ? vpage : other.vpage;
+      if (loser === other.vpage) byName.set(name, { vpage, journal });
+      this.garbage.push(this.mapping.get(loser)!.phys);
+      this.mapping.delete(loser);
+      this.cache.delete(loser);
+    }
   }
 
   /** Two entries map one vpage (a cut between commit steps): decrypt both, the higher journal wins. */
@@ -107,7 +170,7 @@ export class Basis {
       const opened = openDataPage(this.keys!.data, this.readPhys(phys), this.aad);
       if (opened && (!winner || opened.journal > winner.journal)) winner = { phys, ...opened };
     }
-    for (const phys of physList) if (phys !== winner?.phys) this.retired.push(phys);
+    for (const phys of physList) if (phys !== winner?.phys) this.garbage.push(phys);
     if (winner) {
       this.mapping.set(vpage, { phys: winner.phys, journal: winner.journal });
       this.cache.set(vpage, winner.data);
@@ -115,7 +178,7 @@ export class Basis {
   }
 
   get hasChanges(): boolean {
-    return this.rootDirty || this.dirty.size > 0 || this.retired.length > 0;
+    return this.rootDirty || this.dirty.size > 0 || this.retired.length > 0 || this.dropped.size > 0 || this.garbage.length > 0;
   }
 
   /** The 4064 decrypted bytes of a vpage (zeros if unmapped). Throws InternalError if a mapped page is damaged. */
@@ -124,8 +187,10 @@ export class Basis {
     if (cached) return cached;
     const m = this.mapping.get(vpage);
     let data: Uint8Array;
-    if (!m) data = new Uint8Array(VPAGE_SIZE);
-    else {
+    if (!m) {
+      if (this.lost.has(vpage)) throw new PddbError('InternalError', `a page of basis '${this.name}' lies past the end of the device (truncated image?)`);
+      data = new Uint8Array(VPAGE_SIZE);
+    } else {
       const opened = openDataPage(this.requireKeys().data, this.readPhys(m.phys), this.aad);
       if (!opened) throw new PddbError('InternalError', `a page of basis '${this.name}' does not decrypt (damaged flash)`);
       m.journal = opened.journal;
@@ -153,22 +218,25 @@ export class Basis {
     }
   }
 
+  /** Mapped, written since the last commit, or dropped (or garbage) but still on flash until a commit unmaps it. */
   isMapped(vpage: number): boolean {
-    return this.mapping.has(vpage) || this.dirty.has(vpage);
+    return this.mapping.has(vpage) || this.dirty.has(vpage) || this.dropped.has(vpage) || this.garbageVpages.has(vpage) || this.lost.has(vpage);
   }
 
   /** Vpages in use, mapped or only cached dirty. */
   vpages(): IterableIterator<number> {
-    return new Set([...this.mapping.keys(), ...this.dirty]).values();
+    return new Set([...this.mapping.keys(), ...this.dirty, ...this.lost.keys()]).values();
   }
 
   /** The vpage is no longer part of the basis: its page is retired at the next commit. */
   dropPage(vpage: number): void {
     const m = this.mapping.get(vpage);
     if (m) {
-      this.retired.push(m.phys);
+      if (this.dropped.has(vpage)) this.retired.push(m.phys);
+      else this.dropped.set(vpage, m);
       this.mapping.delete(vpage);
     }
+    this.lost.delete(vpage);
     const data = this.cache.get(vpage);
     data?.fill(0);
     this.cache.delete(vpage);
@@ -180,6 +248,8 @@ export class Basis {
   commit(root: BasisRoot): void {
     if (!this.hasChanges) return;
     const keys = this.requireKeys();
+    if (this.fresh) this.findStaleEntries();
+    this.collectGarbage();
     const steps: number[][] = [[], []];
     for (const vpage of this.dirty) steps[dictOfDescriptorVpage(vpage) ? 1 : 0].push(vpage);
     for (const step of steps) {
@@ -187,7 +257,7 @@ export class Basis {
       const placed = step.map((vpage) => {
         const data = this.cache.get(vpage)!;
         const old = this.mapping.get(vpage);
-        const journal = old && old.journal >= 0 ? (old.journal + 1) >>> 0 : this.freshJournal();
+        const journal = this.nextJournal(old ?? this.dropped.get(vpage) ?? this.replacedHeader(vpage));
         return { vpage, page: sealDataPage(keys.data, randomBytes(this.store.random, 12), journal, data, this.aad), journal, old };
       });
       this.place(placed);
@@ -205,8 +275,86 @@ export class Basis {
     this.place([{ vpage: ROOT_VPAGE, page: rootPage, journal: this.rootJournal, old: this.mapping.get(ROOT_VPAGE) }]);
     this.dirty.clear();
     this.rootDirty = false;
-    this.retire(this.retired);
+    this.retireAll();
+  }
+
+  /**
+   * Step 4: unmap what the commit superseded or dropped, deletions in an order that keeps each whole (the root of a
+   * deleted basis, then the headers of deleted dicts, then the rest), then scrub and free the pages.
+   */
+  private retireAll(): void {
+    const root: number[] = [];
+    const headers: number[] = [];
+    const rest = [...this.retired];
+    for (const [vpage, m] of this.dropped) {
+      if (this.mapping.has(vpage)) rest.push(m.phys); // written again: the old copy is merely superseded
+      else if (vpage === ROOT_VPAGE) root.push(m.phys);
+      else if (isDictHeaderVpage(vpage)) headers.push(m.phys);
+      else rest.push(m.phys);
+    }
+    const pt = this.requireKeys().pt;
+    for (const batch of [root, headers, rest]) if (batch.length > 0) this.store.pt.update(pt, [], batch);
+    this.scrub([...root, ...headers, ...rest]);
     this.retired = [];
+    this.dropped.clear();
+  }
+
+  /**
+   * The header page of a dict deleted in this commit under the same name as the new dict whose header `vpage` is:
+   * the new header continues its journal, so that if a cut leaves both on flash, mount keeps the new one (see
+   * resolveDictNames) instead of showing one of two dicts of one name and hiding the other until it resurfaces.
+   */
+  private replacedHeader(vpage: number): Mapping | undefined {
+    if (!isDictHeaderVpage(vpage)) return undefined;
+    const name = decodeDictHeader(this.cache.get(vpage)!, 0)?.name;
+    if (name === undefined) return undefined;
+    for (const [dv, m] of this.dropped) {
+      if (!isDictHeaderVpage(dv) || this.mapping.has(dv)) continue;
+      const opened = openDataPage(this.requireKeys().data, this.readPhys(m.phys), this.aad);
+      if (!opened) continue;
+      m.journal = opened.journal;
+      if (decodeDictHeader(opened.data, 0)?.name === name) return m;
+    }
+    return undefined;
+  }
+
+  /** Unmap and scrub the garbage mount found (or findStaleEntries): nothing of it is part of the basis. */
+  private collectGarbage(): void {
+    if (this.garbage.length === 0) return;
+    this.store.pt.update(this.requireKeys().pt, [], this.garbage);
+    this.scrub(this.garbage);
+    this.garbage = [];
+    this.garbageVpages.clear();
+  }
+
+  /**
+   * First commit of a basis made by `new`: pages that its keys already open are left over from a deletion of a
+   * basis with this name and password that a power cut interrupted; they are garbage. (Only pages that decrypt: an
+   * entry of another basis can pass the 32-bit checksum under these keys by chance, and must not be touched.)
+   */
+  private findStaleEntries(): void {
+    this.fresh = false;
+    const keys = this.requireKeys();
+    for (const m of this.store.pt.scan(keys.pt)) {
+      if (this.store.inUse.has(m.phys)) continue;
+      const page = this.readPhys(m.phys);
+      const ours = m.vpage === ROOT_VPAGE ? openRootPage(keys.data, page, this.aad) : openDataPage(keys.data, page, this.aad);
+      if (!ours) continue;
+      this.store.inUse.add(m.phys);
+      this.garbage.push(m.phys);
+    }
+  }
+
+  /** A journal above `prior`'s (the copy of this vpage still on flash), or a fresh one when there is none. */
+  private nextJournal(prior: Mapping | undefined): number {
+    if (!prior) return this.freshJournal();
+    let journal = prior.journal;
+    if (journal < 0) {
+      const opened = openDataPage(this.requireKeys().data, this.readPhys(prior.phys), this.aad);
+      if (!opened) return this.freshJournal(); // damaged: it cannot win a duplicate resolution anyway
+      journal = prior.journal = opened.journal;
+    }
+    return (journal + 1) >>> 0;
   }
 
   /** Program each page to a fresh physical page, then map them all (one table update per table page). */
@@ -233,11 +381,9 @@ export class Basis {
     });
   }
 
-  /** Unmap, scrub with noise, and hand back physical pages no longer referenced. */
-  private retire(pages: number[]): void {
-    if (pages.length === 0) return;
+  /** Overwrite with noise and hand back physical pages already unmapped. */
+  private scrub(pages: number[]): void {
     const { flash, layout, space, inUse, random } = this.store;
-    this.store.pt.update(this.requireKeys().pt, [], pages);
     for (const phys of pages) {
       flash.erase(dataPageOffset(layout, phys) / PAGE_SIZE);
       flash.program(dataPageOffset(layout, phys), randomBytes(random, PAGE_SIZE));
@@ -249,8 +395,7 @@ export class Basis {
   /** Delete the basis from flash: every page is unmapped, scrubbed and freed. */
   destroy(): void {
     for (const vpage of [...this.mapping.keys()]) this.dropPage(vpage);
-    this.retire(this.retired);
-    this.retired = [];
+    this.retireAll();
     this.close();
   }
 
@@ -258,6 +403,13 @@ export class Basis {
   close(): void {
     for (const m of this.mapping.values()) this.store.inUse.delete(m.phys);
     for (const phys of this.retired) this.store.inUse.delete(phys);
+    for (const phys of this.garbage) this.store.inUse.delete(phys);
+    for (const m of this.dropped.values()) this.store.inUse.delete(m.phys);
+    this.dropped.clear();
+    this.garbage = [];
+    this.garbageVpages.clear();
+    this.lost.clear();
+    this.retired = [];
     for (const data of this.cache.values()) data.fill(0);
     this.cache.clear();
     this.dirty.clear();
@@ -298,4 +450,25 @@ export class Basis {
     this.pteNonce = (this.pteNonce + 1) >>> 0;
     return n;
   }
+}
+
+const DICT_VPAGES = DICT_REGION / VPAGE_SIZE;
+const POOL_FIRST_VPAGE = SMALL_POOL_START / VPAGE_SIZE;
+
+/** The header page of dict d (slot 0 of its descriptor region). */
+function dictHeaderVpage(d: number): number {
+  return d * DICT_VPAGES;
+}
+
+function isDictHeaderVpage(vpage: number): boolean {
+  const d = dictOfDescriptorVpage(vpage);
+  return d !== 0 && vpage === dictHeaderVpage(d);
+}
+
+/** The dict whose descriptor region or small-key pool holds `vpage`, or 0. */
+function dictOfVpage(vpage: number): number {
+  const d = dictOfDescriptorVpage(vpage);
+  if (d !== 0) return d;
+  const p = Math.floor((vpage - POOL_FIRST_VPAGE) / DICT_VPAGES) + 1;
+  return vpage >= POOL_FIRST_VPAGE && p <= DICT_MAX_COUNT ? p : 0;
 }

@@ -1,0 +1,363 @@
+// Power cuts. A bounded version of the crash sweep (scripts/crash-sweep.ts runs every cut point), then the two
+// mechanisms the sweep cannot cut finely enough, swept op by op with exact tear points: the page-table update
+// through the MBBB, and the FastSpace log and master-record rewrite. Plus a cut basis deletion.
+import { describe, expect, it } from 'vitest';
+import { SeededRandom, randomBytes, type Random } from '../../../lib/random.ts';
+import { FastSpace, fastSpaceTuning } from '../../../pddb/engine/fastspace.ts';
+import { PageTable } from '../../../pddb/engine/pagetable.ts';
+import { PddbEngine } from '../../../pddb/engine/engine.ts';
+import { PddbError } from '../../../pddb/errors.ts';
+import { PowerCut } from '../../../pddb/flash/errors.ts';
+import { FaultyFlash } from '../../../pddb/flash/faulty.ts';
+import type { Flash } from '../../../pddb/flash/flash.ts';
+import { MemoryFlash } from '../../../pddb/flash/memory.ts';
+import { PAGE_SIZE, PTE_SIZE, TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
+import { FASTSPACE_PAGES, SpaceState, sealMasterRecord } from '../../../pddb/format/fastspace.ts';
+import { FSCB_PAGES, MBBB_PAGES, computeLayout } from '../../../pddb/format/layout.ts';
+import { setupSweep, sweep } from './crash-sweep-lib.ts';
+
+const layout = computeLayout(TEST_PDDB_LEN);
+const ENTRIES_PER_PAGE = PAGE_SIZE / PTE_SIZE;
+
+/** A Random whose first draw makes FaultyFlash tear an op after exactly `applied` bytes. */
+class ExactTear implements Random {
+  private first = true;
+  constructor(private readonly applied: number) {}
+  fill(out: Uint8Array): Uint8Array {
+    out.fill(0);
+    if (this.first && out.length >= 4) {
+      new DataView(out.buffer, out.byteOffset).setUint32(0, this.applied - 1, true);
+      this.first = false;
+    }
+    return out;
+  }
+}
+
+/** Tear points worth trying on an op of `length` bytes: the edges of an entry, of a page, and the middle. */
+function tearPoints(length: number): number[] {
+  const all = [1, 2, 8, 15, 16, 17, 31, 32, 33, 100, 2048, 4063, 4064, 4065, 4079, 4080, 4081, 4088, 4094, 4095];
+  return all.filter((n) => n < length);
+}
+
+/** Run `work` over a copy of `image` with a cut at `op` (torn after `applied` bytes, or not torn); the survivor. */
+function cutRun(image: Uint8Array, op: number, applied: number | null, work: (f: Flash) => void): Uint8Array | null {
+  const inner = MemoryFlash.from(image);
+  const f = new FaultyFlash(inner, { cutAfterOps: op, torn: applied !== null, random: new ExactTear(applied ?? 1) });
+  try {
+    work(f);
+  } catch (e) {
+    if (e instanceof PowerCut) return inner.snapshot();
+    throw e;
+  }
+  return null;
+}
+
+function countOps(image: Uint8Array, work: (f: Flash) => void): number {
+  const f = new FaultyFlash(MemoryFlash.from(image));
+  work(f);
+  return f.opsSoFar;
+}
+
+describe('crash sweep (bounded: 4 cut points per kind of op, torn and not)', () => {
+  it('never loses an acknowledged write, always mounts, and recovers', () => {
+    const summary = sweep(setupSweep('sweep', 24), { perKind: 4 });
+    const report = summary.failures.map((f) => `op ${f.op}${f.torn ? ' torn' : ''} [${f.step}] ${f.what}\n  ${f.violations.join('\n  ')}`);
+    expect(report, report.join('\n')).toEqual([]);
+    expect(summary.checked).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe('page-table update through the MBBB, cut at every op', () => {
+  const key = randomBytes(new SeededRandom('pt-key'), 32);
+  const table = (pt: PageTable) => {
+    const out: Uint8Array[] = [];
+    for (let p = 0; p < layout.ptPages; p++) {
+      const page = new Uint8Array(PAGE_SIZE);
+      for (let e = 0; e < ENTRIES_PER_PAGE; e++) page.set(pt.entry(p * ENTRIES_PER_PAGE + e), e * PTE_SIZE);
+      out.push(page);
+    }
+    return out;
+  };
+  const load = (f: Flash, seed: string) => PageTable.load(f, layout, new SeededRandom(seed));
+  const mapsOn = (page: number, n: number, tag: number) =>
+    Array.from({ length: n }, (_, i) => ({ phys: page * ENTRIES_PER_PAGE + ((i * 37 + tag) % ENTRIES_PER_PAGE), vpage: 1000 * tag + i, nonce: tag * 100 + i }));
+
+  // A formatted table with a few updates behind it (the last one of page 1).
+  const base = new MemoryFlash(TEST_PDDB_LEN);
+  PageTable.format(base, layout, new SeededRandom('pt-format'));
+  const warm = load(base, 'pt-warm');
+  warm.update(key, mapsOn(0, 5, 1), []);
+  warm.update(key, mapsOn(1, 3, 2), []);
+  const image = base.snapshot();
+
+  // The last flag: the update changes every entry of a page, which goes as two page writes (255 entries, then 1).
+  const scenarios: [string, (pt: PageTable) => void, boolean][] = [
+    ['another page', (pt) => pt.update(key, mapsOn(2, 4, 3), []), false],
+    ['the page updated last, again', (pt) => pt.update(key, mapsOn(1, 2, 4), [ENTRIES_PER_PAGE + 5]), false],
+    ['two pages in one update', (pt) => pt.update(key, mapsOn(0, 2, 5), [3 * ENTRIES_PER_PAGE + 7]), false],
+    ['every entry of a page', (pt) => pt.update(key, [], Array.from({ length: ENTRIES_PER_PAGE }, (_, i) => 2 * ENTRIES_PER_PAGE + i)), true],
+  ];
+  /** Each entry old or new, and the changed ones all old or all new (or, split, all but the last new). */
+  const pageOk = (got: Uint8Array, old: Uint8Array, next: Uint8Array, split: boolean): boolean => {
+    let changed = 0;
+    let taken = 0;
+    let lastTaken = false;
+    for (let e = 0; e < ENTRIES_PER_PAGE; e++) {
+      const [g, o, n] = [got, old, next].map((b) => Buffer.from(b.subarray(e * PTE_SIZE, (e + 1) * PTE_SIZE)));
+      if (!g.equals(o) && !g.equals(n)) return false;
+      if (o.equals(n)) continue;
+      changed++;
+      lastTaken = g.equals(n);
+      if (lastTaken) taken++;
+    }
+    return taken === 0 || taken === changed || (split && taken === changed - 1 && !lastTaken);
+  };
+
+  for (const [name, update, split] of scenarios) {
+    it(`leaves each table page whole, old or new: ${name}`, () => {
+      const before = table(load(MemoryFlash.from(image), 'x'));
+      const doneFlash = MemoryFlash.from(image);
+      update(load(doneFlash, 'pt-run'));
+      const after = table(load(doneFlash, 'x'));
+      const work = (f: Flash) => update(load(f, 'pt-run'));
+      const ops = countOps(image, work);
+      expect(ops).toBeGreaterThan(3);
+      let cuts = 0;
+      for (let op = 0; op < ops; op++) {
+        for (const applied of [null, ...tearPoints(PAGE_SIZE)]) {
+          const survivor = cutRun(image, op, applied, work);
+          expect(survivor).not.toBeNull();
+          cuts++;
+          const flash = MemoryFlash.from(survivor!);
+          const got = table(load(flash, 'x'));
+          for (let p = 0; p < layout.ptPages; p++) {
+            expect(pageOk(got[p], before[p], after[p], split), `op ${op} torn ${applied}: table page ${p} is neither old nor new`).toBe(true);
+          }
+          // Recovery: the next update starts from what the cut left (restoring a table page from a complete shadow
+          // first), and a reboot after it sees exactly that.
+          const recovering = load(flash, 'pt-recover');
+          recovering.update(key, mapsOn(3, 1, 9), []);
+          const expected = table(recovering);
+          const rebooted = table(load(flash, 'x'));
+          for (let p = 0; p < layout.ptPages; p++) {
+            expect(Buffer.from(rebooted[p]).equals(Buffer.from(expected[p])), `op ${op} torn ${applied}: page ${p} after recovery`).toBe(true);
+          }
+        }
+      }
+      expect(cuts).toBeGreaterThan(40);
+    });
+  }
+
+  it("reads an image in the original's state: one MBBB copy, its table page blank", () => {
+    const flash = MemoryFlash.from(image);
+    const want = table(load(flash, 'x'));
+    // The original's steady state for page 2: the only MBBB page holds it, the table page is erased.
+    for (let s = 0; s < MBBB_PAGES; s++) flash.erase(layout.mbbbOffset / PAGE_SIZE + s);
+    flash.program(layout.mbbbOffset + 4 * PAGE_SIZE, want[2]);
+    flash.erase(layout.ptOffset / PAGE_SIZE + 2);
+    const got = table(load(flash, 'x'));
+    for (let p = 0; p < layout.ptPages; p++) expect(Buffer.from(got[p]).equals(Buffer.from(want[p]))).toBe(true);
+  });
+});
+
+describe('FastSpace, cut at every op', () => {
+  const keys = { pt: randomBytes(new SeededRandom('fs-pt'), 32), data: randomBytes(new SeededRandom('fs-data'), 32) };
+  const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
+
+  /** Allocations and releases; `live` is what a caller would have mapped when the cut comes. */
+  function activity(fs: FastSpace, live: Set<number>, rng: SeededRandom, steps: number): void {
+    for (let i = 0; i < steps; i++) {
+      const [r] = rng.fill(new Uint8Array(1));
+      if (r % 3 === 0 && live.size > 0) {
+        const p = [...live][r % live.size];
+        live.delete(p); // the caller unmaps before it releases
+        fs.release(p);
+      } else {
+        const p = fs.allocate((q) => live.has(q));
+        if (p === null) throw new Error('FastSpace ran dry');
+        live.add(p);
+      }
+    }
+  }
+
+  function checkSafe(image: Uint8Array, live: Set<number>, label: string, expectSpace: boolean): void {
+    const flash = MemoryFlash.from(image);
+    const fs = FastSpace.load(flash, layout, keys, 0n, new SeededRandom('reload'));
+    const offered = fs.allocatable().filter((p) => live.has(p));
+    expect(offered, `${label}: offers live pages`).toEqual([]);
+    if (expectSpace) expect(fs.available, `${label}: the cache came back empty`).toBeGreaterThan(0);
+    if (fs.available < 50) return; // the fallback's empty cache: nothing to hand out until rebuildSpace
+    // It keeps working, and stays safe across another reboot.
+    const more = new Set(live);
+    activity(fs, more, new SeededRandom(`${label}/more`), 40);
+    const again = FastSpace.load(MemoryFlash.from(flash.snapshot()), layout, keys, 0n, new SeededRandom('reload2'));
+    expect(again.allocatable().filter((p) => more.has(p)), `${label}: unsafe after recovery`).toEqual([]);
+  }
+
+  function sweepFastSpace(prepare: (f: Flash) => void, expectSpace: boolean): void {
+    const saved = fastSpaceTuning.logFlushThreshold;
+    fastSpaceTuning.logFlushThreshold = 90; // several master rewrites within the run
+    try {
+      const base = new MemoryFlash(TEST_PDDB_LEN);
+      const fs0 = FastSpace.create(base, layout, keys, 0n, new SeededRandom('fs-create'), allPages);
+      const live0 = new Set<number>();
+      activity(fs0, live0, new SeededRandom('fs-warm'), 60);
+      prepare(base);
+      const image = base.snapshot();
+      let live = new Set<number>();
+      const work = (f: Flash) => {
+        live = new Set(live0);
+        const fs = FastSpace.load(f, layout, keys, 0n, new SeededRandom('fs-run'));
+        activity(fs, live, new SeededRandom('fs-steps'), 260);
+      };
+      const ops = countOps(image, work);
+      let rewrites = 0;
+      for (let op = 0; op < ops; op++) {
+        const probe = new FaultyFlash(MemoryFlash.from(image), { cutAfterOps: op });
+        try {
+          work(probe);
+        } catch (e) {
+          if (!(e instanceof PowerCut)) throw e;
+        }
+        const cut = probe.cut!;
+        const rewriting = cut.kind === 'erase' || cut.length === PAGE_SIZE;
+        if (rewriting) rewrites++;
+        // Every op of a rewrite with every tear point; log records (16 bytes) at a few.
+        const tears = rewriting ? [null, 1, 15, 16, 2048, 4080, 4081, 4095].filter((n) => n === null || n < cut.length) : op % 9 === 0 ? [null, 8] : [null];
+        for (const applied of tears) {
+          const survivor = cutRun(image, op, applied, work);
+          checkSafe(survivor!, live, `op ${op} (${cut.kind}) torn ${applied}`, expectSpace);
+        }
+      }
+      expect(rewrites).toBeGreaterThan(4);
+    } finally {
+      fastSpaceTuning.logFlushThreshold = saved;
+    }
+  }
+
+  it('never offers a live page: log records and master rewrites', () => {
+    sweepFastSpace(() => {}, true);
+  });
+
+  it('never offers a live page when the FSCB has no blank pair (erase-then-write fallback)', () => {
+    // Debris in every blank FSCB page: the rewrite cannot write the new master beside the old one.
+    sweepFastSpace((f) => {
+      for (let i = 0; i < FSCB_PAGES; i++) {
+        const at = layout.fscbOffset + i * PAGE_SIZE;
+        if (f.read(at, PAGE_SIZE).every((b) => b === 0xff)) f.program(at + 16 * 200, new Uint8Array(16).fill(0x5a));
+      }
+    }, false);
+  });
+
+  it('orders a page whose 4-bit journal wraps (Free 15 -> Used 0 is not Free again)', () => {
+    const flash = new MemoryFlash(TEST_PDDB_LEN);
+    const entries = [
+      { page: 10, state: SpaceState.Free, journal: 15 },
+      { page: 11, state: SpaceState.Free, journal: 14 },
+      { page: 12, state: SpaceState.Free, journal: 3 },
+    ];
+    const record = sealMasterRecord(keys.data, randomBytes(new SeededRandom('n'), 12), entries, 0n);
+    for (let p = 0; p < FASTSPACE_PAGES; p++) flash.program(layout.fscbOffset + p * PAGE_SIZE, record.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+    const fs = FastSpace.load(flash, layout, keys, 0n, new SeededRandom('a'));
+    const live = new Set<number>();
+    for (const want of [10, 11]) {
+      const got = fs.allocate((p) => p !== want);
+      expect(got).toBe(want);
+      live.add(want);
+    }
+    fs.release(11); // 14 -> Used 15 -> Dirty 0: free again
+    live.delete(11);
+    const again = FastSpace.load(MemoryFlash.from(flash.snapshot()), layout, keys, 0n, new SeededRandom('b'));
+    expect(again.allocatable().sort((a, b) => a - b)).toEqual([11, 12]);
+  });
+});
+
+describe('a basis deletion cut at every op', () => {
+  it('leaves the basis whole or gone, and a new basis of that name and password starts empty', () => {
+    const flash = new MemoryFlash(TEST_PDDB_LEN);
+    const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('del-format') });
+    const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('del-mount') });
+    e.createBasis('doomed', 'pw');
+    e.unlockBasis('doomed', 'pw');
+    const values = new Map<string, Uint8Array>();
+    const rng = new SeededRandom('del-values');
+    for (let i = 0; i < 12; i++) {
+      const v = rng.fill(new Uint8Array(i % 4 === 0 ? 9000 : 50 + i));
+      e.write(e.get(`d${i % 3}`, `k${i}`, { basis: 'doomed', createDict: true, createKey: true }), 0, v);
+      values.set(`d${i % 3}/k${i}`, v);
+    }
+    e.lockBasis('doomed');
+    const image = flash.snapshot();
+    const work = (f: Flash) => {
+      const eng = PddbEngine.mount(f, keybox, '1', { random: new SeededRandom('del-run') });
+      eng.unlockBasis('doomed', 'pw');
+      eng.deleteBasis('doomed');
+    };
+    const ops = countOps(image, work);
+    // Every op while the table is being updated (the deletion itself), then a sample of the scrubbing.
+    for (let op = 0; op < ops; op += op < 48 ? 1 : 7) {
+      for (const applied of op % 2 === 0 ? [null] : [2000]) {
+        const survivor = cutRun(image, op, applied, work)!;
+        const rebooted = MemoryFlash.from(survivor);
+        const eng = PddbEngine.mount(rebooted, keybox, '1', { random: new SeededRandom('del-check') });
+        let present = true;
+        try {
+          eng.unlockBasis('doomed', 'pw');
+        } catch (err) {
+          expect(err).toBeInstanceOf(PddbError);
+          expect((err as PddbError).code).toBe('NotFound');
+          present = false;
+        }
+        if (present) {
+          for (const [path, v] of values) {
+            const [d, k] = path.split('/');
+            expect(Buffer.from(eng.readAll(eng.get(d, k, { basis: 'doomed' }))).equals(Buffer.from(v)), `op ${op}: ${path}`).toBe(true);
+          }
+          continue;
+        }
+        eng.createBasis('doomed', 'pw');
+        eng.unlockBasis('doomed', 'pw');
+        expect(eng.listDicts('doomed'), `op ${op}: the re-created basis inherits pages`).toEqual([]);
+        eng.sync();
+        const again = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', { random: new SeededRandom('del-again') });
+        again.unlockBasis('doomed', 'pw');
+        expect(again.listDicts('doomed'), `op ${op}: after a remount`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('known bug in dictionary.ts (not fixed here: that file belongs to the semantics work)', () => {
+  // deleteKey + createKey of one name in one sync: createKey takes the lowest free slot, which can be in another
+  // descriptor page than the deleted one. A cut between the two descriptor pages' table updates leaves two valid
+  // descriptors of that name; Dict.load shows the one in the lower slot, and the other comes back once the shown
+  // one is deleted (a deleted-and-acknowledged key reappears). Fix (dictionary.ts): let createKey reuse the slot a
+  // same-named key freed since the last commit, so both versions live in one descriptor page. When it is fixed this
+  // test starts failing: turn `it.fails` into `it`.
+  it.fails('a key deleted and re-created in one cut sync can resurface after a later, acknowledged delete', () => {
+    const flash = new MemoryFlash(TEST_PDDB_LEN);
+    const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('f') });
+    const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('m') });
+    for (let i = 0; i < 40; i++) e.write(e.get('d', `k${i}`, { createDict: true, createKey: true }), 0, new Uint8Array([i]));
+    e.sync();
+    e.deleteKey('d', 'k4'); // slot 5 is free from now on
+    e.sync();
+    const image = flash.snapshot();
+    const work = (f: Flash) => {
+      const x = PddbEngine.mount(f, keybox, '1', { random: new SeededRandom('w') });
+      x.deleteKey('d', 'k35'); // slot 36, second descriptor page
+      x.write(x.get('d', 'k35', { createKey: true }), 0, new Uint8Array([99])); // slot 5, first descriptor page
+      x.sync();
+    };
+    // (With these seeds the two descriptor pages' entries lie in different table pages: ops 17-22 show it.)
+    for (let op = 10; op < 30; op++) {
+      const rebooted = MemoryFlash.from(cutRun(image, op, null, work)!);
+      const y = PddbEngine.mount(rebooted, keybox, '1', { random: new SeededRandom('dup-check') });
+      if (!y.listKeys('d').includes('k35')) continue;
+      y.deleteKey('d', 'k35');
+      y.sync();
+      const z = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', { random: new SeededRandom('dup-again') });
+      expect(z.listKeys('d'), `op ${op}: k35 was deleted and the delete acknowledged`).not.toContain('k35');
+    }
+  });
+});
