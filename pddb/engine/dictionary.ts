@@ -47,6 +47,12 @@ export class Dict {
   private poolLive: number[] = [];
   /** Small-key ranges superseded in the current sync, scrubbed once it is durable. */
   private scrub: { start: number; len: number }[] = [];
+  /**
+   * Slots freed since the last commit, by key name. A key deleted and created again before a sync goes back to its
+   * old slot: two descriptors of one name in different descriptor pages could both survive a power cut, and the
+   * hidden one would come back after a later delete.
+   */
+  private readonly freedSince = new Map<string, number>();
   /** Small ranges placed since the last commit: nothing durable points at them, so they may change in place. */
   private readonly fresh = new Set<number>();
 
@@ -122,7 +128,7 @@ export class Dict {
       reserved = roundUpPage(hint);
       start = this.allocLarge(reserved);
     }
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.shift()! : this.nextSlot++;
+    const slot = this.takeSlot(name);
     const entry: KeyEntry = { name, slot, start, len: 0, reserved: reserved!, flags: FLAG_VALID, age: 0 };
     keys.set(name, entry);
     this.writeSlot(entry);
@@ -200,6 +206,7 @@ export class Dict {
       for (const vpage of this.pagesIn(first, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
     }
     this.keys.delete(entry.name);
+    this.freedSince.set(entry.name, entry.slot);
     this.freeSlots.push(entry.slot);
     this.freeSlots.sort((a, b) => a - b);
     const { vpage, at } = slotLocation(this.index, entry.slot);
@@ -236,6 +243,7 @@ export class Dict {
    */
   afterCommit(): void {
     this.fresh.clear();
+    this.freedSince.clear();
     const pending = this.scrub;
     this.scrub = [];
     for (const { start, len } of pending) {
@@ -248,6 +256,13 @@ export class Dict {
         this.basis.writablePage(vpage).fill(0, start % VPAGE_SIZE, (start % VPAGE_SIZE) + len);
       }
     }
+  }
+
+  private takeSlot(name: string): number {
+    const own = this.freedSince.get(name);
+    const i = own === undefined ? -1 : this.freeSlots.indexOf(own);
+    if (i >= 0) return this.freeSlots.splice(i, 1)[0];
+    return this.freeSlots.length > 0 ? this.freeSlots.shift()! : this.nextSlot++;
   }
 
   private touch(): void {

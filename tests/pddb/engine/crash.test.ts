@@ -327,14 +327,12 @@ describe('a basis deletion cut at every op', () => {
   });
 });
 
-describe('known bug in dictionary.ts (not fixed here: that file belongs to the semantics work)', () => {
-  // deleteKey + createKey of one name in one sync: createKey takes the lowest free slot, which can be in another
-  // descriptor page than the deleted one. A cut between the two descriptor pages' table updates leaves two valid
-  // descriptors of that name; Dict.load shows the one in the lower slot, and the other comes back once the shown
-  // one is deleted (a deleted-and-acknowledged key reappears). Fix (dictionary.ts): let createKey reuse the slot a
-  // same-named key freed since the last commit, so both versions live in one descriptor page. When it is fixed this
-  // test starts failing: turn `it.fails` into `it`.
-  it.fails('a key deleted and re-created in one cut sync can resurface after a later, acknowledged delete', () => {
+describe('a key deleted and re-created in one sync', () => {
+  // deleteKey + createKey of one name in one sync: if createKey took the lowest free slot, in another descriptor
+  // page than the deleted one, a cut between the two descriptor pages' table updates would leave two valid
+  // descriptors of that name, and the hidden one would come back once the shown one is deleted. createKey reuses
+  // the slot the same name freed since the last commit, so both versions live in one descriptor page.
+  it('cannot resurface after a later, acknowledged delete when a cut hits its sync', () => {
     const flash = new MemoryFlash(TEST_PDDB_LEN);
     const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('f') });
     const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('m') });
