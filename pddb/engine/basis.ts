@@ -360,7 +360,9 @@ export class Basis {
   /** Program each page to a fresh physical page, then map them all (one table update per table page). */
   private place(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[]): void {
     if (items.length === 0) return;
-    const { flash, layout, space, inUse } = this.store;
+    const { flash, layout, space, inUse, stats } = this.store;
+    stats.sealed += items.length;
+    if (this.store.policy === 'original') items = this.rewriteInPlace(items);
     const maps: { phys: number; vpage: number; nonce: number }[] = [];
     for (const item of items) {
       const phys = space.allocate((p) => inUse.has(p));
@@ -378,6 +380,22 @@ export class Basis {
       // Superseded pages join the retired list at once, so a commit cut short by NoFreeSpace can simply be retried.
       if (item.old) this.retired.push(item.old.phys);
       this.mapping.set(item.vpage, { phys: maps[i].phys, journal: item.journal });
+    });
+  }
+
+  /**
+   * The original's write policy, kept for comparison (EngineOptions.syncPolicy): a page that already has a physical
+   * page is erased and reprogrammed where it is; a cut in between loses it. Returns the pages still to place.
+   */
+  private rewriteInPlace(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[]) {
+    const { flash, layout } = this.store;
+    return items.filter((item) => {
+      if (!item.old) return true;
+      flash.erase(dataPageOffset(layout, item.old.phys) / PAGE_SIZE);
+      flash.program(dataPageOffset(layout, item.old.phys), item.page);
+      item.page.fill(0);
+      this.mapping.set(item.vpage, { phys: item.old.phys, journal: item.journal });
+      return false;
     });
   }
 

@@ -7,13 +7,12 @@ import { PddbError, isPddbError } from '../errors.ts';
 import type { Flash } from '../flash/flash.ts';
 import { PAGE_SIZE, SYSTEM_BASIS_NAME } from '../format/constants.ts';
 import { LARGE_KEY_STRIDE } from '../format/vaddr.ts';
-import { decodeKeyPage, encodeKeyPage } from '../format/keypage.ts';
+import { decodeKeyPage } from '../format/keypage.ts';
 import { computeLayout, dataPageOffset, type Layout } from '../format/layout.ts';
 import { ROOT_VPAGE } from '../format/rootpage.ts';
-import { SALT_BASE_LEN } from '../crypto/kdf.ts';
 import { KeyboxError } from '../keys/errors.ts';
-import { createKeybox, unlockUser0 } from '../keys/keybox.ts';
-import { unwrapSystemKeys, wrapSystemKeys } from '../keys/rootkeys.ts';
+import { unlockUser0 } from '../keys/keybox.ts';
+import { unwrapSystemKeys } from '../keys/rootkeys.ts';
 import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/random.ts';
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
@@ -21,12 +20,19 @@ import type { Dict, KeyEntry } from './dictionary.ts';
 import { FastSpace } from './fastspace.ts';
 import { checkBasisName, checkDictName, checkKeyName, checkPassword } from './names.ts';
 import { PageTable } from './pagetable.ts';
-import type { Store } from './store.ts';
+import type { Store, SyncPolicy } from './store.ts';
+import { formatFlash } from './format.ts';
 
 export interface EngineOptions {
   random?: Random;
   /** The device DNA in every page's AAD; hosted images and the original's tools use 0. */
   dna?: bigint;
+  /**
+   * 'copy-on-write' (default): changes stay in memory until sync(), which writes only what is dirty, each page to
+   * a fresh physical page. 'original': the original's policy, for comparison: every write rewrites its pages in
+   * place and re-syncs every open basis at once.
+   */
+  syncPolicy?: SyncPolicy;
 }
 
 export interface FormatOptions extends EngineOptions {
@@ -82,29 +88,7 @@ export class PddbEngine {
 
   /** Lay a fresh PDDB over the whole flash; returns the keybox (1024 bytes) the boot PIN unlocks. */
   static format(flash: Flash, opts: FormatOptions): Uint8Array {
-    const random = opts.random ?? defaultRandom;
-    const dna = opts.dna ?? 0n;
-    const layout = computeLayout(flash.size);
-    fillWithNoise(flash, layout, random, opts.onProgress);
-    const pt = PageTable.format(flash, layout, random);
-    const { keybox, user0Key } = createKeybox(opts.pin, random);
-    const system: BasisKeys = { pt: randomBytes(random, 32), data: randomBytes(random, 32) };
-    const wrapped = wrapSystemKeys(user0Key, system);
-    user0Key.fill(0);
-    flash.program(
-      layout.keyPageOffset,
-      encodeKeyPage({ wrappedPt: wrapped.ptWrapped40, wrappedData: wrapped.dataWrapped40, saltBase: randomBytes(random, SALT_BASE_LEN) }),
-    );
-    const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
-    const space = FastSpace.create(flash, layout, copyKeys(system), dna, random, allPages);
-    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set() };
-    const root = new Basis(SYSTEM_BASIS_NAME, system, store);
-    root.rootJournal = randomBelow(random, 100_000_000);
-    root.rootDirty = true;
-    new Catalog(root).sync();
-    root.close();
-    flash.sync();
-    return keybox;
+    return formatFlash(flash, { ...opts, onProgress: opts.onProgress && ((p) => opts.onProgress!(p.done, p.total)) });
   }
 
   /** Mount .System with the boot PIN. Wrong PIN: AccessDenied, and nothing else is learned. */
@@ -126,12 +110,17 @@ export class PddbEngine {
     }
     const pt = PageTable.load(flash, layout, random);
     const space = FastSpace.load(flash, layout, copyKeys(system), dna, random);
-    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set() };
+    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: opts.syncPolicy ?? 'copy-on-write', stats: { sealed: 0 } };
     const engine = new PddbEngine(store, keyPage.saltBase);
     const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
     if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
     engine.stack.push(Catalog.mount(mounted.basis));
     return engine;
+  }
+
+  /** Pages encrypted and written since mount (data and root pages). */
+  get stats(): { sealed: number } {
+    return { ...this.store.stats };
   }
 
   get layout(): Layout {
@@ -314,12 +303,14 @@ export class PddbEngine {
     checkSpan(offset, data.length);
     const { dict, entry } = this.resolve(h);
     dict.write(entry, offset, data);
+    this.written();
   }
 
   truncate(h: KeyHandle, length: number): void {
     checkSpan(length, 0);
     const { dict, entry } = this.resolve(h);
     dict.truncate(entry, length);
+    this.written();
   }
 
   attributes(h: KeyHandle): KeyAttributes {
@@ -336,6 +327,7 @@ export class PddbEngine {
     const entry = d?.keys.get(key);
     if (!d || !entry) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
     d.deleteKey(entry);
+    this.written();
   }
 
   deleteDict(dict: string, basis?: string): void {
@@ -345,6 +337,7 @@ export class PddbEngine {
     const d = c.dicts.get(dict);
     if (!d) throw new PddbError('NotFound', `no dict '${dict}'`);
     c.deleteDict(d);
+    this.written();
   }
 
   /** Dict names: of one basis, or the union over open bases, sorted. */
@@ -444,6 +437,13 @@ export class PddbEngine {
     for (const c of this.stack.splice(0)) c.basis.close();
   }
 
+  /** Under the original's policy (EngineOptions.syncPolicy) every change is synced at once, every open basis too. */
+  private written(): void {
+    if (this.store.policy !== 'original') return;
+    for (const c of this.stack) c.basis.rootDirty = true;
+    this.sync();
+  }
+
   private resolve(h: KeyHandle): { dict: Dict; entry: KeyEntry } {
     this.requireMounted();
     if (!(h instanceof KeyHandle)) throw new PddbError('InvalidArgument', 'not a key handle');
@@ -526,18 +526,5 @@ function checkSpan(offset: number, length: number): void {
   }
 }
 
-/** Erase everything, then fill every data page with noise, so used and free pages look alike from day one. */
-function fillWithNoise(flash: Flash, layout: Layout, random: Random, onProgress?: (done: number, total: number) => void): void {
-  const sectors = flash.size / PAGE_SIZE;
-  for (let s = 0; s < sectors; s++) flash.erase(s);
-  const chunkPages = 256;
-  const chunk = new Uint8Array(chunkPages * PAGE_SIZE);
-  for (let p = 0; p < layout.dataPages; p += chunkPages) {
-    const n = Math.min(chunkPages, layout.dataPages - p);
-    random.fill(chunk.subarray(0, n * PAGE_SIZE));
-    for (let i = 0; i < n; i++) flash.program(layout.dataOffset + (p + i) * PAGE_SIZE, chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-    onProgress?.(Math.min(p + n, layout.dataPages), layout.dataPages);
-  }
-}
 
 

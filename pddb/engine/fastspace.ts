@@ -53,6 +53,8 @@ const MAX_CHAIN = 14;
 
 export class FastSpace {
   private readonly entries = new Map<number, PhysPage>();
+  /** The pages `entries` lists, for uniform draws (see allocate). */
+  private pageList: number[] = [];
   /** FSCB pages of every master record known valid (normally one pair; two pairs after a cut rewrite). */
   private masterPages = new Set<number>();
   /** Next free log slot: FSCB page index and record index (1..255). */
@@ -176,12 +178,23 @@ export class FastSpace {
    * power cut can only leak it, never hand it out twice. Null when the cache has run dry.
    */
   allocate(taken: (page: number) => boolean): number | null {
+    // Rejection sampling: a uniform draw over all entries, kept only if it can be handed out, is a uniform draw
+    // over those that can; most entries can, so this avoids scanning 2041 entries per page written.
+    // Entries are only ever added (or all cleared), so the key list is rebuilt only when the count changes.
+    if (this.pageList.length !== this.entries.size) this.pageList = [...this.entries.keys()];
+    for (let tries = 0; tries < 16 && this.pageList.length > 0; tries++) {
+      const e = this.entries.get(this.pageList[randomBelow(this.random, this.pageList.length)])!;
+      if (allocatable(e) && !taken(e.page)) return this.take(e);
+    }
     const candidates: PhysPage[] = [];
     for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page)) candidates.push(e);
     if (candidates.length === 0) return null;
-    const pick = candidates[randomBelow(this.random, candidates.length)];
-    this.log({ page: pick.page, state: SpaceState.Used, journal: (pick.journal + 1) & 0xf });
-    return pick.page;
+    return this.take(candidates[randomBelow(this.random, candidates.length)]);
+  }
+
+  private take(e: PhysPage): number {
+    this.log({ page: e.page, state: SpaceState.Used, journal: (e.journal + 1) & 0xf });
+    return e.page;
   }
 
   /** Give a retired page back (logged Dirty: reusable while its journal has room). */
@@ -199,6 +212,7 @@ export class FastSpace {
     const fraction = 0.5 + (randomBelow(this.random, 2001) - 1000) / 10_000;
     const keep = Math.min(FASTSPACE_ENTRIES, Math.max(1, Math.floor(freePages.length * fraction)));
     this.entries.clear();
+    this.pageList = [];
     for (const page of picked.slice(0, freePages.length === 0 ? 0 : keep)) {
       this.entries.set(page, { page, state: SpaceState.Free, journal: randomBelow(this.random, 24) & 0xf });
     }

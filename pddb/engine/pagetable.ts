@@ -129,11 +129,12 @@ export class PageTable {
       if (!list) byPage.set(page, (list = []));
       list.push({ phys, block });
     };
-    for (const m of map) {
-      const plain = encodePte(m.vpage, m.nonce);
-      add(m.phys, ecbEncrypt(ptKey, plain));
-      plain.fill(0);
-    }
+    // One cipher call for every new entry: setting up an OpenSSL context costs more than encrypting a block.
+    const plain = new Uint8Array(map.length * PTE_SIZE);
+    map.forEach((m, i) => plain.set(encodePte(m.vpage, m.nonce), i * PTE_SIZE));
+    const sealed = map.length > 0 ? ecbEncrypt(ptKey, plain) : plain;
+    plain.fill(0);
+    map.forEach((m, i) => add(m.phys, sealed.subarray(i * PTE_SIZE, (i + 1) * PTE_SIZE)));
     for (const phys of erase) {
       const noise = randomBytes(this.random, PTE_SIZE);
       if (isErased(noise)) noise[0] = 0;

@@ -15,4 +15,10 @@ export interface Store {
   readonly dna: bigint;
   /** Physical data pages mapped by an open basis, or retired but not yet scrubbed. */
   readonly inUse: Set<number>;
+  readonly policy: SyncPolicy;
+  /** Data and root pages encrypted and written since mount. */
+  readonly stats: { sealed: number };
 }
+
+/** How changes reach flash: see EngineOptions.syncPolicy. */
+export type SyncPolicy = 'copy-on-write' | 'original';
