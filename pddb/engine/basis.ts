@@ -250,6 +250,7 @@ export class Basis {
     const keys = this.requireKeys();
     if (this.fresh) this.findStaleEntries();
     this.collectGarbage();
+    this.checkRoomFor(this.pagesToPlace());
     const steps: number[][] = [[], []];
     for (const vpage of this.dirty) steps[dictOfDescriptorVpage(vpage) ? 1 : 0].push(vpage);
     for (const step of steps) {
@@ -355,6 +356,23 @@ export class Basis {
       journal = prior.journal = opened.journal;
     }
     return (journal + 1) >>> 0;
+  }
+
+  /** Fresh physical pages this commit takes: every dirty page and the root (under the original's policy, only new ones). */
+  private pagesToPlace(): number {
+    if (this.store.policy === 'copy-on-write') return this.dirty.size + 1;
+    return [...this.dirty, ROOT_VPAGE].filter((vpage) => !this.mapping.has(vpage)).length;
+  }
+
+  /**
+   * Refuse a commit FastSpace cannot finish before anything is written: a sync that fails with NoFreeSpace then
+   * changes nothing on flash and leaks nothing, and the caller can free space (delete, rebuildSpace) and retry.
+   */
+  private checkRoomFor(pages: number): void {
+    const { space, inUse } = this.store;
+    if (space.availableFor((p) => inUse.has(p)) < pages) {
+      throw new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
+    }
   }
 
   /** Program each page to a fresh physical page, then map them all (one table update per table page). */

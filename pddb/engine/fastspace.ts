@@ -156,8 +156,13 @@ export class FastSpace {
 
   /** How many pages the cache can hand out now. */
   get available(): number {
+    return this.availableFor(() => false);
+  }
+
+  /** How many pages allocate() could hand out, one after another, to a caller for whom `taken` pages are off limits. */
+  availableFor(taken: (page: number) => boolean): number {
     let n = 0;
-    for (const e of this.entries.values()) if (allocatable(e)) n++;
+    for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page)) n++;
     return n;
   }
 

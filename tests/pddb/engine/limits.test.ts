@@ -225,30 +225,28 @@ describe('a full device', () => {
   }
 
   it('gives a typed NoFreeSpace; rebuildSpace() recovers the free pages FastSpace did not list; synced data survives', () => {
-    const { flash, keybox, stats, synced, failed, syncedBeforeFirstFailure } = fillUp('full');
+    const { flash, keybox, engine, stats, synced, failed, syncedBeforeFirstFailure } = fillUp('full');
     expect(stats.firstFailure).toBeInstanceOf(Error);
     expect(stats.firstFailure?.code).toBe('NoFreeSpace');
     expect(stats.rebuilds).toBeGreaterThanOrEqual(1);
     // FastSpace holds about half of the free pages: the rebuilds let many more keys in.
     expect(synced.length).toBeGreaterThan(syncedBeforeFirstFailure + 20);
 
-    // Power cut now: every key a sync acknowledged is there. The one whose sync failed may be there or not (a
-    // commit cut short by NoFreeSpace is like a commit cut short by a power cut), but never half-written.
+    // Power cut now: every key a sync acknowledged is there, and the one whose sync failed is not (a commit that
+    // FastSpace cannot finish is refused before it writes anything).
     const r = reboot(flash, keybox, 'after-full');
-    const listed = r.engine.listKeys('fill');
-    expect(listed.length - synced.length).toBeGreaterThanOrEqual(0);
-    expect(listed.length - synced.length).toBeLessThanOrEqual(1);
+    expect(r.engine.listKeys('fill').length).toBe(synced.length);
     for (const i of synced) expectBytes(r.engine.readAll(r.engine.get('fill', `k${i}`)), big(i));
-    if (listed.length > synced.length) expectBytes(r.engine.readAll(r.engine.get('fill', `k${failed}`)), big(failed));
     r.engine.unlockBasis('S', 'pw');
     expect(getText(r.engine, 'secret', 'k')).toBe('kept in S');
 
-    // After that power cycle, with every basis presented: drop keys, rebuild, and writes work again.
-    // (Recovery is checked after the power cycle, not in the filling session: there, Basis.place() in basis.ts
-    // leaks the pages a commit took before FastSpace ran dry (kept in use, never mapped, until lock or remount), so
-    // once they are the last free pages not even a delete can be committed. Reported; not this suite's file.)
+    // In the filling session itself, the refused sync leaked nothing: deleting keys (the unsynced one too) commits.
+    for (const i of synced.slice(0, 30)) engine.deleteKey('fill', `k${i}`, '.System');
+    engine.deleteKey('fill', `k${failed}`, '.System');
+    expect(syncOrRebuild(engine, stats)).toBe(true);
+
+    // And after the power cycle, with every basis presented: drop keys, rebuild, and writes work again.
     for (const i of synced.slice(0, 30)) r.engine.deleteKey('fill', `k${i}`, '.System');
-    if (listed.length > synced.length) r.engine.deleteKey('fill', `k${failed}`, '.System');
     expect(syncOrRebuild(r.engine, stats)).toBe(true);
     expect(r.engine.rebuildSpace()).toBeGreaterThan(10);
     r.engine.write(r.engine.get('fill', 'after', { createKey: true, basis: '.System' }), 0, big(999));
@@ -278,16 +276,18 @@ describe('a full device', () => {
         break;
       }
     }
-    put(engine, 'd', 'pending', 'not yet synced', 'S');
+    // A change bigger than what is left (a failed sync takes nothing: a few pages may remain).
+    const pending = 'not yet synced '.repeat(4000);
+    put(engine, 'd', 'pending', pending, 'S');
     expectCode(() => engine.lockBasis('S'), 'NoFreeSpace');
     expect(engine.listBasis()).toEqual(['.System', 'S']);
-    expect(getText(engine, 'd', 'pending', 'S')).toBe('not yet synced');
+    expect(getText(engine, 'd', 'pending', 'S')).toBe(pending);
     engine.rebuildSpace();
     engine.lockBasis('S');
     expect(engine.listBasis()).toEqual(['.System']);
     const e2 = remount(flash, keybox);
     e2.unlockBasis('S', 'pw');
-    expect(getText(e2, 'd', 'pending')).toBe('not yet synced');
+    expect(getText(e2, 'd', 'pending')).toBe(pending);
     expect(getText(e2, 'd', 'synced')).toBe('v1');
   });
 });
