@@ -231,13 +231,20 @@ export class PddbEngine {
   suspend(): string[] {
     this.requireMounted();
     const locked: string[] = [];
+    let failure: unknown;
     for (const c of [...this.stack]) {
       if (c.basis.policy.kind !== 'clearAfterSleeps') continue;
-      if (--c.basis.sleepsLeft <= 0) {
+      if (--c.basis.sleepsLeft > 0) continue;
+      // A basis whose lock fails (its sync hit NoFreeSpace) stays open with its changes and is tried again at the
+      // next suspend; the other bases still count their sleeps and lock.
+      try {
         this.lockBasis(c.name);
         locked.push(c.name);
+      } catch (e) {
+        failure ??= e;
       }
     }
+    if (failure !== undefined) throw failure;
     return locked;
   }
 
