@@ -10,9 +10,22 @@ export interface Random {
 }
 
 export class CryptoRandom implements Random {
+  /** Small requests (nonces, PTE noise) are served from a pool: one OpenSSL call per 16 KiB, not one per nonce. */
+  private readonly pool = new Uint8Array(16 * 1024);
+  private used = this.pool.length;
+
   fill(out: Uint8Array): Uint8Array {
     // randomFillSync refuses more than 2^31-1 bytes at once; callers never ask for that much.
-    return randomFillSync(out);
+    if (out.length > 256) return randomFillSync(out);
+    if (this.used + out.length > this.pool.length) {
+      randomFillSync(this.pool);
+      this.used = 0;
+    }
+    out.set(this.pool.subarray(this.used, this.used + out.length));
+    // Bytes handed out are not kept: a later reader of this object's memory cannot recover them.
+    this.pool.fill(0, this.used, this.used + out.length);
+    this.used += out.length;
+    return out;
   }
 }
 

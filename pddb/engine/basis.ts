@@ -370,7 +370,7 @@ export class Basis {
    */
   private checkRoomFor(pages: number): void {
     const { space, inUse } = this.store;
-    if (space.availableFor((p) => inUse.has(p)) < pages) {
+    if (space.availableFor((p) => inUse.has(p), pages) < pages) {
       throw new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
     }
   }

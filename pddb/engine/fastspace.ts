@@ -159,10 +159,13 @@ export class FastSpace {
     return this.availableFor(() => false);
   }
 
-  /** How many pages allocate() could hand out, one after another, to a caller for whom `taken` pages are off limits. */
-  availableFor(taken: (page: number) => boolean): number {
+  /**
+   * How many pages allocate() could hand out, one after another, to a caller for whom `taken` pages are off limits;
+   * counting stops at `enough` (a commit only needs to know whether its pages are there).
+   */
+  availableFor(taken: (page: number) => boolean, enough = Infinity): number {
     let n = 0;
-    for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page)) n++;
+    for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page) && ++n >= enough) break;
     return n;
   }
 

@@ -24,6 +24,17 @@ describe('Random', () => {
     expect(randomBytes(r, 32)).not.toEqual(randomBytes(r, 32));
   });
 
+  it('the CSPRNG pool never hands out the same bytes twice, across refills and for large requests', () => {
+    const r = new CryptoRandom();
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const n = [12, 16, 32, 255, 256, 257, 4096][i % 7];
+      const hex = Buffer.from(randomBytes(r, n)).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+  });
+
   it('randomBelow stays in range and covers it', () => {
     const r = new SeededRandom('below');
     const seen = new Set<number>();
