@@ -10,12 +10,6 @@ export function bootPinFromEnv(): string | undefined {
   return pin === undefined || pin === '' ? undefined : pin;
 }
 
-export function requireBootPin(): string {
-  const pin = bootPinFromEnv();
-  if (!pin) throw new UsageError('the boot PIN comes from the environment: set PVAULT_PIN');
-  return pin;
-}
-
 let stdinLines: string[] | null = null;
 
 /** Passwords for `names`, in order, from the sources above. */

@@ -1,5 +1,4 @@
 // `pvault init`: format a device folder (pddb.bin + keybox.bin) through the PDDB server.
-import { existsSync } from 'node:fs';
 import { flag, parseArgs, value, UsageError } from '../args.ts';
 import { makeOut, progressBar, type Out } from '../output.ts';
 import { commonFlags, folderOf, modeOf } from '../session.ts';
@@ -64,6 +63,3 @@ export function sizeOf(size: string | undefined, preset: string | undefined): nu
   return bytes;
 }
 
-export function alreadyFormatted(folder: DeviceFolder): boolean {
-  return existsSync(folder.image);
-}

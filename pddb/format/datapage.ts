@@ -44,5 +44,3 @@ export function openDataPage(key: Uint8Array, page: Uint8Array, aad: Uint8Array)
   if (!plain) return null;
   return { journal: new DataView(plain.buffer, plain.byteOffset).getUint32(0, true), data: plain.subarray(JOURNAL_SIZE) };
 }
-
-export const DATA_CIPHERTEXT_SIZE = PAGE_SIZE - NONCE_SIZE - TAG_SIZE;

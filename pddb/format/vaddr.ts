@@ -19,8 +19,6 @@ export const SMALL_POOL_END = 0x7e_ff02_0000;
 export const LARGE_POOL_START = 0xfe00_0000_0000;
 /** ceil(32 GiB / 4064) * 4064: the original's stride between large keys. */
 export const LARGE_KEY_STRIDE = 0x8_0000_0f60;
-/** Below this the original classifies a new key as small: (len + offset) < 4064 and alloc_hint < 4064. */
-export const SMALL_KEY_LIMIT = VPAGE_SIZE;
 
 export function dictBase(d: number): number {
   return d * DICT_REGION;
