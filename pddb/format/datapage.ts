@@ -3,7 +3,7 @@
 // AAD = basis name (UTF-8, unpadded) | PDDB_VERSION u32 LE | device DNA u64 LE. The basis name in the AAD ties a
 // page to its basis; the DNA ties it to one device (hosted images and the original's tools use DNA 0).
 import { gcmsivDecrypt, gcmsivEncrypt } from '../crypto/gcmsiv.ts';
-import { JOURNAL_SIZE, NONCE_SIZE, PAGE_SIZE, PDDB_VERSION, TAG_SIZE, VPAGE_SIZE } from './constants.ts';
+import { JOURNAL_SIZE, NONCE_SIZE, PAGE_SIZE, PDDB_VERSION, VPAGE_SIZE } from './constants.ts';
 
 export function pageAad(basisName: string, dna: bigint): Uint8Array {
   const name = new TextEncoder().encode(basisName);
