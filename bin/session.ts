@@ -34,11 +34,11 @@ export function modeOf(p: Parsed): Mode {
 }
 
 /** Boot, mount, unlock --basis bases, run `body`, then sync and power off (also when `body` fails). */
-export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise<T>, extraBases: string[] = []): Promise<T> {
+export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise<T>): Promise<T> {
   const folder = folderOf(p);
   if (!folder.formatted) throw new UsageError(`no device in ${folder.dir}: run 'pvault init' first`);
   const bases = values(p, 'basis');
-  const passwords = await basisPasswords(p, [...new Set([...bases, ...extraBases])]);
+  const passwords = await basisPasswords(p, [...new Set(bases)]);
   const device = await Device.boot({ dir: folder.dir, mode: modeOf(p), trace: flag(p, 'trace') });
   try {
     await device.pddb.tryMount(bootPin(folder));

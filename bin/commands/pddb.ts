@@ -91,15 +91,11 @@ export async function pddbCommand(argv: string[]): Promise<void> {
     }
     case 'basisdelete': {
       const name = one(rest, 'NAME');
-      return withDevice(
-        p,
-        async (d) => {
-          if (!(await d.pddb.listBasis()).includes(name)) await d.pddb.unlockBasis(name, await passwordFor(p, name));
-          await d.pddb.deleteBasis(name);
-          done(`deleted basis ${name}`);
-        },
-        [],
-      );
+      return withDevice(p, async (d) => {
+        if (!(await d.pddb.listBasis()).includes(name)) await d.pddb.unlockBasis(name, await passwordFor(p, name));
+        await d.pddb.deleteBasis(name);
+        done(`deleted basis ${name}`);
+      });
     }
     case 'dictlist':
       return withDevice(p, async (d) => {
