@@ -66,6 +66,14 @@ describe('pvault CLI', () => {
     expect(wrong.stdout + wrong.stderr).not.toContain('nope');
   });
 
+  it('basisdelete removes a basis for good', () => {
+    expect(run(['pddb', 'basiscreate', '--dir', dev, 'temp'], { PVAULT_PASSWORD: 'tpw' }).status).toBe(0);
+    expect(run(['pddb', 'basisunlock', '--dir', dev, 'temp'], { PVAULT_PASSWORD: 'tpw' }).status).toBe(0);
+    expect(run(['pddb', 'basisdelete', '--dir', dev, 'temp'], { PVAULT_PASSWORD: 'tpw' }).status).toBe(0);
+    const after = run(['pddb', 'basisunlock', '--dir', dev, 'temp', '--json'], { PVAULT_PASSWORD: 'tpw' });
+    expect(JSON.parse(after.stdout).error.code).toBe('NotFound');
+  });
+
   it('wrong boot PIN: AccessDenied, nothing else', () => {
     const r = run(['pddb', 'basislist', '--dir', dev, '--json'], { PVAULT_PIN: '1111' });
     expect(r.status).toBe(1);
