@@ -101,18 +101,8 @@ export class RemoteRoute implements Route {
       if (tryOnly) return Promise.reject(queueFull(this.info.name));
       return this.waitRoom().then(() => this.scalar(_sender, op, args, false));
     }
-    const c = cellBase(pos);
-    const r = this.ring;
-    r[c + C_CONN] = this.connId;
-    r[c + C_SLOT] = -1;
-    r[c + C_KIND] = MessageKind.Scalar;
-    r[c + C_OP] = op;
-    r[c + C_A0] = args[0];
-    r[c + C_A0 + 1] = args[1];
-    r[c + C_A0 + 2] = args[2];
-    r[c + C_A0 + 3] = args[3];
-    r[c + C_LEN] = 0;
-    publish(r, pos);
+    this.scalarArgs(this.cell(pos, -1, MessageKind.Scalar, op), args);
+    publish(this.ring, pos);
     ringBell(this.bell);
     return RESOLVED;
   }
@@ -129,23 +119,10 @@ export class RemoteRoute implements Route {
       return this.waitRoom().then(() => this.blockingScalar(_sender, op, args, false));
     }
     const state = this.arm(s);
-    const c = cellBase(pos);
-    const r = this.ring;
-    r[c + C_CONN] = this.connId;
-    r[c + C_SLOT] = s;
-    r[c + C_STATE] = state;
-    r[c + C_KIND] = MessageKind.BlockingScalar;
-    r[c + C_OP] = op;
-    r[c + C_A0] = args[0];
-    r[c + C_A0 + 1] = args[1];
-    r[c + C_A0 + 2] = args[2];
-    r[c + C_A0 + 3] = args[3];
-    r[c + C_LEN] = 0;
-    publish(r, pos);
-    const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
-    if (asleep) ringBell(this.bell, true);
-    if (this.spin(s, state, asleep)) return this.words(s, op);
-    return this.sleep(s, state).then(() => this.words(s, op));
+    const c = this.cell(pos, s, MessageKind.BlockingScalar, op);
+    this.ring[c + C_STATE] = state;
+    this.scalarArgs(c, args);
+    return this.publishAndWait(pos, s, state, () => this.words(s, op));
   }
 
   lend(_sender: number, mutable: boolean, op: number, buf: PageBuffer, tryOnly: boolean): Promise<void> {
@@ -163,22 +140,10 @@ export class RemoteRoute implements Route {
     }
     area.set(buf.bytes);
     const state = this.arm(s);
-    const c = cellBase(pos);
-    const r = this.ring;
-    r[c + C_CONN] = this.connId;
-    r[c + C_SLOT] = s;
-    r[c + C_STATE] = state;
-    r[c + C_KIND] = mutable ? MessageKind.MutableBorrow : MessageKind.Borrow;
-    r[c + C_OP] = op;
-    r[c + C_LEN] = len;
-    r[c + C_OFFSET] = buf.offset;
-    r[c + C_VALID] = buf.valid;
-    r[c + C_AREA] = this.areaGens[s];
-    publish(r, pos);
-    const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
-    if (asleep) ringBell(this.bell, true);
-    if (this.spin(s, state, asleep)) return this.returned(s, mutable, buf, op);
-    return this.sleep(s, state).then(() => this.returned(s, mutable, buf, op));
+    const c = this.cell(pos, s, mutable ? MessageKind.MutableBorrow : MessageKind.Borrow, op);
+    this.ring[c + C_STATE] = state;
+    this.memoryFields(c, len, buf, this.areaGens[s]);
+    return this.publishAndWait(pos, s, state, () => this.returned(s, mutable, buf, op));
   }
 
   move(_sender: number, op: number, buf: PageBuffer, tryOnly: boolean): Promise<void> {
@@ -194,19 +159,47 @@ export class RemoteRoute implements Route {
     const id = ++this.moveIds;
     const ab = buf.bytes.buffer as ArrayBuffer;
     this.port.postMessage({ t: 'move', id, ab }, [ab]);
+    this.memoryFields(this.cell(pos, -1, MessageKind.Move, op), ab.byteLength, buf, id);
+    publish(this.ring, pos);
+    ringBell(this.bell);
+    return RESOLVED;
+  }
+
+  /** Fill the header of the claimed ring cell at `pos`; returns the cell's base index. */
+  private cell(pos: number, slot: number, kind: MessageKind, op: number): number {
     const c = cellBase(pos);
     const r = this.ring;
     r[c + C_CONN] = this.connId;
-    r[c + C_SLOT] = -1;
-    r[c + C_KIND] = MessageKind.Move;
+    r[c + C_SLOT] = slot;
+    r[c + C_KIND] = kind;
     r[c + C_OP] = op;
-    r[c + C_LEN] = ab.byteLength;
+    return c;
+  }
+
+  private scalarArgs(c: number, args: Words): void {
+    const r = this.ring;
+    r[c + C_A0] = args[0];
+    r[c + C_A0 + 1] = args[1];
+    r[c + C_A0 + 2] = args[2];
+    r[c + C_A0 + 3] = args[3];
+    r[c + C_LEN] = 0;
+  }
+
+  private memoryFields(c: number, len: number, buf: PageBuffer, area: number): void {
+    const r = this.ring;
+    r[c + C_LEN] = len;
     r[c + C_OFFSET] = buf.offset;
     r[c + C_VALID] = buf.valid;
-    r[c + C_AREA] = id;
-    publish(r, pos);
-    ringBell(this.bell);
-    return RESOLVED;
+    r[c + C_AREA] = area;
+  }
+
+  /** Publish a blocking message, wake the server if it sleeps, then spin and, failing that, sleep for the answer. */
+  private publishAndWait<T>(pos: number, s: number, state: number, answer: () => Promise<T>): Promise<T> {
+    publish(this.ring, pos);
+    const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
+    if (asleep) ringBell(this.bell, true);
+    if (this.spin(s, state, asleep)) return answer();
+    return this.sleep(s, state).then(answer);
   }
 
   /** Mark slot `s` pending under a fresh generation; returns the state word the server answers against. */
