@@ -371,7 +371,7 @@ export class Basis {
   private checkRoomFor(pages: number): void {
     const { space, inUse } = this.store;
     if (space.availableFor((p) => inUse.has(p), pages) < pages) {
-      throw new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
+      throw noFreeSpace();
     }
   }
 
@@ -384,9 +384,8 @@ export class Basis {
     const maps: { phys: number; vpage: number; nonce: number }[] = [];
     for (const item of items) {
       const phys = space.allocate((p) => inUse.has(p));
-      if (phys === null) {
-        throw new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
-      }
+      // checkRoomFor() made sure of the room; running dry here would be a bug in that count.
+      if (phys === null) throw noFreeSpace();
       inUse.add(phys);
       flash.erase(dataPageOffset(layout, phys) / PAGE_SIZE);
       flash.program(dataPageOffset(layout, phys), item.page);
@@ -395,7 +394,7 @@ export class Basis {
     }
     this.store.pt.update(this.requireKeys().pt, maps, []);
     items.forEach((item, i) => {
-      // Superseded pages join the retired list at once, so a commit cut short by NoFreeSpace can simply be retried.
+      // Superseded pages join the retired list; retireAll() at the end of the commit scrubs them.
       if (item.old) this.retired.push(item.old.phys);
       this.mapping.set(item.vpage, { phys: maps[i].phys, journal: item.journal });
     });
@@ -507,4 +506,8 @@ function dictOfVpage(vpage: number): number {
   if (d !== 0) return d;
   const p = Math.floor((vpage - POOL_FIRST_VPAGE) / DICT_VPAGES) + 1;
   return vpage >= POOL_FIRST_VPAGE && p <= DICT_MAX_COUNT ? p : 0;
+}
+
+function noFreeSpace(): PddbError {
+  return new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
 }

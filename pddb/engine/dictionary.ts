@@ -327,15 +327,9 @@ export class Dict {
 
   /** `out` starts zeroed; an unmapped vpage (a hole of a sparse key) is left as zeros, not read or cached. */
   private copyOut(start: number, offset: number, out: Uint8Array): void {
-    let done = 0;
-    while (done < out.length) {
-      const addr = start + offset + done;
-      const at = addr % VPAGE_SIZE;
-      const n = Math.min(out.length - done, VPAGE_SIZE - at);
-      const vpage = Math.floor(addr / VPAGE_SIZE);
+    forEachSpan(start + offset, out.length, (vpage, at, done, n) => {
       if (this.basis.isMapped(vpage)) out.set(this.basis.page(vpage).subarray(at, at + n), done);
-      done += n;
-    }
+    });
   }
 
   /** The vpages in [lo, hi) that hold data (mapped or dirty), without walking a sparse range page by page. */
@@ -349,14 +343,19 @@ export class Dict {
   }
 
   private copyIn(start: number, offset: number, data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) {
-      const addr = start + offset + done;
-      const at = addr % VPAGE_SIZE;
-      const n = Math.min(data.length - done, VPAGE_SIZE - at);
-      this.basis.writablePage(Math.floor(addr / VPAGE_SIZE)).set(data.subarray(done, done + n), at);
-      done += n;
-    }
+    forEachSpan(start + offset, data.length, (vpage, at, done, n) => {
+      this.basis.writablePage(vpage).set(data.subarray(done, done + n), at);
+    });
+  }
+}
+
+/** Walk `length` bytes from virtual address `addr` page by page: (vpage, offset in it, bytes before, bytes in it). */
+function forEachSpan(addr: number, length: number, fn: (vpage: number, at: number, done: number, n: number) => void): void {
+  for (let done = 0; done < length; ) {
+    const at = (addr + done) % VPAGE_SIZE;
+    const n = Math.min(length - done, VPAGE_SIZE - at);
+    fn(Math.floor((addr + done) / VPAGE_SIZE), at, done, n);
+    done += n;
   }
 }
 

@@ -394,7 +394,7 @@ export class PddbEngine {
   rebuildSpace(): number {
     this.requireMounted();
     // No sync first: this is what a full device needs, and a sync is exactly what fails there. Pages of pending
-    // changes are in use (mapped, retired or claimed by a commit cut short), so the scan never hands them out.
+    // changes are in use (mapped, or retired and not yet scrubbed), so the scan never hands them out.
     const free: number[] = [];
     for (let p = 0; p < this.store.layout.dataPages; p++) if (!this.store.inUse.has(p)) free.push(p);
     this.store.space.regenerate(free);
