@@ -62,6 +62,27 @@ describe.each<Mode>(['thread', 'worker'])('PDDB server over IPC (%s mode)', (mod
     await expect(pddb.get('notes', 'nope')).rejects.toSatisfy((e) => isPddbError(e, 'NotFound'));
     // the server keeps serving after errors
     expect(await pddb.listKeys('notes')).toEqual(['big', 'todo']);
+    // a handle: seek, partial read, truncate, drop
+    const todo = await pddb.get('notes', 'todo');
+    todo.seek(4);
+    expect(dec(await todo.read(4))).toBe('milk');
+    await todo.truncate(3);
+    expect(dec(await todo.readAll())).toBe('buy');
+    await todo.close();
+    await expect(todo.attributes()).rejects.toSatisfy((e) => isPddbError(e, 'NotFound'));
+    // the basis monitor fires on lock and unlock; ClearAfterSleeps locks on the n-th suspend
+    const seen: number[] = [];
+    const stop = pddb.monitorBasis((seq) => seen.push(seq));
+    await pddb.lockBasis('work');
+    await pddb.unlockBasis('work', 'pw', { kind: 'clearAfterSleeps', sleeps: 2 });
+    await pddb.churn();
+    expect(await pddb.suspend()).toEqual([]);
+    expect(await pddb.suspend()).toEqual(['work']);
+    expect(await pddb.listBasis()).toEqual(['.System']);
+    await expect.poll(() => seen.length).toBeGreaterThanOrEqual(3);
+    stop();
+    await pddb.unlockBasis('work', 'pw');
+    expect(dec(await (await pddb.get('notes', 'todo')).readAll())).toBe('buy');
     const trace = kernel.trace.toSequenceDiagram();
     expect(trace).toContain('OpenBasis');
     expect(trace).not.toContain('pw');
