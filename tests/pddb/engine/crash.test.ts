@@ -14,7 +14,7 @@ import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { PAGE_SIZE, PTE_SIZE, TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
 import { FASTSPACE_PAGES, SpaceState, sealMasterRecord } from '../../../pddb/format/fastspace.ts';
 import { FSCB_PAGES, MBBB_PAGES, computeLayout } from '../../../pddb/format/layout.ts';
-import { setupSweep, sweep } from './crash-sweep-lib.ts';
+import { setupSweep, sweep } from '../../../scripts/lib/crash-sweep-lib.ts';
 
 const layout = computeLayout(TEST_PDDB_LEN);
 const ENTRIES_PER_PAGE = PAGE_SIZE / PTE_SIZE;

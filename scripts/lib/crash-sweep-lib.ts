@@ -15,18 +15,18 @@
 //   - FastSpace offers no page that any basis maps, and no physical page is mapped by two bases;
 //   - recovery: sync, then no virtual page is mapped twice, a remount shows exactly what the first one showed, and
 //     the engine keeps working (write + sync + remount).
-import { MemoryFlash } from '../../../pddb/flash/memory.ts';
-import { FaultyFlash } from '../../../pddb/flash/faulty.ts';
-import { PowerCut } from '../../../pddb/flash/errors.ts';
-import type { Flash } from '../../../pddb/flash/flash.ts';
-import { PddbEngine } from '../../../pddb/engine/engine.ts';
-import { PageTable } from '../../../pddb/engine/pagetable.ts';
-import { fastSpaceTuning } from '../../../pddb/engine/fastspace.ts';
-import type { Store } from '../../../pddb/engine/store.ts';
-import { PddbError } from '../../../pddb/errors.ts';
-import { SeededRandom } from '../../../lib/random.ts';
-import { PAGE_SIZE, TEST_PDDB_LEN, VPAGE_SIZE } from '../../../pddb/format/constants.ts';
-import { computeLayout } from '../../../pddb/format/layout.ts';
+import { MemoryFlash } from '../../pddb/flash/memory.ts';
+import { FaultyFlash } from '../../pddb/flash/faulty.ts';
+import { PowerCut } from '../../pddb/flash/errors.ts';
+import type { Flash } from '../../pddb/flash/flash.ts';
+import { PddbEngine } from '../../pddb/engine/engine.ts';
+import { PageTable } from '../../pddb/engine/pagetable.ts';
+import { fastSpaceTuning } from '../../pddb/engine/fastspace.ts';
+import type { Store } from '../../pddb/engine/store.ts';
+import { PddbError } from '../../pddb/errors.ts';
+import { SeededRandom } from '../../lib/random.ts';
+import { PAGE_SIZE, TEST_PDDB_LEN, VPAGE_SIZE } from '../../pddb/format/constants.ts';
+import { computeLayout } from '../../pddb/format/layout.ts';
 
 export const SWEEP_PIN = '2468';
 const SYSTEM = '.System';
