@@ -1,9 +1,8 @@
-// Small byte helpers shared by the crypto modules.
+// Byte helpers for the crypto and key modules. @noble/ciphers has constant-time equality, length checks (RangeError
+// for a wrong length, TypeError for a non-Uint8Array) and zeroing: we use those, and keep only what it lacks.
+import { clean } from '@noble/ciphers/utils.js';
 
-/** Throws a RangeError naming `what` when `bytes` is not exactly `len` long (a caller's bug, never data). */
-export function expectLength(bytes: Uint8Array, len: number, what: string): void {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== len) throw new RangeError(`${what} must be ${len} bytes`);
-}
+export { abytes as expectLength, equalBytes as bytesEqual } from '@noble/ciphers/utils.js';
 
 /** A plain Uint8Array over a Buffer's memory, without copying when the Buffer owns its whole ArrayBuffer
  * (so callers' .slice() copies, as for any Uint8Array, and wiping it wipes nothing else). */
@@ -12,15 +11,7 @@ export function plainBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf);
 }
 
-/** Constant-time equality of two byte arrays of equal length (false when lengths differ). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
-/** Overwrite every given array with zeros (key material no longer needed). */
+/** Zero every array given, skipping absent ones (noble's clean() takes arrays only). */
 export function wipe(...arrays: (Uint8Array | null | undefined)[]): void {
-  for (const a of arrays) a?.fill(0);
+  clean(...arrays.filter((a): a is Uint8Array => a != null));
 }
