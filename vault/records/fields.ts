@@ -7,5 +7,7 @@ export function checkText(field: string, value: string, max: number, required: b
   if (required && value.length === 0) throw new VaultError('InvalidInput', `${field} is empty`);
   if (/[\n\r\0]/.test(value)) throw new VaultError('InvalidInput', `${field} contains a newline or NUL`);
   if (new TextEncoder().encode(value).length > max) throw new VaultError('InvalidInput', `${field} is over ${max} bytes`);
-  if (value.isWellFormed && !value.isWellFormed()) throw new VaultError('InvalidInput', `${field} is not valid Unicode`);
+  if (LONE_SURROGATE.test(value)) throw new VaultError('InvalidInput', `${field} is not valid Unicode`);
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
