@@ -337,7 +337,7 @@ export interface TracedOp {
 }
 
 /** Records every mutating op that reaches it (kind and region), for choosing cut points. */
-class TracingFlash implements Flash {
+export class TracingFlash implements Flash {
   readonly ops: TracedOp[] = [];
   readonly size: number;
   step = '';

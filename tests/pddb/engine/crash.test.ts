@@ -1,8 +1,12 @@
 // Power cuts. A bounded version of the crash sweep (scripts/crash-sweep.ts runs every cut point), then the two
-// mechanisms the sweep cannot cut finely enough, swept op by op with exact tear points: the page-table update
-// through the MBBB, and the FastSpace log and master-record rewrite. Plus a cut basis deletion.
+// mechanisms the sweep cannot cut finely enough, cut op by op with exact tear points: the page-table update through
+// the MBBB, and the FastSpace log and master-record rewrite. Plus a cut basis deletion.
+//
+// Bounded so the file takes seconds on a busy machine: each suite cuts a seeded sample (every op still gets a clean
+// cut where it did before; the tear points and the sweep's cut points are sampled). CRASH_SWEEP_SEED=S draws another
+// sample; CRASH_SWEEP_FULL=1 cuts at every op with every tear point (minutes).
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, randomBytes, type Random } from '../../../lib/random.ts';
+import { SeededRandom, randomBytes, shuffle, type Random } from '../../../lib/random.ts';
 import { FastSpace, fastSpaceTuning } from '../../../pddb/engine/fastspace.ts';
 import { PageTable } from '../../../pddb/engine/pagetable.ts';
 import { PddbEngine } from '../../../pddb/engine/engine.ts';
@@ -14,10 +18,21 @@ import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { PAGE_SIZE, PTE_SIZE, TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
 import { FASTSPACE_PAGES, SpaceState, sealMasterRecord } from '../../../pddb/format/fastspace.ts';
 import { FSCB_PAGES, MBBB_PAGES, computeLayout } from '../../../pddb/format/layout.ts';
-import { setupSweep, sweep } from '../../../scripts/lib/crash-sweep-lib.ts';
+import { TracingFlash, checkCut, countOps as countSweepOps, setupSweep, type TracedOp } from '../../../scripts/lib/crash-sweep-lib.ts';
 
 const layout = computeLayout(TEST_PDDB_LEN);
 const ENTRIES_PER_PAGE = PAGE_SIZE / PTE_SIZE;
+const FULL = process.env.CRASH_SWEEP_FULL === '1';
+const SEED = process.env.CRASH_SWEEP_SEED ?? 'crash-test';
+/** Slow work on a machine shared with other CPU-bound processes: generous, never a speed assertion. */
+const SLOW = { timeout: FULL ? 3_600_000 : 180_000 };
+
+/** Up to `n` of `all`, drawn with the named seeded stream (every one with CRASH_SWEEP_FULL=1), in their order. */
+function sample<T>(stream: string, all: T[], n: number): T[] {
+  if (FULL || all.length <= n) return all;
+  const chosen = new Set(shuffle(new SeededRandom(`${SEED}/${stream}`), [...all.keys()]).slice(0, n));
+  return all.filter((_, i) => chosen.has(i));
+}
 
 /** A Random whose first draw makes FaultyFlash tear an op after exactly `applied` bytes. */
 class ExactTear implements Random {
@@ -58,14 +73,38 @@ function countOps(image: Uint8Array, work: (f: Flash) => void): number {
   return f.opsSoFar;
 }
 
-describe('crash sweep (bounded: 4 cut points per kind of op, torn and not)', () => {
-  it('never loses an acknowledged write, always mounts, and recovers', () => {
-    const summary = sweep(setupSweep('sweep', 24), { perKind: 4 });
-    const report = summary.failures.map((f) => `op ${f.op}${f.torn ? ' torn' : ''} [${f.step}] ${f.what}\n  ${f.violations.join('\n  ')}`);
+describe('crash sweep (bounded: one cut point per kind of op, seeded; torn or not)', () => {
+  it('never loses an acknowledged write, always mounts, and recovers', SLOW, () => {
+    const setup = setupSweep('sweep', 24);
+    const { trace, violations } = countSweepOps(setup);
+    expect(violations, 'the clean run').toEqual([]);
+    // Every kind of op (erase/program of the table, key page, MBBB, FSCB log and master, data) is cut once, at an
+    // occurrence the seed picks; the whole sweep is scripts/crash-sweep.ts.
+    const points = FULL ? trace.map((_, op) => op) : sampledKinds(trace);
+    const report: string[] = [];
+    points.forEach((op, i) => {
+      for (const torn of FULL ? [false, true] : [i % 2 === 1]) {
+        const r = checkCut(setup, op, torn);
+        const repeat = `node --import tsx scripts/crash-sweep.ts --phase ${op} --stride ${trace.length}${torn ? ' --torn only' : ' --torn never'}`;
+        if (r.violations.length > 0) report.push(`op ${op}${torn ? ' torn' : ''} [${r.step}] ${r.what} (repeat: ${repeat})\n  ${r.violations.join('\n  ')}`);
+      }
+    });
     expect(report, report.join('\n')).toEqual([]);
-    expect(summary.checked).toBeGreaterThanOrEqual(60);
+    expect(points.length).toBeGreaterThanOrEqual(8);
   });
 });
+
+/** One op of each kind (kind of flash op and region), at an occurrence drawn from the seed; in op order. */
+function sampledKinds(trace: TracedOp[]): number[] {
+  const byKind = new Map<string, number[]>();
+  trace.forEach((op, i) => {
+    const kind = `${op.kind}/${op.region}`;
+    const list = byKind.get(kind);
+    if (list) list.push(i);
+    else byKind.set(kind, [i]);
+  });
+  return [...byKind].flatMap(([kind, ops]) => sample(`sweep/${kind}`, ops, 1)).sort((x, y) => x - y);
+}
 
 describe('page-table update through the MBBB, cut at every op', () => {
   const key = randomBytes(new SeededRandom('pt-key'), 32);
@@ -114,7 +153,7 @@ describe('page-table update through the MBBB, cut at every op', () => {
   };
 
   for (const [name, update, split] of scenarios) {
-    it(`leaves each table page whole, old or new: ${name}`, () => {
+    it(`leaves each table page whole, old or new: ${name}`, SLOW, () => {
       const before = table(load(MemoryFlash.from(image), 'x'));
       const doneFlash = MemoryFlash.from(image);
       update(load(doneFlash, 'pt-run'));
@@ -124,7 +163,7 @@ describe('page-table update through the MBBB, cut at every op', () => {
       expect(ops).toBeGreaterThan(3);
       let cuts = 0;
       for (let op = 0; op < ops; op++) {
-        for (const applied of [null, ...tearPoints(PAGE_SIZE)]) {
+        for (const applied of [null, ...sample(`pt/${name}/${op}`, tearPoints(PAGE_SIZE), 2)]) {
           const survivor = cutRun(image, op, applied, work);
           expect(survivor).not.toBeNull();
           cuts++;
@@ -144,7 +183,7 @@ describe('page-table update through the MBBB, cut at every op', () => {
           }
         }
       }
-      expect(cuts).toBeGreaterThan(40);
+      expect(cuts).toBeGreaterThanOrEqual(3 * ops);
     });
   }
 
@@ -210,36 +249,30 @@ describe('FastSpace, cut at every op', () => {
         const fs = FastSpace.load(f, layout, keys, 0n, new SeededRandom('fs-run'));
         activity(fs, live, new SeededRandom('fs-steps'), 260);
       };
-      const ops = countOps(image, work);
-      let rewrites = 0;
-      for (let op = 0; op < ops; op++) {
-        const probe = new FaultyFlash(MemoryFlash.from(image), { cutAfterOps: op });
-        try {
-          work(probe);
-        } catch (e) {
-          if (!(e instanceof PowerCut)) throw e;
-        }
-        const cut = probe.cut!;
-        const rewriting = cut.kind === 'erase' || cut.length === PAGE_SIZE;
-        if (rewriting) rewrites++;
-        // Every op of a rewrite with every tear point; log records (16 bytes) at a few.
-        const tears = rewriting ? [null, 1, 15, 16, 2048, 4080, 4081, 4095].filter((n) => n === null || n < cut.length) : op % 9 === 0 ? [null, 8] : [null];
+      const tracing = new TracingFlash(MemoryFlash.from(image));
+      work(tracing);
+      const rewriting = (op: number) => tracing.ops[op].kind === 'erase' || tracing.ops[op].region === 'fscb-master';
+      const all = tracing.ops.map((_, op) => op);
+      const rewrites = all.filter(rewriting);
+      expect(rewrites.length).toBeGreaterThan(4);
+      // Every op of a master rewrite, clean and torn at sampled tear points; a sample of the 16-byte log records.
+      for (const op of [...rewrites, ...sample('fs/log', all.filter((op) => !rewriting(op)), 40)]) {
+        const tears = rewriting(op) ? [null, ...sample(`fs/${op}`, [1, 15, 16, 2048, 4080, 4081, 4095], 2)] : [null, 8];
         for (const applied of tears) {
           const survivor = cutRun(image, op, applied, work);
-          checkSafe(survivor!, live, `op ${op} (${cut.kind}) torn ${applied}`, expectSpace);
+          checkSafe(survivor!, live, `op ${op} (${tracing.ops[op].kind} ${tracing.ops[op].region}) torn ${applied}`, expectSpace);
         }
       }
-      expect(rewrites).toBeGreaterThan(4);
     } finally {
       fastSpaceTuning.logFlushThreshold = saved;
     }
   }
 
-  it('never offers a live page: log records and master rewrites', () => {
+  it('never offers a live page: log records and master rewrites', SLOW, () => {
     sweepFastSpace(() => {}, true);
   });
 
-  it('never offers a live page when the FSCB has no blank pair (erase-then-write fallback)', () => {
+  it('never offers a live page when the FSCB has no blank pair (erase-then-write fallback)', SLOW, () => {
     // Debris in every blank FSCB page: the rewrite cannot write the new master beside the old one.
     sweepFastSpace((f) => {
       for (let i = 0; i < FSCB_PAGES; i++) {
@@ -273,7 +306,7 @@ describe('FastSpace, cut at every op', () => {
 });
 
 describe('a basis deletion cut at every op', () => {
-  it('leaves the basis whole or gone, and a new basis of that name and password starts empty', () => {
+  it('leaves the basis whole or gone, and a new basis of that name and password starts empty', SLOW, () => {
     const flash = new MemoryFlash(TEST_PDDB_LEN);
     const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('del-format') });
     const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('del-mount') });
@@ -294,8 +327,9 @@ describe('a basis deletion cut at every op', () => {
       eng.deleteBasis('doomed');
     };
     const ops = countOps(image, work);
-    // Every op while the table is being updated (the deletion itself), then a sample of the scrubbing.
-    for (let op = 0; op < ops; op += op < 48 ? 1 : 7) {
+    // Ops while the table is being updated (the deletion itself), then the scrubbing: a seeded sample of each.
+    const all = Array.from({ length: ops }, (_, op) => op);
+    for (const op of [...sample('del/table', all.slice(0, 48), 12), ...sample('del/scrub', all.slice(48), 6)]) {
       for (const applied of op % 2 === 0 ? [null] : [2000]) {
         const survivor = cutRun(image, op, applied, work)!;
         const rebooted = MemoryFlash.from(survivor);
@@ -332,7 +366,7 @@ describe('a key deleted and re-created in one sync', () => {
   // page than the deleted one, a cut between the two descriptor pages' table updates would leave two valid
   // descriptors of that name, and the hidden one would come back once the shown one is deleted. createKey reuses
   // the slot the same name freed since the last commit, so both versions live in one descriptor page.
-  it('cannot resurface after a later, acknowledged delete when a cut hits its sync', () => {
+  it('cannot resurface after a later, acknowledged delete when a cut hits its sync', SLOW, () => {
     const flash = new MemoryFlash(TEST_PDDB_LEN);
     const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('f') });
     const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('m') });
