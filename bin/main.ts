@@ -6,7 +6,10 @@ import { startCommand, START_HELP } from './commands/start.ts';
 import { pddbCommand, PDDB_HELP } from './commands/pddb.ts';
 import { exportCommand, EXPORT_HELP } from './commands/export.ts';
 import { PddbError } from '../pddb/errors.ts';
-import { DeviceBusy } from '../vault/device/folder.ts';
+import { DeviceBusy } from '../vault/device/device-lock.ts';
+import { DeviceFolderError } from '../vault/device/folder.ts';
+import { FlashError } from '../pddb/flash/errors.ts';
+import { outputMode } from './output.ts';
 import { IpcError } from '../transports/ipc/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,13 +21,15 @@ usage: pvault <command> [options]            (pvault <command> --help for each)
 commands:
   init                  format a device folder (pddb.bin + keybox.bin)
   start                 boot the device (formatting it on first run); print its state and the IPC trace of the boot
-  pddb <verb>           the PDDB shell: basislist, basiscreate, basisunlock, basislock, basisdelete, dictlist,
-                        keylist, query, write, writeover, keydelete, dictdelete, churn, rebuildspace, flush, sync, status
+  pddb <verb>           the PDDB shell: basislist, default, basiscreate, basisunlock, basislock, basisdelete,
+                        dictlist, keylist, query, write, writeover, copy, keydelete, dictdelete, churn, flush, sync,
+                        and our rebuildspace, status
   export hosted-dump    write NAME.bin + NAME.key for the original's tools (tools/pddbdbg.py)
 
 common options:
   --dir DIR             the device folder (default ./.pvault)
-  --json                machine-readable output
+  --json                one JSON document on stdout, printed once the outcome is known
+  --wait [SECONDS]      queue (default 60 s) while another process uses the device, instead of failing
   --help, -h            help;  --version, -V  the version
 
 secrets are never taken from argv: the boot PIN from PVAULT_PIN, basis passwords from PVAULT_PASSWORD,
@@ -53,13 +58,15 @@ async function main(args: string[]): Promise<number> {
     console.error(`pvault: unknown command '${name}' (see pvault --help)`);
     return 2;
   }
-  const json = rest.includes('--json');
+  // Until the command has parsed its flags (a usage error), guess the output mode from the words before `--`.
+  const end = rest.indexOf('--');
+  outputMode.json = (end < 0 ? rest : rest.slice(0, end)).includes('--json');
   try {
     await command.run(rest);
     return 0;
   } catch (e) {
     const { code, message, exit } = describe(e);
-    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
+    if (outputMode.json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
     else console.error(`pvault ${name}: ${message}`);
     return exit;
   }
@@ -70,6 +77,8 @@ function describe(e: unknown): { code: string; message: string; exit: number } {
   if (e instanceof UsageError) return { code: 'Usage', message: e.message, exit: 2 };
   if (e instanceof PddbError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof DeviceBusy) return { code: 'DeviceBusy', message: e.message, exit: 1 };
+  if (e instanceof DeviceFolderError) return { code: e.code, message: e.message, exit: 1 };
+  if (e instanceof FlashError) return { code: `Flash${e.code}`, message: e.message, exit: 1 };
   if (e instanceof IpcError) return { code: `Ipc${e.code}`, message: e.message, exit: 1 };
   const err = e as NodeJS.ErrnoException;
   if (err?.code && typeof err.code === 'string' && err.syscall) return { code: err.code, message: err.message, exit: 1 };

@@ -1,22 +1,30 @@
-// Output conventions: human text by default, one JSON document with --json (scripts parse that).
-export interface Out {
-  json: boolean;
-  /** A result: printed as JSON with --json, else by `human`. */
-  result(value: unknown, human: () => void): void;
-  info(line: string): void;
+// Output conventions: human text by default, one JSON document with --json (scripts parse that). A command prints
+// once, after its outcome is known (for device commands: after the final sync and power-off), so a failure can
+// never follow a success report.
+
+/** What a command reports on success: the JSON document, and the text a person reads (bytes are written raw). */
+export interface Outcome {
+  json: unknown;
+  text?: string | Uint8Array;
 }
 
-export function makeOut(json: boolean): Out {
-  return {
-    json,
-    result(value, human) {
-      if (json) process.stdout.write(JSON.stringify(value, replacer, 2) + '\n');
-      else human();
-    },
-    info(line) {
-      if (!json) process.stdout.write(line + '\n');
-    },
-  };
+/** Set once a command has parsed its flags; main.ts reads it to print a failure in the same mode. */
+export const outputMode = { json: false };
+
+export function emit(outcome: Outcome): void {
+  if (outputMode.json) process.stdout.write(JSON.stringify(outcome.json, replacer, 2) + '\n');
+  else if (outcome.text instanceof Uint8Array) process.stdout.write(outcome.text);
+  else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(outcome.text + '\n');
+}
+
+/** The common success shape: {"ok":true,...} and a line of text. */
+export function done(text: string, extra: Record<string, unknown> = {}): Outcome {
+  return { json: { ok: true, ...extra }, text };
+}
+
+/** A list: a JSON array, one name per line. */
+export function list(names: string[]): Outcome {
+  return { json: names, text: names.join('\n') };
 }
 
 function replacer(_key: string, v: unknown): unknown {

@@ -1,6 +1,7 @@
 // The "hosted dump" the original's tools read (tools/pddbdbg.py): NAME.bin is the raw PDDB region, NAME.key lists
 // the keys of the bases to decode: u32 LE count, then per basis 128 bytes: name (64 bytes, NUL-padded), data key
 // (32), page-table key (32). The .key file holds live keys: treat it like the passwords it stands for.
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { PddbError } from './errors.ts';
 import type { BasisKeys } from './crypto/kdf.ts';
 import { decodeUtf8 } from './format/rootpage.ts';
@@ -26,6 +27,25 @@ export function encodeHostedKeys(bases: DumpedBasis[]): Uint8Array {
     out.set(b.keys.pt, at + NAME_FIELD + 32);
   });
   return out;
+}
+
+/**
+ * Write NAME.bin (a copy of the image at `imagePath`) and NAME.key, both 0600: the key file opens those bases to
+ * whoever reads it, so an existing file's looser mode is fixed too, not inherited.
+ */
+export function writeHostedDump(name: string, imagePath: string, bases: DumpedBasis[]): { bin: string; key: string } {
+  const bin = `${name}.bin`;
+  const key = `${name}.key`;
+  const keys = encodeHostedKeys(bases);
+  try {
+    writeFileSync(key, keys, { mode: 0o600 });
+    chmodSync(key, 0o600);
+  } finally {
+    keys.fill(0);
+  }
+  copyFileSync(imagePath, bin);
+  chmodSync(bin, 0o600);
+  return { bin, key };
 }
 
 /** Parse a .key file; anything malformed is a BadImage error naming what is wrong (never the key bytes). */

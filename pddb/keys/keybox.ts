@@ -64,10 +64,29 @@ export function unlockUser0(keybox: Uint8Array, pin: string): Uint8Array {
   }
 }
 
-/** Throws KeyboxError('Malformed') unless `keybox` is a 1,024-byte keyrom image marked initialized. */
+/** Throws KeyboxError('Malformed') unless `keybox` passes keyboxProblem. */
 export function checkKeybox(keybox: Uint8Array): void {
-  if (!(keybox instanceof Uint8Array) || keybox.length !== KEYROM_BYTES) throw new KeyboxError('Malformed');
-  if ((readWord(keybox, KeyRomLoc.CONFIG) & CONFIG_INITIALIZED) === 0) throw new KeyboxError('Malformed');
+  if (!(keybox instanceof Uint8Array) || keyboxProblem(keybox) !== undefined) throw new KeyboxError('Malformed');
+}
+
+/**
+ * What is visibly wrong with a keybox, without the PIN (undefined when nothing is): its size, the CONFIG word, blank
+ * key words. The keyrom layout has no checksum, so a flipped bit inside the User0 key words cannot be told from a
+ * wrong PIN: both fail the .System key unwrap.
+ */
+export function keyboxProblem(keybox: Uint8Array): string | undefined {
+  if (keybox.length !== KEYROM_BYTES) return `expected ${KEYROM_BYTES} bytes, found ${keybox.length}`;
+  if ((readWord(keybox, KeyRomLoc.CONFIG) & CONFIG_INITIALIZED) === 0) {
+    return `the CONFIG word (${KeyRomLoc.CONFIG}) does not mark a provisioned keyrom: not a keybox, or damaged`;
+  }
+  if (isBlank(readKeyBytes(keybox, KeyRomLoc.USER_KEY, 8))) return `the User0 key words (${KeyRomLoc.USER_KEY}..${KeyRomLoc.USER_KEY + 7}) are blank: damaged`;
+  if (isBlank(readKeyBytes(keybox, KeyRomLoc.PEPPER, 4))) return `the pepper words (${KeyRomLoc.PEPPER}..${KeyRomLoc.PEPPER + 3}) are blank: damaged`;
+  return undefined;
+}
+
+/** All zeros or all ones: erased or never written, never the output of the provisioning RNG in practice. */
+function isBlank(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0) || bytes.every((b) => b === 0xff);
 }
 
 function user0KeyFrom(keybox: Uint8Array, pinBytes: Uint8Array): Uint8Array {

@@ -1,9 +1,10 @@
 // Booting the emulated device: a Xous-style kernel, the PDDB server process on the device folder's image, and a
 // shell process whose PDDB client the caller uses. Later issues add the vault servers here.
 import { Kernel, type ClientProcess, type Mode } from '../../transports/ipc/index.ts';
-import { Pddb } from '../../pddb/client.ts';
-import type { PddbInit } from '../../pddb/server.ts';
+import { Pddb, PDDB_SERVER_MODULE, type PddbInit } from '../../pddb/index.ts';
+import { CryptoRandom, randomBytes } from '../../lib/random.ts';
 import { DeviceFolder } from './folder.ts';
+import type { DeviceLock } from './device-lock.ts';
 
 export interface BootOptions {
   dir: string;
@@ -11,6 +12,10 @@ export interface BootOptions {
   trace?: boolean;
   /** Seed the device's randomness (reproducible experiments); production uses the CSPRNG. */
   seed?: string;
+  /** The folder's lock, already taken by the caller (who then releases it); otherwise boot takes it. */
+  lock?: DeviceLock;
+  /** When boot takes the lock: how long to wait for another process to finish with the device. */
+  waitMs?: number;
 }
 
 export class Device {
@@ -19,21 +24,24 @@ export class Device {
     readonly kernel: Kernel,
     readonly shell: ClientProcess,
     readonly pddb: Pddb,
-    private readonly release: () => void,
+    private readonly release: () => Promise<void>,
   ) {}
 
   static async boot(opts: BootOptions): Promise<Device> {
     const folder = new DeviceFolder(opts.dir);
-    const release = folder.lock();
+    const lock = opts.lock ?? (await folder.lock(opts.waitMs));
+    const release = opts.lock ? async () => {} : () => lock.release();
     const kernel = new Kernel({ mode: opts.mode ?? 'thread', trace: opts.trace ?? false });
     try {
-      const init: PddbInit = { image: { path: folder.image }, keyboxPath: folder.keybox, seed: opts.seed };
-      await kernel.spawn({ name: 'pddb', module: new URL('../../pddb/server.ts', import.meta.url), init });
+      // Only the shell this device trusts may export keys: it alone gets the capability the server checks.
+      const exportCapability = randomBytes(new CryptoRandom(), 32);
+      const init: PddbInit = { image: { path: folder.image }, keyboxPath: folder.keybox, seed: opts.seed, exportCapability };
+      await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init: { ...init, exportCapability: exportCapability.slice() } });
       const shell = kernel.process('shell');
-      return new Device(folder, kernel, shell, await Pddb.connect(shell), release);
+      return new Device(folder, kernel, shell, await Pddb.connect(shell, { exportCapability }), release);
     } catch (e) {
       await kernel.shutdown();
-      release();
+      await release();
       throw e;
     }
   }
@@ -44,7 +52,7 @@ export class Device {
       if (await this.pddb.isMounted()) await this.pddb.sync();
     } finally {
       await this.kernel.shutdown();
-      this.release();
+      await this.release();
     }
   }
 }
