@@ -147,6 +147,7 @@ export class PddbEngine {
   createBasis(name: string, password: string): void {
     this.requireMounted();
     checkBasisName(name);
+    if (password === '') throw new PddbError('InvalidArgument', 'a basis password cannot be empty');
     const keys = this.deriveKeys(name, password);
     if (name === SYSTEM_BASIS_NAME || this.stack.some((c) => c.basis.hasKeys(keys))) {
       wipeKeys(keys);
