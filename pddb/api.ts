@@ -1,12 +1,18 @@
-// The PDDB server's IPC contract: its name, opcodes (the original's numbers where one exists, ours from 0x1000)
-// and message layouts. Clients import this and nothing else of the server.
+// The PDDB server's IPC contract: names, opcodes, message layouts and the types its clients use. Clients import this
+// (through pddb/index.ts) and nothing of the server or the engine.
 //
-// Traces show only what is marked public: opcodes, result codes, sizes and flags. Basis, dict and key names are
-// NOT public: a trace file that named a secret basis would give away that it exists.
+// Opcode numbers, message kinds and result numbers are the original's (services/pddb/src/api.rs: Opcode,
+// PddbRequestCode, PddbRetcode) wherever the original has the operation; ours start at 0x1000. Payload bytes are our
+// schema codec, not rkyv: the fields are the original's, the encoding is not.
+//
+// Traces show only what is marked public: opcodes, result codes, sizes and flags. Names of bases, dicts and keys,
+// passwords, PINs, values and key tokens are not public (a trace naming a secret basis would give it away).
 import { codec, MessageKind, t, type OpcodeSpec } from '../transports/ipc/index.ts';
-import { BASIS_NAME_MAX, DICT_NAME_MAX, KEY_NAME_MAX, PASSWORD_MAX } from './format/constants.ts';
+import { BASIS_NAME_MAX, DICT_NAME_MAX, KEY_NAME_MAX } from './format/constants.ts';
 
 export const PDDB_SERVER_NAME = '_Plausibly Deniable Database_';
+/** The original's second server: answers "mounted?" at once, even while the main server is busy. */
+export const PDDB_POLLER_NAME = '_PDDB Mount Poller_';
 
 export enum PddbOp {
   IsMounted = 0,
@@ -20,16 +26,18 @@ export enum PddbOp {
   DeleteKey = 8,
   DeleteDict = 9,
   KeyAttributes = 10,
+  KeyCountInDict = 11,
+  DictCountInBasis = 13,
+  GetDictNameAtIndex = 14,
   KeyRequest = 15,
   ReadKey = 16,
   WriteKey = 17,
   WriteKeyFlush = 18,
   KeyDrop = 20,
-  ListDict = 28,
-  ListKey = 29,
+  ListKeyV2 = 45,
   DictBulkRead = 52,
   BasisMonitor = 54,
-  // Ours: the original has no opcode for these (sync is implicit in every write; format runs inside the server).
+  // Ours: the original has no opcode for these.
   Sync = 0x1000,
   FormatBegin = 0x1001,
   FormatStep = 0x1002,
@@ -39,126 +47,231 @@ export enum PddbOp {
   ExportKeys = 0x1006,
   Status = 0x1007,
   Churn = 0x1008,
+  /** The boot PIN, as the original's root-keys server would supply it to TryMount. */
+  SetBootPin = 0x1009,
+  /** Long poll: answered with the tokens of this process's watched keys that changed. */
+  KeyWatch = 0x100a,
+  /** The caller is done with the PDDB: every token it holds is freed (sent by Pddb.close()). */
+  ReleaseTokens = 0x100b,
+}
+
+export enum PollOp {
+  Poll = 0,
+}
+
+/** TryMount's first reply word, as the original's: 0 mounted, 1 failed (second word: failed attempts). */
+export enum MountResult {
+  Mounted = 0,
+  Failed = 1,
+}
+
+/** FormatStep's third reply word. */
+export enum FormatState {
+  Running = 0,
+  Done = 1,
+  Failed = 2,
 }
 
 /** Bytes of key data per ReadKey/WriteKey message (the original moves 4072 per message; bigger is fewer calls). */
 export const KEY_CHUNK = 60 * 1024;
-export const LIST_PAGE = 256;
-export const BULK_PAGE = 32;
-/** Values up to this size travel in a bulk read; longer ones come back flagged, to be read through a handle. */
-export const BULK_VALUE_MAX = 4064;
+/** ListKeyV2 packs names as u8 length + bytes into this many bytes (MAX_PDDBKLISTLEN). */
+export const KEY_LIST_BYTES = 4064;
+/** read_dict's default and largest size limit (the original's DEFAULT_LIMIT and MAX_BUFLEN). */
+export const BULK_LIMIT_DEFAULT = 32 * 1024;
+export const BULK_LIMIT_MIN = 4096;
+export const BULK_PAGE = 64;
+/** ListBasis answers at most this many names, with the true count beside them (PddbBasisList). */
+export const BASIS_LIST_MAX = 63;
+/** Names and passwords travel as bytes up to this length, so an over-long or non-UTF-8 one reaches the server and is
+ * refused there with InvalidName/InvalidArgument rather than as an undecodable message. */
+export const NAME_WIRE_MAX = 255;
+export const TOKEN_BYTES = 16;
+export const CAPABILITY_BYTES = 32;
+
+export type RetentionPolicy = { kind: 'persist' } | { kind: 'clearAfterSleeps'; sleeps: number };
+
+export interface GetOptions {
+  basis?: string;
+  createDict?: boolean;
+  createKey?: boolean;
+  allocHint?: number;
+  /**
+   * Batched writes: a write is in memory until sync(), flush() or a lock (fast bulk work such as imports). Default
+   * false: every write and delete is on flash when it returns, as on the original.
+   */
+  batched?: boolean;
+  /** Called when the key changes through another handle, is deleted, or its basis is locked or another unlocked. */
+  onChange?: () => void;
+}
+
+export interface KeyAttributes {
+  len: number;
+  reserved: number;
+  age: number;
+  dict: string;
+  basis: string;
+  flags: number;
+  index: number;
+}
+
+export interface KeyRecord {
+  key: string;
+  basis: string;
+  len: number;
+  reserved: number;
+  age: number;
+  index: number;
+  /** Absent when the value exceeds the read's size limit: read it through a handle (get). Empty for an empty key. */
+  value?: Uint8Array;
+}
+
+export interface FormatProgress {
+  done: number;
+  total: number;
+}
+
+export interface PddbStatus {
+  mounted: boolean;
+  size: number;
+  dataPages: number;
+  freeSpace: number;
+  erases: number;
+  programs: number;
+}
 
 const code = t.u16({ public: true });
-const message = t.string(256);
+const pub32 = t.u32({ public: true });
+const nameBytes = t.bytes(NAME_WIRE_MAX);
+const token = t.bytes(TOKEN_BYTES);
 const basisName = t.string(BASIS_NAME_MAX);
-const dictName = t.string(DICT_NAME_MAX);
-const keyName = t.string(KEY_NAME_MAX);
 
-/**
- * Every response starts with a PDDB result: 0 = ok, else a PDDB_CODE_NUMBER; `message` explains it. The rest is
- * optional so a failure can be answered with the result alone.
- */
-export const Result = codec(t.record({ code, message }));
+/** Every memory response starts with a result number (PddbRequestCode, or PddbRetcode for key I/O). */
+export const Result = codec(t.record({ code }));
+export const Empty = codec(t.record({}));
 
-export const MountRequest = codec(t.record({ pin: t.string(PASSWORD_MAX) }));
-export const FormatRequest = codec(t.record({ pin: t.string(PASSWORD_MAX), size: t.u64({ public: true }) }));
+export const PinRequest = codec(t.record({ pin: nameBytes }));
+export const FormatRequest = codec(t.record({ pin: nameBytes, size: t.u64({ public: true }) }));
 
+/** PddbBasisRequest: the name, and for Create/Open a password and a retention policy (absent = Persist). */
 export const BasisRequest = codec(
-  t.record({
-    name: basisName,
-    password: t.optional(t.string(PASSWORD_MAX)),
-    /** 0 Persist, 1 ClearAfterSleeps(sleeps): BasisRetentionPolicy. */
-    policy: t.u8({ public: true }),
-    sleeps: t.u32({ public: true }),
-  }),
+  t.record({ name: nameBytes, password: t.optional(nameBytes), clearAfterSleeps: t.optional(pub32) }),
 );
 
-export const NameList = codec(
-  t.record({ code, message, names: t.optional(t.list(t.string(DICT_NAME_MAX), LIST_PAGE)), more: t.optional(t.bool({ public: true })) }),
+/** PddbBasisList: the first 63 names, and how many bases are open. */
+export const BasisList = codec(
+  t.record({ code, list: t.optional(t.list(basisName, BASIS_LIST_MAX)), num: t.optional(pub32), seq: t.optional(pub32) }),
 );
+export const MonitorRequest = codec(t.record({ since: t.optional(pub32) }));
+export const LatestBasis = codec(t.record({ code, name: t.optional(basisName) }));
 
-export const ListRequest = codec(
-  t.record({ dict: t.optional(dictName), basis: t.optional(basisName), after: t.optional(t.string(DICT_NAME_MAX)) }),
-);
-
+/** PddbKeyRequest (cb_sid becomes `watch`: changes come back on the KeyWatch long poll). */
 export const KeyRequest = codec(
   t.record({
-    dict: dictName,
-    key: keyName,
-    basis: t.optional(basisName),
+    dict: nameBytes,
+    key: nameBytes,
+    basis: t.optional(nameBytes),
     createDict: t.bool({ public: true }),
     createKey: t.bool({ public: true }),
     allocHint: t.optional(t.u64({ public: true })),
+    watch: t.bool({ public: true }),
+    batched: t.bool({ public: true }),
   }),
 );
-export const KeyGrant = codec(t.record({ code, message, token: t.optional(t.u32({ public: true })), basis: t.optional(basisName) }));
+export const KeyGrant = codec(t.record({ code, token: t.optional(token), basis: t.optional(basisName) }));
 
+/** PddbBuf: token, position, len, data; the answer carries a PddbRetcode. */
 export const KeyIo = codec(
-  t.record({ token: t.u32({ public: true }), position: t.u64({ public: true }), len: t.u32({ public: true }), data: t.bytes(KEY_CHUNK) }),
+  t.record({ token, position: t.u64({ public: true }), len: pub32, data: t.bytes(KEY_CHUNK) }),
 );
-export const KeyData = codec(t.record({ code, message, data: t.optional(t.bytes(KEY_CHUNK)) }));
+export const KeyData = codec(t.record({ code, data: t.optional(t.bytes(KEY_CHUNK)) }));
 
-export const TokenRequest = codec(t.record({ token: t.u32({ public: true }) }));
+export const TokenRequest = codec(t.record({ token }));
+/** PddbKeyAttrIpc. */
 export const Attributes = codec(
   t.record({
     code,
-    message,
     attributes: t.optional(
       t.record({
         len: t.u64({ public: true }),
         reserved: t.u64({ public: true }),
-        age: t.u32({ public: true }),
-        flags: t.u32({ public: true }),
-        index: t.u32({ public: true }),
-        dict: dictName,
+        age: t.u64({ public: true }),
+        dict: t.string(DICT_NAME_MAX),
         basis: basisName,
+        flags: pub32,
+        index: pub32,
       }),
     ),
   }),
 );
 
-export const DeleteRequest = codec(t.record({ dict: dictName, key: t.optional(keyName), basis: t.optional(basisName) }));
+/** PddbKeyRequest as DeleteKey/DeleteDict read it (key absent for DeleteDict). */
+export const DeleteRequest = codec(
+  t.record({ dict: nameBytes, key: t.optional(nameBytes), basis: t.optional(nameBytes), batched: t.bool({ public: true }) }),
+);
 
+/** PddbDictRequest, as KeyCountInDict and the dict listing use it. */
+export const DictRequest = codec(t.record({ dict: t.optional(nameBytes), basis: t.optional(nameBytes), index: pub32 }));
+export const DictAnswer = codec(
+  t.record({ code, index: t.optional(pub32), dict: t.optional(t.string(DICT_NAME_MAX)), keyCount: t.optional(pub32), foundKeyCount: t.optional(pub32) }),
+);
+/** PddbKeyList: names packed as u8 length + UTF-8, `end` on the last page; the answer carries a PddbRetcode. */
+export const KeyList = codec(t.record({ code, data: t.optional(t.bytes(KEY_LIST_BYTES)), end: t.optional(t.bool({ public: true })) }));
+
+export const BulkRequest = codec(
+  t.record({ dict: nameBytes, basis: t.optional(nameBytes), limit: t.optional(pub32), after: t.optional(t.string(KEY_NAME_MAX)) }),
+);
+/** PddbKeyRecord per key; values of the page are concatenated in `data` (a record without `hasData` has none). */
 export const BulkEntries = codec(
   t.record({
     code,
-    message,
-    entries: t.optional(
-      t.list(t.record({ key: keyName, basis: basisName, len: t.u64({ public: true }), value: t.optional(t.bytes(BULK_VALUE_MAX)) }), BULK_PAGE),
-    ),
+    entries: t.optional(t.list(
+      t.record({
+        key: t.string(KEY_NAME_MAX),
+        basis: basisName,
+        len: t.u64({ public: true }),
+        reserved: t.u64({ public: true }),
+        age: pub32,
+        index: pub32,
+        hasData: t.bool({ public: true }),
+      }),
+      BULK_PAGE,
+    )),
+    data: t.optional(t.bytes(BULK_LIMIT_DEFAULT)),
     more: t.optional(t.bool({ public: true })),
   }),
 );
 
+export const ExportRequest = codec(t.record({ capability: t.bytes(CAPABILITY_BYTES), basis: t.optional(nameBytes) }));
 export const HostedKeys = codec(
-  t.record({ code, message, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32), pt: t.bytes(32) }), 64)) }),
+  t.record({ code, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32), pt: t.bytes(32) }), BASIS_LIST_MAX + 1)) }),
 );
 
 export const StatusReport = codec(
   t.record({
     code,
-    message,
     status: t.optional(
       t.record({
         mounted: t.bool({ public: true }),
         size: t.u64({ public: true }),
-        dataPages: t.u32({ public: true }),
-        freeSpace: t.u32({ public: true }),
+        dataPages: pub32,
+        freeSpace: pub32,
         erases: t.u64({ public: true }),
         programs: t.u64({ public: true }),
       }),
     ),
   }),
 );
+export const NameList = codec(t.record({ code, names: t.optional(t.list(basisName, BASIS_LIST_MAX + 1)) }));
+export const ChangedTokens = codec(t.record({ code, tokens: t.optional(t.list(token, 256)) }));
 
 const mb = [MessageKind.MutableBorrow];
 const bs = [MessageKind.BlockingScalar];
 
 export const pddbOps = {
   [PddbOp.IsMounted]: { name: 'IsMounted', kinds: bs, publicArgs: true },
-  [PddbOp.TryMount]: { name: 'TryMount', kinds: mb, request: MountRequest, response: Result },
-  [PddbOp.ListBasis]: { name: 'ListBasis', kinds: mb, request: ListRequest, response: NameList },
-  [PddbOp.LatestBasis]: { name: 'LatestBasis', kinds: mb, request: ListRequest, response: NameList },
+  [PddbOp.TryMount]: { name: 'TryMount', kinds: bs, publicArgs: true },
+  [PddbOp.ListBasis]: { name: 'ListBasis', kinds: mb, request: Empty, response: BasisList },
+  [PddbOp.LatestBasis]: { name: 'LatestBasis', kinds: mb, request: Empty, response: LatestBasis },
   [PddbOp.CreateBasis]: { name: 'CreateBasis', kinds: mb, request: BasisRequest, response: Result },
   [PddbOp.OpenBasis]: { name: 'OpenBasis', kinds: mb, request: BasisRequest, response: Result },
   [PddbOp.CloseBasis]: { name: 'CloseBasis', kinds: mb, request: BasisRequest, response: Result },
@@ -166,24 +279,46 @@ export const pddbOps = {
   [PddbOp.DeleteKey]: { name: 'DeleteKey', kinds: mb, request: DeleteRequest, response: Result },
   [PddbOp.DeleteDict]: { name: 'DeleteDict', kinds: mb, request: DeleteRequest, response: Result },
   [PddbOp.KeyAttributes]: { name: 'KeyAttributes', kinds: mb, request: TokenRequest, response: Attributes },
+  [PddbOp.KeyCountInDict]: { name: 'KeyCountInDict', kinds: mb, request: DictRequest, response: DictAnswer },
+  [PddbOp.DictCountInBasis]: { name: 'DictCountInBasis', kinds: mb, request: DictRequest, response: DictAnswer },
+  [PddbOp.GetDictNameAtIndex]: { name: 'GetDictNameAtIndex', kinds: mb, request: DictRequest, response: DictAnswer },
   [PddbOp.KeyRequest]: { name: 'KeyRequest', kinds: mb, request: KeyRequest, response: KeyGrant },
   [PddbOp.ReadKey]: { name: 'ReadKey', kinds: mb, request: KeyIo, response: KeyData },
   [PddbOp.WriteKey]: { name: 'WriteKey', kinds: mb, request: KeyIo, response: Result },
-  [PddbOp.WriteKeyFlush]: { name: 'WriteKeyFlush', kinds: mb, request: TokenRequest, response: Result },
-  [PddbOp.KeyDrop]: { name: 'KeyDrop', kinds: [MessageKind.Scalar, MessageKind.BlockingScalar], publicArgs: true },
-  [PddbOp.ListDict]: { name: 'ListDict', kinds: mb, request: ListRequest, response: NameList },
-  [PddbOp.ListKey]: { name: 'ListKey', kinds: mb, request: ListRequest, response: NameList },
-  [PddbOp.DictBulkRead]: { name: 'DictBulkRead', kinds: mb, request: ListRequest, response: BulkEntries },
-  [PddbOp.BasisMonitor]: { name: 'BasisMonitor', kinds: bs, publicArgs: true },
-  [PddbOp.Sync]: { name: 'Sync', kinds: mb, request: ListRequest, response: Result },
+  [PddbOp.WriteKeyFlush]: { name: 'WriteKeyFlush', kinds: bs, publicArgs: true },
+  [PddbOp.KeyDrop]: { name: 'KeyDrop', kinds: bs },
+  [PddbOp.ListKeyV2]: { name: 'ListKeyV2', kinds: mb, request: Empty, response: KeyList },
+  [PddbOp.DictBulkRead]: { name: 'DictBulkRead', kinds: mb, request: BulkRequest, response: BulkEntries },
+  [PddbOp.BasisMonitor]: { name: 'BasisMonitor', kinds: mb, request: MonitorRequest, response: BasisList },
+  [PddbOp.Sync]: { name: 'Sync', kinds: mb, request: Empty, response: Result },
   [PddbOp.FormatBegin]: { name: 'FormatBegin', kinds: mb, request: FormatRequest, response: Result },
   [PddbOp.FormatStep]: { name: 'FormatStep', kinds: bs, publicArgs: true },
   [PddbOp.TruncateKey]: { name: 'TruncateKey', kinds: mb, request: KeyIo, response: Result },
-  [PddbOp.Suspend]: { name: 'Suspend', kinds: mb, request: ListRequest, response: NameList },
-  [PddbOp.RebuildSpace]: { name: 'RebuildSpace', kinds: mb, request: ListRequest, response: StatusReport },
-  [PddbOp.ExportKeys]: { name: 'ExportKeys', kinds: mb, request: ListRequest, response: HostedKeys },
-  [PddbOp.Status]: { name: 'Status', kinds: mb, request: ListRequest, response: StatusReport },
-  [PddbOp.Churn]: { name: 'Churn', kinds: mb, request: ListRequest, response: Result },
+  [PddbOp.Suspend]: { name: 'Suspend', kinds: mb, request: Empty, response: NameList },
+  [PddbOp.RebuildSpace]: { name: 'RebuildSpace', kinds: mb, request: Empty, response: StatusReport },
+  [PddbOp.ExportKeys]: { name: 'ExportKeys', kinds: mb, request: ExportRequest, response: HostedKeys },
+  [PddbOp.Status]: { name: 'Status', kinds: mb, request: Empty, response: StatusReport },
+  [PddbOp.Churn]: { name: 'Churn', kinds: mb, request: Empty, response: Result },
+  [PddbOp.SetBootPin]: { name: 'SetBootPin', kinds: mb, request: PinRequest, response: Result },
+  [PddbOp.KeyWatch]: { name: 'KeyWatch', kinds: mb, request: Empty, response: ChangedTokens },
+  [PddbOp.ReleaseTokens]: { name: 'ReleaseTokens', kinds: [MessageKind.Scalar, MessageKind.BlockingScalar], publicArgs: true },
 } satisfies Record<number, OpcodeSpec>;
 
 export type PddbOps = typeof pddbOps;
+
+export const pollerOps = {
+  [PollOp.Poll]: { name: 'Poll', kinds: bs, publicArgs: true },
+} satisfies Record<number, OpcodeSpec>;
+
+/** A 16-byte token as the four scalar words KeyDrop carries (little-endian), and back. */
+export function tokenToWords(tok: Uint8Array): number[] {
+  const v = new DataView(tok.buffer, tok.byteOffset, TOKEN_BYTES);
+  return [0, 4, 8, 12].map((i) => v.getUint32(i, true));
+}
+
+export function wordsToToken(words: readonly number[]): Uint8Array {
+  const out = new Uint8Array(TOKEN_BYTES);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < 4; i++) v.setUint32(i * 4, words[i] >>> 0, true);
+  return out;
+}

@@ -1,168 +1,285 @@
-// The typed PDDB client, shaped like the original's Pddb API (services/pddb/src/lib.rs): get() returns a key
-// handle with read / write / seek / truncate / flush / attributes; basis calls; listings; sync; basis monitor.
-// Everything travels as IPC messages to the PDDB server; a non-zero result code becomes a PddbError.
-import { PddbError, pddbCodeFromNumber } from './errors.ts';
-import { KEY_CHUNK, PDDB_SERVER_NAME, PddbOp, pddbOps, type PddbOps } from './api.ts';
+// The typed PDDB client, shaped like the original's Pddb API (services/pddb/src/lib.rs): get() returns a key handle
+// (read / write / seek / truncate / flush / attributes / close); basis calls; listings; read_dict; sync; the basis
+// monitor; key-change callbacks. Everything travels as IPC messages to the PDDB server; a result other than success
+// becomes a PddbError with the original's code.
+import { bytesToHex } from '@noble/ciphers/utils.js';
+import { codeFromNumber, PddbError, type CodeSpace } from './errors.ts';
+import {
+  BULK_LIMIT_DEFAULT,
+  FormatState,
+  KEY_CHUNK,
+  MountResult,
+  NAME_WIRE_MAX,
+  PDDB_POLLER_NAME,
+  PDDB_SERVER_NAME,
+  PddbOp,
+  pddbOps,
+  PollOp,
+  pollerOps,
+  tokenToWords,
+  type FormatProgress,
+  type GetOptions,
+  type KeyAttributes,
+  type KeyRecord,
+  type PddbOps,
+  type PddbStatus,
+  type RetentionPolicy,
+} from './api.ts';
 import type { ClientProcess, Connection } from '../transports/ipc/index.ts';
-import type { KeyAttributes, GetOptions } from './engine/engine.ts';
-import type { RetentionPolicy } from './engine/basis.ts';
 
-export type { GetOptions, KeyAttributes, RetentionPolicy };
-
-export interface FormatProgress {
-  done: number;
-  total: number;
+export interface PddbConnectOptions {
+  timeoutMs?: number;
+  /** The default for every get() and delete of this client: batched writes (see GetOptions.batched). */
+  batched?: boolean;
+  /** The key-export capability the device gave this process (only the device's own shell has one). */
+  exportCapability?: Uint8Array;
 }
 
-function check<T extends { code: number; message: string }>(r: T): T {
-  if (r.code !== 0) throw new PddbError(pddbCodeFromNumber(r.code) ?? 'InternalError', r.message.replace(/^\w+: /, ''));
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A name as the bytes the server gets. A lone surrogate would silently encode as U+FFFD (two strings, one name). */
+function nameBytes(name: string, what: string): Uint8Array {
+  if (typeof name !== 'string' || LONE_SURROGATE.test(name)) throw new PddbError('InvalidName', `${what} name is not valid Unicode`);
+  const bytes = encoder.encode(name);
+  if (bytes.length > NAME_WIRE_MAX) throw new PddbError('InvalidName', `${what} name is ${bytes.length} bytes`);
+  return bytes;
+}
+
+const optionalName = (name: string | undefined, what: string) => (name === undefined ? undefined : nameBytes(name, what));
+
+function secretBytes(text: string, what: string): Uint8Array {
+  if (typeof text !== 'string' || LONE_SURROGATE.test(text)) throw new PddbError('InvalidArgument', `${what} is not valid Unicode`);
+  const bytes = encoder.encode(text);
+  if (bytes.length > NAME_WIRE_MAX) throw new PddbError('InvalidArgument', `${what} is too long`);
+  return bytes;
+}
+
+function check<T extends { code: number }>(r: T, what: string, space: CodeSpace = 'request'): T {
+  const code = codeFromNumber(r.code, space);
+  if (code) throw new PddbError(code, what);
   return r;
 }
 
 export class Pddb {
-  private constructor(private readonly conn: Connection<PddbOps>) {}
+  private readonly watchers = new Map<string, () => void>();
+  private watching = false;
+  private closed = false;
 
-  /** Connect to the PDDB server (waits until it is registered, as a Xous client blocks on the name server). */
-  static async connect(proc: ClientProcess, timeoutMs?: number): Promise<Pddb> {
-    return new Pddb(await proc.connect(PDDB_SERVER_NAME, { api: pddbOps, timeoutMs }));
+  private constructor(
+    private readonly conn: Connection<PddbOps>,
+    private readonly proc: ClientProcess,
+    private readonly opts: PddbConnectOptions,
+  ) {}
+
+  /** Connect to the PDDB server (waits until it is registered, as a Xous client blocks on the name server). One
+   * per process, as the original intends: a process's connections to a server share one CID. */
+  static async connect(proc: ClientProcess, opts: PddbConnectOptions = {}): Promise<Pddb> {
+    return new Pddb(await proc.connect(PDDB_SERVER_NAME, { api: pddbOps, timeoutMs: opts.timeoutMs }), proc, opts);
   }
 
+  /** The original's is_mounted_blocking: resolves once .System is mounted. */
+  async isMountedBlocking(): Promise<void> {
+    await this.conn.blockingScalar(PddbOp.IsMounted);
+  }
+
+  /** The original's PddbMountPoller.is_mounted_nonblocking: the state now, even while the server is busy. */
   async isMounted(): Promise<boolean> {
-    const [m] = await this.conn.blockingScalar(PddbOp.IsMounted);
-    return m === 1;
+    const poller = await this.proc.connect(PDDB_POLLER_NAME, { api: pollerOps, timeoutMs: this.opts.timeoutMs });
+    const [m] = await poller.blockingScalar(PollOp.Poll);
+    return m !== 0;
   }
 
-  /** Mount .System with the boot PIN (the original gets it from root-keys; here the caller passes it). */
+  /** Mount .System with the boot PIN (on the original root-keys supplies it; here the caller does). Wrong PIN:
+   * AccessDenied. */
   async tryMount(pin: string): Promise<void> {
-    check(await this.conn.request(PddbOp.TryMount, { pin }));
+    check(await this.conn.request(PddbOp.SetBootPin, { pin: secretBytes(pin, 'PIN') }), 'SetBootPin');
+    const [result, , why] = await this.conn.blockingScalar(PddbOp.TryMount);
+    if (result !== MountResult.Mounted) throw new PddbError(codeFromNumber(why, 'request') ?? 'AccessDenied', 'TryMount');
   }
 
   /** Format the device, reporting progress. The image is replaced: only for a new or forgotten device. */
   async format(pin: string, size: number, onProgress?: (p: FormatProgress) => void): Promise<void> {
-    check(await this.conn.request(PddbOp.FormatBegin, { pin, size: BigInt(size) }));
+    check(await this.conn.request(PddbOp.FormatBegin, { pin: secretBytes(pin, 'PIN'), size: BigInt(size) }), 'FormatBegin');
     for (;;) {
-      const [done, total, state] = await this.conn.blockingScalar(PddbOp.FormatStep);
-      if (state === 2) throw new PddbError('InternalError', 'format failed');
+      const [done, total, state, code] = await this.conn.blockingScalar(PddbOp.FormatStep);
+      if (state === FormatState.Failed || codeFromNumber(code, 'request')) {
+        throw new PddbError(codeFromNumber(code, 'request') ?? 'InternalError', 'format failed');
+      }
       onProgress?.({ done, total });
-      if (state === 1) return;
+      if (state === FormatState.Done) return;
     }
   }
 
+  /** Open bases, oldest first (.System first). */
   async listBasis(): Promise<string[]> {
-    return this.pages(PddbOp.ListBasis, {});
+    return check(await this.conn.request(PddbOp.ListBasis, {}), 'ListBasis').list ?? [];
   }
 
   async latestBasis(): Promise<string> {
-    const r = check(await this.conn.request(PddbOp.LatestBasis, {}));
-    return r.names![0];
+    return check(await this.conn.request(PddbOp.LatestBasis, {}), 'LatestBasis').name!;
   }
 
   async createBasis(name: string, password: string): Promise<void> {
-    check(await this.conn.request(PddbOp.CreateBasis, { name, password, policy: 0, sleeps: 0 }));
+    const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password') };
+    check(await this.conn.request(PddbOp.CreateBasis, req), 'CreateBasis');
   }
 
+  /** Unlock a basis onto the top of the stack. A wrong password and an absent basis both give AccessDenied. */
   async unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): Promise<void> {
-    const sleeps = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
-    check(await this.conn.request(PddbOp.OpenBasis, { name, password, policy: policy.kind === 'persist' ? 0 : 1, sleeps }));
+    const clearAfterSleeps = policy.kind === 'clearAfterSleeps' ? policy.sleeps : undefined;
+    const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password'), clearAfterSleeps };
+    check(await this.conn.request(PddbOp.OpenBasis, req), 'OpenBasis');
   }
 
   async lockBasis(name: string): Promise<void> {
-    check(await this.conn.request(PddbOp.CloseBasis, { name, policy: 0, sleeps: 0 }));
+    check(await this.conn.request(PddbOp.CloseBasis, { name: nameBytes(name, 'basis') }), 'CloseBasis');
   }
 
   async deleteBasis(name: string): Promise<void> {
-    check(await this.conn.request(PddbOp.DeleteBasis, { name, policy: 0, sleeps: 0 }));
+    check(await this.conn.request(PddbOp.DeleteBasis, { name: nameBytes(name, 'basis') }), 'DeleteBasis');
   }
 
   async get(dict: string, key: string, opts: GetOptions = {}): Promise<PddbKey> {
     const r = check(
       await this.conn.request(PddbOp.KeyRequest, {
-        dict,
-        key,
-        basis: opts.basis,
+        dict: nameBytes(dict, 'dict'),
+        key: nameBytes(key, 'key'),
+        basis: optionalName(opts.basis, 'basis'),
         createDict: opts.createDict ?? false,
         createKey: opts.createKey ?? false,
         allocHint: opts.allocHint === undefined ? undefined : BigInt(opts.allocHint),
+        watch: opts.onChange !== undefined,
+        batched: opts.batched ?? this.opts.batched ?? false,
       }),
+      'KeyRequest',
     );
-    return new PddbKey(this.conn, r.token!, dict, key, r.basis!);
+    const handle = new PddbKey(this.conn, r.token!, dict, key, r.basis!, () => this.watchers.delete(bytesToHex(r.token!)));
+    if (opts.onChange) {
+      this.watchers.set(bytesToHex(r.token!), opts.onChange);
+      this.watch();
+    }
+    return handle;
   }
 
+  /** Delete a key: in the latest basis unless one is named (the original's rule). */
   async deleteKey(dict: string, key: string, basis?: string): Promise<void> {
-    check(await this.conn.request(PddbOp.DeleteKey, { dict, key, basis }));
+    const req = { dict: nameBytes(dict, 'dict'), key: nameBytes(key, 'key'), basis: optionalName(basis, 'basis'), batched: this.opts.batched ?? false };
+    check(await this.conn.request(PddbOp.DeleteKey, req), 'DeleteKey');
   }
 
   async deleteDict(dict: string, basis?: string): Promise<void> {
-    check(await this.conn.request(PddbOp.DeleteDict, { dict, basis }));
+    const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), batched: this.opts.batched ?? false };
+    check(await this.conn.request(PddbOp.DeleteDict, req), 'DeleteDict');
   }
 
+  /** Dict names: the union over open bases (sorted), or one basis. DictCountInBasis, then GetDictNameAtIndex. */
   async listDicts(basis?: string): Promise<string[]> {
-    return this.pages(PddbOp.ListDict, { basis });
+    const first = check(await this.conn.request(PddbOp.DictCountInBasis, { basis: optionalName(basis, 'basis'), index: 0 }), 'DictCountInBasis');
+    const out: string[] = [];
+    for (let index = 0; index < (first.index ?? 0); index++) {
+      out.push(check(await this.conn.request(PddbOp.GetDictNameAtIndex, { index }), 'GetDictNameAtIndex').dict!);
+    }
+    return out;
   }
 
   async listKeys(dict: string, basis?: string): Promise<string[]> {
-    return this.pages(PddbOp.ListKey, { dict, basis });
+    return (await this.listKeysCounted(dict, basis)).names;
   }
 
-  /** Every key of a dict with its value (the union, newest basis wins), read in pages. */
-  async readDict(dict: string, basis?: string): Promise<{ key: string; basis: string; value: Uint8Array }[]> {
-    const out: { key: string; basis: string; value: Uint8Array }[] = [];
+  /** Key names with the original's counts (keyCount: descriptors summed over the bases; foundKeyCount: those
+   * found). KeyCountInDict, then ListKeyV2 pages. */
+  async listKeysCounted(dict: string, basis?: string): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
+    const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), index: 0 };
+    const head = check(await this.conn.request(PddbOp.KeyCountInDict, req), 'KeyCountInDict');
+    const names: string[] = [];
+    for (;;) {
+      const page = check(await this.conn.request(PddbOp.ListKeyV2, {}), 'ListKeyV2', 'retcode');
+      const data = page.data ?? new Uint8Array();
+      for (let at = 0; at < data.length; ) {
+        const len = data[at];
+        names.push(decoder.decode(data.subarray(at + 1, at + 1 + len)));
+        at += 1 + len;
+      }
+      if (page.end !== false) break;
+    }
+    return { names, keyCount: head.keyCount ?? 0, foundKeyCount: head.foundKeyCount ?? 0 };
+  }
+
+  /**
+   * Every key of a dict with its attributes and value (the union: the newest basis holding a key wins), as the
+   * original's read_dict: values longer than `sizeLimit` (default and maximum 32 KiB, at least 4 KiB) come back
+   * without `value`; read those through get().
+   */
+  async readDict(dict: string, opts: { basis?: string; sizeLimit?: number } = {}): Promise<KeyRecord[]> {
+    const out: KeyRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const r = check(await this.conn.request(PddbOp.DictBulkRead, { dict, basis, after }));
-      for (const e of r.entries ?? []) {
-        // Values too long for a bulk page come back without bytes: read them through a handle.
-        const value = e.value ?? (await (await this.get(dict, e.key, { basis: e.basis })).readAll());
-        out.push({ key: e.key, basis: e.basis, value });
+      const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(opts.basis, 'basis'), limit: opts.sizeLimit ?? BULK_LIMIT_DEFAULT, after };
+      const r = check(await this.conn.request(PddbOp.DictBulkRead, req), 'DictBulkRead');
+      const entries = r.entries ?? [];
+      let at = 0;
+      for (const e of entries) {
+        const len = Number(e.len);
+        const value = e.hasData ? r.data!.slice(at, at + len) : undefined;
+        if (e.hasData) at += len;
+        out.push({ key: e.key, basis: e.basis, len, reserved: Number(e.reserved), age: e.age, index: e.index, value });
       }
-      if (!r.more || !r.entries?.length) return out;
-      after = r.entries[r.entries.length - 1].key;
+      r.data?.fill(0);
+      if (!r.more || entries.length === 0) return out;
+      after = entries[entries.length - 1].key;
     }
   }
 
+  /** Make every pending change durable (batched writes). */
   async sync(): Promise<void> {
-    check(await this.conn.request(PddbOp.Sync, {}));
+    check(await this.conn.request(PddbOp.Sync, {}), 'Sync');
   }
 
   /** A suspend/resume cycle: bases with ClearAfterSleeps(n) lock on their n-th. Returns the bases it locked. */
   async suspend(): Promise<string[]> {
-    return check(await this.conn.request(PddbOp.Suspend, {})).names ?? [];
+    return check(await this.conn.request(PddbOp.Suspend, {}), 'Suspend').names ?? [];
   }
 
   async rebuildSpace(): Promise<number> {
-    return check(await this.conn.request(PddbOp.RebuildSpace, {})).status!.freeSpace;
+    return check(await this.conn.request(PddbOp.RebuildSpace, {}), 'RebuildSpace').status!.freeSpace;
   }
 
   async churn(): Promise<void> {
-    check(await this.conn.request(PddbOp.Churn, {}));
+    check(await this.conn.request(PddbOp.Churn, {}), 'Churn');
   }
 
-  async status() {
-    const s = check(await this.conn.request(PddbOp.Status, {})).status!;
+  async status(): Promise<PddbStatus> {
+    const s = check(await this.conn.request(PddbOp.Status, {}), 'Status').status!;
     return { ...s, size: Number(s.size), erases: Number(s.erases), programs: Number(s.programs) };
   }
 
-  /** Keys of the open bases (or of one), for a hosted dump: handle like the passwords they stand for. */
+  /** Keys of the open bases (or of one), for a hosted dump. Needs the capability the device gave this process;
+   * without it: AccessDenied. Handle the keys like the passwords they stand for. */
   async exportKeys(basis?: string): Promise<{ name: string; keys: { data: Uint8Array; pt: Uint8Array } }[]> {
-    const r = check(await this.conn.request(PddbOp.ExportKeys, { basis }));
+    const capability = this.opts.exportCapability ?? new Uint8Array();
+    const r = check(await this.conn.request(PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
     return (r.bases ?? []).map((b) => ({ name: b.name, keys: { data: b.data, pt: b.pt } }));
   }
 
   /**
-   * Calls `onChange` after every basis change (unlock, lock, create, delete) until the returned function is
-   * called. The original registers a callback server; this is a long poll on BasisMonitor.
+   * Calls `onChange` with the open bases after every change of the basis stack (unlock, lock, create, delete),
+   * until the returned function is called. The original's monitor_basis, in a loop.
    */
-  monitorBasis(onChange: (seq: number) => void): () => void {
+  monitorBasis(onChange: (bases: string[]) => void): () => void {
     let stopped = false;
-    let seq = 0;
     const loop = async () => {
-      while (!stopped) {
+      let since: number | undefined;
+      while (!stopped && !this.closed) {
+        let r;
         try {
-          [seq] = await this.conn.blockingScalar(PddbOp.BasisMonitor, [seq]);
+          r = check(await this.conn.request(PddbOp.BasisMonitor, { since }), 'BasisMonitor');
         } catch {
           return;
         }
-        if (!stopped) onChange(seq);
+        since = r.seq;
+        if (!stopped) onChange(r.list ?? []);
       }
     };
     void loop();
@@ -171,15 +288,31 @@ export class Pddb {
     };
   }
 
-  private async pages(op: PddbOp.ListBasis | PddbOp.ListDict | PddbOp.ListKey, req: { dict?: string; basis?: string }): Promise<string[]> {
-    const out: string[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const r = check(await this.conn.request(op, { ...req, after }));
-      out.push(...(r.names ?? []));
-      if (!r.more || !r.names?.length) return out;
-      after = r.names[r.names.length - 1];
-    }
+  /** Done with the PDDB: every handle and watch of this process is freed on the server, and the connection goes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watchers.clear();
+    await this.conn.blockingScalar(PddbOp.ReleaseTokens);
+    await this.conn.disconnect();
+  }
+
+  /** One KeyWatch long poll at a time while any handle of this client watches. */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const loop = async () => {
+      try {
+        while (this.watchers.size > 0 && !this.closed) {
+          const r = check(await this.conn.request(PddbOp.KeyWatch, {}), 'KeyWatch');
+          for (const t of r.tokens ?? []) this.watchers.get(bytesToHex(t))?.();
+        }
+      } catch {
+        // the connection or the server is gone: nothing more to watch
+      } finally {
+        this.watching = false;
+      }
+    };
+    void loop();
   }
 }
 
@@ -190,10 +323,11 @@ export class PddbKey {
 
   constructor(
     private readonly conn: Connection<PddbOps>,
-    private readonly token: number,
+    private readonly token: Uint8Array,
     readonly dict: string,
     readonly key: string,
     readonly basis: string,
+    private readonly onClose: () => void,
   ) {}
 
   async read(length: number): Promise<Uint8Array> {
@@ -201,8 +335,8 @@ export class PddbKey {
     let total = 0;
     while (total < length) {
       const want = Math.min(KEY_CHUNK, length - total);
-      const r = check(await this.conn.request(PddbOp.ReadKey, { token: this.token, position: BigInt(this.position), len: want, data: new Uint8Array(0) }));
-      const data = r.data ?? new Uint8Array(0);
+      const req = { token: this.token, position: BigInt(this.position), len: want, data: new Uint8Array(0) };
+      const data = check(await this.conn.request(PddbOp.ReadKey, req), 'ReadKey', 'retcode').data ?? new Uint8Array(0);
       parts.push(data);
       total += data.length;
       this.position += data.length;
@@ -216,38 +350,45 @@ export class PddbKey {
     return this.read((await this.attributes()).len);
   }
 
+  /** Write at the cursor. Durable when it returns unless the handle was opened with `batched`. */
   async write(data: Uint8Array): Promise<void> {
     for (let at = 0; at < data.length; at += KEY_CHUNK) {
       const chunk = data.subarray(at, at + KEY_CHUNK);
-      check(await this.conn.request(PddbOp.WriteKey, { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk }));
+      const req = { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk };
+      check(await this.conn.request(PddbOp.WriteKey, req), 'WriteKey', 'retcode');
       this.position += chunk.length;
     }
   }
 
-  seek(position: number, whence: 'start' | 'current' = 'start'): number {
-    const next = whence === 'start' ? position : this.position + position;
+  /** Move the cursor (std::io::SeekFrom): from the start, the cursor, or the end of the key (asks the server). */
+  async seek(offset: number, whence: 'start' | 'current' | 'end' = 'start'): Promise<number> {
+    const base = whence === 'start' ? 0 : whence === 'current' ? this.position : (await this.attributes()).len;
+    const next = base + offset;
     if (!Number.isSafeInteger(next) || next < 0) throw new PddbError('InvalidArgument', 'seek before the start of the key');
     this.position = next;
     return next;
   }
 
   async truncate(length: number): Promise<void> {
-    check(await this.conn.request(PddbOp.TruncateKey, { token: this.token, position: BigInt(length), len: 0, data: new Uint8Array(0) }));
+    const req = { token: this.token, position: BigInt(length), len: 0, data: new Uint8Array(0) };
+    check(await this.conn.request(PddbOp.TruncateKey, req), 'TruncateKey', 'retcode');
   }
 
-  /** Make this key's writes durable (the original syncs after every write; we sync when asked). */
+  /** WriteKeyFlush: sync every open basis (what a batched handle needs; a durable one is on flash already). */
   async flush(): Promise<void> {
-    check(await this.conn.request(PddbOp.WriteKeyFlush, { token: this.token }));
+    const [code] = await this.conn.blockingScalar(PddbOp.WriteKeyFlush, [0]);
+    check({ code }, 'WriteKeyFlush', 'retcode');
   }
 
   async attributes(): Promise<KeyAttributes> {
-    const a = check(await this.conn.request(PddbOp.KeyAttributes, { token: this.token })).attributes!;
-    return { ...a, len: Number(a.len), reserved: Number(a.reserved) };
+    const a = check(await this.conn.request(PddbOp.KeyAttributes, { token: this.token }), 'KeyAttributes').attributes!;
+    return { ...a, len: Number(a.len), reserved: Number(a.reserved), age: Number(a.age) };
   }
 
-  /** Drop the handle on the server (KeyDrop). */
+  /** KeyDrop: the server forgets the handle (and its watch). */
   async close(): Promise<void> {
-    await this.conn.scalar(PddbOp.KeyDrop, [this.token]);
+    this.onClose();
+    await this.conn.blockingScalar(PddbOp.KeyDrop, tokenToWords(this.token));
   }
 }
 

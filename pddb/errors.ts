@@ -1,6 +1,7 @@
-// The PDDB's error vocabulary. The original splits results into PddbRetcode (key I/O) and PddbRequestCode
-// (basis/key requests); we keep one typed error whose code names which it is, with the original's numbers for the
-// wire. Messages carry names the caller already knows, never key material or passwords.
+// The PDDB's error vocabulary. The original answers basis/key requests with a PddbRequestCode and key I/O with a
+// PddbRetcode (services/pddb/src/api.rs); the wire here uses the same two number spaces, so a number means what it
+// means on the original. Our own codes (cases where the original panics or truncates silently) sit at 0x100 and up
+// in both spaces. Messages carry names the caller already knows, never key material or passwords.
 
 export type PddbCode =
   // PddbRequestCode
@@ -14,33 +15,67 @@ export type PddbCode =
   | 'BasisLost'
   | 'UnexpectedEof'
   | 'DiskFull'
-  // Ours: the original panics or truncates silently in these cases.
+  // Ours
   | 'InvalidName'
   | 'LimitExceeded'
   | 'BadImage'
   | 'InvalidArgument';
 
-/** Wire numbers: the original's PddbRequestCode where one exists, else 0x100 + ours. */
-export const PDDB_CODE_NUMBER: Record<PddbCode, number> = {
-  NoFreeSpace: 6,
+/** Which of the original's two result enums a message answers with. */
+export type CodeSpace = 'request' | 'retcode';
+
+/** PddbRequestCode: NoErr = 4 is success. */
+export const REQUEST_OK = 4;
+/** PddbRetcode: Ok = 1 is success. */
+export const RETCODE_OK = 1;
+
+const REQUEST_CODE: Partial<Record<PddbCode, number>> = {
   NotMounted: 5,
+  NoFreeSpace: 6,
   NotFound: 7,
   InternalError: 8,
   AccessDenied: 9,
   DuplicateEntry: 11,
-  BasisLost: 0x102,
-  UnexpectedEof: 0x104,
-  DiskFull: 0x106,
+};
+const RETCODE: Partial<Record<PddbCode, number>> = {
+  BasisLost: 2,
+  AccessDenied: 3,
+  UnexpectedEof: 4,
+  InternalError: 5,
+  DiskFull: 6,
+};
+/** Codes a space lacks: the same number in both spaces. */
+const EXTENDED: Record<PddbCode, number> = {
+  NotMounted: 0x100,
+  NoFreeSpace: 0x101,
+  NotFound: 0x102,
+  DuplicateEntry: 0x103,
+  AccessDenied: 0x104,
+  InternalError: 0x105,
+  BasisLost: 0x106,
+  UnexpectedEof: 0x107,
+  DiskFull: 0x108,
   InvalidName: 0x110,
   LimitExceeded: 0x111,
   BadImage: 0x112,
   InvalidArgument: 0x113,
 };
 
-const BY_NUMBER = new Map(Object.entries(PDDB_CODE_NUMBER).map(([k, v]) => [v, k as PddbCode]));
+const SPACE = { request: REQUEST_CODE, retcode: RETCODE };
+const OK = { request: REQUEST_OK, retcode: RETCODE_OK };
 
-export function pddbCodeFromNumber(n: number): PddbCode | undefined {
-  return BY_NUMBER.get(n);
+/** The wire number of `code` in `space` (success is REQUEST_OK / RETCODE_OK). */
+export function codeNumber(code: PddbCode, space: CodeSpace): number {
+  return SPACE[space][code] ?? EXTENDED[code];
+}
+
+/** The code a wire number stands for: null for success, InternalError for a number neither space defines. */
+export function codeFromNumber(n: number, space: CodeSpace): PddbCode | null {
+  if (n === OK[space]) return null;
+  for (const table of [SPACE[space], EXTENDED]) {
+    for (const [code, value] of Object.entries(table)) if (value === n) return code as PddbCode;
+  }
+  return 'InternalError';
 }
 
 export class PddbError extends Error {

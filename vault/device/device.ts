@@ -36,7 +36,7 @@ export class Device {
       // Only the shell this device trusts may export keys: it alone gets the capability the server checks.
       const exportCapability = randomBytes(new CryptoRandom(), 32);
       const init: PddbInit = { image: { path: folder.image }, keyboxPath: folder.keybox, seed: opts.seed, exportCapability };
-      await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init: { ...init, exportCapability: exportCapability.slice() } });
+      await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });
       const shell = kernel.process('shell');
       return new Device(folder, kernel, shell, await Pddb.connect(shell, { exportCapability }), release);
     } catch (e) {

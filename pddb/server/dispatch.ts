@@ -1,0 +1,24 @@
+// The receive loop's body for the PDDB server: run the opcode's handler, answer with the original's result number
+// (success or the failure's code), and zero a lent buffer that carried a secret before the answer goes back in it.
+import { MessageKind, type HandlerResult, type IncomingOf } from '../../transports/ipc/index.ts';
+import type { PddbOp, PddbOps } from '../api.ts';
+import { handlers, type Handler } from './handlers.ts';
+import type { PddbServer } from './pddb-server.ts';
+import { failureNumber, OK_IN } from './results.ts';
+
+export function dispatch(s: PddbServer, msg: IncomingOf<PddbOps>): HandlerResult {
+  const h = handlers[msg.opcode as PddbOp] as Handler<PddbOp>;
+  const lent = msg.kind === MessageKind.MutableBorrow;
+  let answer: { code: number } & object;
+  try {
+    const r = h.run(s, msg as never);
+    if (Array.isArray(r)) return r;
+    if (!lent || r === undefined) return;
+    answer = { code: OK_IN[h.space], ...r };
+  } catch (e) {
+    if (!lent) return msg.kind === MessageKind.BlockingScalar ? [failureNumber(e, h.space)] : undefined;
+    answer = { code: failureNumber(e, h.space) };
+  }
+  if (h.secret) msg.buf!.bytes.fill(0);
+  (msg.respond as (v: object) => void)(answer);
+}
