@@ -172,7 +172,7 @@ export class PddbEngine {
 
   /**
    * Open a basis and put it on top of the stack (re-unlocking an open one moves it to the top). A wrong password
-   * and an absent basis give the same NotFound, after the same work.
+   * and an absent basis give the same AccessDenied (the original's answer), after the same work.
    */
   unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): void {
     this.requireMounted();
@@ -196,7 +196,7 @@ export class PddbEngine {
     const mounted = Basis.mount(name, keys, this.store);
     if (!mounted) {
       wipeKeys(keys); // keys that open nothing are still a function of the password
-      throw new PddbError('NotFound', `no basis '${name}' opens with that password`);
+      throw new PddbError('AccessDenied', `no basis '${name}' opens with that password`);
     }
     if (open >= 0) {
       try {

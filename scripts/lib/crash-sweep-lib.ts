@@ -453,7 +453,7 @@ function mountAll(setup: SweepSetup, image: Uint8Array, seed: string, names: str
       engine.unlockBasis(name, PASSWORDS[name]);
       open.push(name);
     } catch (e) {
-      if (!(e instanceof PddbError && e.code === 'NotFound')) throw e;
+      if (!(e instanceof PddbError && e.code === 'AccessDenied')) throw e;
     }
   }
   return { engine, flash, open };

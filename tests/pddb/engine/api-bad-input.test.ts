@@ -310,10 +310,10 @@ describe('deleted and locked things', () => {
 });
 
 describe('passwords and bases', () => {
-  it('a 0-length password opens nothing (NotFound); a non-string password is InvalidArgument', () => {
+  it('a 0-length password opens nothing (AccessDenied); a non-string password is InvalidArgument', () => {
     const ctx = ready();
     const { engine } = ctx;
-    cases(ctx, 'NotFound', [
+    cases(ctx, 'AccessDenied', [
       ['empty password', () => engine.unlockBasis('S', '')],
       ['empty password, absent basis', () => engine.unlockBasis('Nope', '')],
     ]);
@@ -330,10 +330,11 @@ describe('passwords and bases', () => {
   it('operations on a basis that is not open or does not exist', () => {
     const ctx = ready();
     const { engine } = ctx;
+    // Unlocking an absent basis is a wrong password: the original's AccessDenied.
+    cases(ctx, 'AccessDenied', [['unlock absent', () => engine.unlockBasis('absent', 'pw')]]);
     cases(ctx, 'NotFound', [
       ['lock absent', () => engine.lockBasis('absent')],
       ['delete absent', () => engine.deleteBasis('absent')],
-      ['unlock absent', () => engine.unlockBasis('absent', 'pw')],
       ['listKeys in absent', () => engine.listKeys('d', 'absent')],
       ['readDict in absent', () => engine.readDict('d', 'absent')],
     ]);

@@ -222,7 +222,7 @@ function expectOnly(r: Report, broken: Iterable<string>, holes = false): void {
 function okReport(r: Report, lostBases: Iterable<string> = []): void {
   expect(r.mount).toBe('ok');
   const lost = new Set(lostBases);
-  for (const [b, s] of r.bases) expect(s, b).toBe(lost.has(b) ? 'NotFound' : 'ok');
+  for (const [b, s] of r.bases) expect(s, b).toBe(lost.has(b) ? 'AccessDenied' : 'ok');
 }
 
 // ---------------------------------------------------------------- the cases
@@ -359,10 +359,10 @@ describe('root pages', () => {
     ['zeroed', (img: Uint8Array, s: number) => fillSector(img, s, 0)],
     ['erased', (img: Uint8Array, s: number) => fillSector(img, s, 0xff)],
   ] as const) {
-    it(`${what}: that basis is NotFound, the others unlock and read fine`, () => {
+    it(`${what}: that basis does not open (AccessDenied), the others unlock and read fine`, () => {
       const r = examine(damage((img) => fn(img, dataSector(rootOf('alpha')))));
       expect(r.mount).toBe('ok');
-      expect(r.bases.get('alpha')).toBe('NotFound');
+      expect(r.bases.get('alpha')).toBe('AccessDenied');
       expect(r.bases.get('beta')).toBe('ok');
       expectOnly(r, []);
     });
@@ -384,10 +384,10 @@ describe('key page', () => {
     expect(examine(damage((img) => (img[layout.keyPageOffset + 10] ^= 4))).mount).toBe('AccessDenied');
     expect(examine(damage((img) => (img[layout.keyPageOffset + 50] ^= 4))).mount).toBe('AccessDenied');
   });
-  it('a flipped salt: .System mounts; the secret bases are NotFound (their keys derive from it)', () => {
+  it('a flipped salt: .System mounts; the secret bases do not open (AccessDenied: their keys derive from it)', () => {
     const r = examine(damage((img) => (img[layout.keyPageOffset + 2000] ^= 1)));
     expect(r.mount).toBe('ok');
-    expect([...r.bases.values()]).toEqual(['NotFound', 'NotFound']);
+    expect([...r.bases.values()]).toEqual(['AccessDenied', 'AccessDenied']);
     expectOnly(r, []);
   });
 });

@@ -72,7 +72,7 @@ describe('file-backed image across process restarts', () => {
     expect(seen.bootBases).toEqual(['.System']);
     expect(seen.systemDicts).toEqual(['shared']);
     expect(seen.systemShared).toBe('system');
-    expect(seen.wrongPassword).toBe('NotFound');
+    expect(seen.wrongPassword).toBe('AccessDenied');
     expect(seen.bases).toEqual(['.System', 'alpha', 'beta']);
     expect(seen.union).toEqual(['blobs', 'notes', 'shared']);
     expect(seen.sharedNewest).toBe('alpha'); // beta has no 'shared': alpha's is the newest
@@ -85,7 +85,7 @@ describe('file-backed image across process restarts', () => {
       expect(engine.listBasis()).toEqual(['.System']);
       expect(text(engine.readAll(engine.get('shared', 'child')))).toBe(`pid ${seen.pid}`);
       expect(text(engine.readAll(engine.get('shared', 'who')))).toBe('system');
-      expectCode(() => engine.unlockBasis('beta', 'alpha password'), 'NotFound');
+      expectCode(() => engine.unlockBasis('beta', 'alpha password'), 'AccessDenied');
       engine.unlockBasis('beta', 'beta password');
       engine.unlockBasis('alpha', 'alpha password');
       expect(text(engine.readAll(engine.get('notes', 'n1')))).toBe('NOTEa note');

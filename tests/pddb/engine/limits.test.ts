@@ -95,7 +95,7 @@ describe('passwords', () => {
     ok.forEach((p, i) => e2.unlockBasis(`b${i}`, p));
     expect(e2.listBasis()).toEqual(['.System', 'b0', 'b1', 'b2']);
     // A 72-byte password is all significant: changing its last byte gives another (absent) basis.
-    expectCode(() => e2.unlockBasis('b0', 'p'.repeat(71) + 'q'), 'NotFound');
+    expectCode(() => e2.unlockBasis('b0', 'p'.repeat(71) + 'q'), 'AccessDenied');
   });
 });
 

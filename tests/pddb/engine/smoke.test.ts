@@ -23,7 +23,7 @@ describe('engine smoke', () => {
     engine.sync();
     const e2 = remount(flash, keybox);
     expect(e2.listDicts()).toEqual([]);
-    expect(() => e2.unlockBasis('hidden', 'wrong')).toThrow(/NotFound/);
+    expect(() => e2.unlockBasis('hidden', 'wrong')).toThrow(/AccessDenied/);
     e2.unlockBasis('hidden', 'pw');
     expect(text(e2.readAll(e2.get('d', 'k')))).toBe('secret');
   });

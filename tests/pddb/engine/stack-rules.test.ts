@@ -275,7 +275,7 @@ describe('the basis stack', () => {
     engine.unlockBasis('A', 'pw-a');
     engine.unlockBasis('B', 'pw-b');
     put(engine, 'd', 'k', 'unsynced in A', 'A');
-    expectCode(() => engine.unlockBasis('A', 'not the password'), 'NotFound');
+    expectCode(() => engine.unlockBasis('A', 'not the password'), 'AccessDenied');
     expect(engine.listBasis()).toEqual(['.System', 'A', 'B']);
     expect(getText(engine, 'd', 'k', 'A')).toBe('unsynced in A');
   });
@@ -404,11 +404,11 @@ describe('create, unlock, delete', () => {
   it('a wrong password and an absent basis give the same code and the same message', () => {
     const { engine } = freshDevice('deny');
     engine.createBasis('S', 'right');
-    const wrong = expectCode(() => engine.unlockBasis('S', 'wrong'), 'NotFound');
+    const wrong = expectCode(() => engine.unlockBasis('S', 'wrong'), 'AccessDenied');
     const { engine: other } = freshDevice('deny-other');
-    const absent = expectCode(() => other.unlockBasis('S', 'right'), 'NotFound');
+    const absent = expectCode(() => other.unlockBasis('S', 'right'), 'AccessDenied');
     expect(wrong.message).toBe(absent.message);
-    const absentHere = expectCode(() => engine.unlockBasis('T', 'right'), 'NotFound');
+    const absentHere = expectCode(() => engine.unlockBasis('T', 'right'), 'AccessDenied');
     expect(absentHere.message).toBe(wrong.message.replace("'S'", "'T'"));
     expect(wrong.message).not.toMatch(/right|wrong/); // never the password
     expect(engine.listBasis()).toEqual(['.System']);
@@ -429,11 +429,11 @@ describe('create, unlock, delete', () => {
     expect(engine.freeSpace).toBeGreaterThan(freeBefore); // its pages went back to FastSpace
     expect(engine.listBasis()).toEqual(['.System', 'B']);
     expectCode(() => engine.readAll(handle), 'BasisLost');
-    expectCode(() => engine.unlockBasis('A', 'pw-a'), 'NotFound');
+    expectCode(() => engine.unlockBasis('A', 'pw-a'), 'AccessDenied');
     expect(getText(engine, 'd', 'k')).toBe('in B');
     engine.sync();
     const e2 = remount(flash, keybox);
-    expectCode(() => e2.unlockBasis('A', 'pw-a'), 'NotFound');
+    expectCode(() => e2.unlockBasis('A', 'pw-a'), 'AccessDenied');
     e2.unlockBasis('B', 'pw-b');
     expect(getText(e2, 'd', 'k')).toBe('in B');
     expect(getText(e2, 'd', 'k', '.System')).toBe('sys');
