@@ -1,14 +1,19 @@
 // One open basis: its keys, its map of virtual to physical pages, a cache of decrypted pages, what is dirty, and
 // the copy-on-write commit that makes a sync durable.
 //
-// Commit order, chosen so a power cut at any point leaves every previously synced value readable:
-//   0. garbage from an earlier cut (below) is unmapped, 1. data pages (small-key pools, large keys), 2. descriptor
-//   pages, 3. the root. Within steps 1-3 every dirty page goes to a FRESH physical page with a journal above every
-//   copy of that vpage still on flash, and the new mappings are written before anything old is touched; a cut
-//   leaves old and new mapping side by side and the higher journal wins at mount. Only then 4. what the commit
-//   superseded or dropped is unmapped, overwritten with noise and given back to FastSpace.
-// Unmapping is the only way a deletion reaches flash, so step 4 goes in an order that keeps each deletion whole: the
-// root first (deleting a basis), then the header pages of deleted dicts, then everything else. A cut part-way leaves
+// Commit order, chosen so a power cut at any point leaves every previously synced value readable. Every dirty page
+// and the root go to a FRESH physical page (taken from FastSpace before anything is written) with a journal above
+// every copy of that vpage still on flash. Then one page-table update whose steps reach flash in this order (the
+// table packs them into as few MBBB cycles as the order allows; see Step):
+//   0. garbage from an earlier cut (below) is unmapped; 1. data pages (small-key pools, large keys) are mapped;
+//   2. descriptor pages and the root are mapped, and the data copies step 1 superseded unmapped; 3. the descriptor
+//   and root copies step 2 superseded are unmapped, and the root of a deleted basis; 4. the header pages of deleted
+//   dicts; 5. everything else dropped.
+// Then what was unmapped is overwritten with noise and given back to FastSpace. New mappings come before anything
+// they replace or that reads them: a cut leaves old and new mapping side by side and the higher journal wins at
+// mount, so a superseded copy may go as soon as its replacement is mapped. Unmapping is the only way a deletion
+// reaches flash, so steps 3-5 keep each deletion whole: the root first (deleting a basis), then the header pages of
+// deleted dicts, then everything else. A cut part-way leaves
 // pages nothing references (a deleted dict's descriptor and pool pages, a deleted basis' pages) and duplicates.
 // Mount keeps the higher journal of a duplicate, and counts as garbage the losers and the pages of a dict whose
 // header is gone; the first commit of a new basis counts as garbage any page its keys already open (a deletion of
@@ -16,7 +21,7 @@
 // could be read together with it (a stale copy outliving its winner, a new dict adopting an old dict's
 // descriptors); its vpages count as mapped (isMapped) until then. A deleted large key's pages can only leak.
 // Journals continue across deletion: a vpage dropped and written again before the commit (a pool page reused)
-// continues its dropped copy's journal, and a dropped vpage counts as mapped until step 4, so a dict index is not
+// continues its dropped copy's journal, and a dropped vpage counts as mapped until it is unmapped, so a dict index is not
 // reused within the sync; a dict deleted and re-created under its name in one sync gets a new index and its header
 // continues the old header's journal, so if a cut leaves both headers, mount keeps the new one (resolveDictNames).
 // The original instead rewrites pages in place (a cut mid-rewrite loses the page) and re-syncs every open basis
@@ -31,7 +36,15 @@ import { decodeDictHeader } from '../format/descriptors.ts';
 import type { BasisKeys } from '../crypto/kdf.ts';
 import { bytesEqual } from '../crypto/bytes.ts';
 import { randomBelow, randomBytes, randomU32 } from '../../lib/random.ts';
+import type { TableStep } from './pagetable.ts';
 import type { Store } from './store.ts';
+
+/** The steps of a commit's page-table update, in the order they reach flash (see the header comment). */
+const Step = { Garbage: 0, Data: 1, Descriptors: 2, Superseded: 3, DeletedHeaders: 4, Rest: 5 } as const;
+
+function noSteps(): TableStep[] {
+  return Object.values(Step).map(() => ({ map: [], erase: [] }));
+}
 
 /** Fresh journals start anywhere in [0, 1e8) so a journal does not tell a page's age (hw.rs). */
 const FRESH_JOURNAL_RANGE = 100_000_000;
@@ -181,41 +194,47 @@ export class Basis {
     return this.rootDirty || this.dirty.size > 0 || this.retired.length > 0 || this.dropped.size > 0 || this.garbage.length > 0;
   }
 
-  /** The 4064 decrypted bytes of a vpage (zeros if unmapped). Throws InternalError if a mapped page is damaged. */
-  page(vpage: number): Uint8Array {
-    const cached = this.cache.get(vpage);
-    if (cached) return cached;
-    const m = this.mapping.get(vpage);
-    let data: Uint8Array;
-    if (!m) {
-      if (this.lost.has(vpage)) throw new PddbError('InternalError', `a page of basis '${this.name}' lies past the end of the device (truncated image?)`);
-      data = new Uint8Array(VPAGE_SIZE);
-    } else {
-      const opened = openDataPage(this.requireKeys().data, this.readPhys(m.phys), this.aad);
-      if (!opened) throw new PddbError('InternalError', `a page of basis '${this.name}' does not decrypt (damaged flash)`);
-      m.journal = opened.journal;
-      data = opened.data;
-    }
-    this.cache.set(vpage, data);
-    return data;
+  /**
+   * The 4064 decrypted bytes of a vpage some structure needs: one that is missing from the page table or does not
+   * decrypt is damage (BadImage, naming the basis and, through `holder`, what the page holds), never zeros.
+   */
+  page(vpage: number, holder?: () => string): Uint8Array {
+    const data = this.cache.get(vpage) ?? this.load(vpage);
+    if (data) return data;
+    const what = holder ? `a page of ${holder()} in basis '${this.name}'` : `page ${vpage} of basis '${this.name}'`;
+    if (this.lost.has(vpage)) throw new PddbError('BadImage', `${what} lies past the end of the device (truncated image?)`);
+    if (!this.mapping.has(vpage)) throw new PddbError('BadImage', `${what} is missing from the page table (damaged image)`);
+    throw new PddbError('BadImage', `${what} does not decrypt (damaged flash)`);
   }
 
-  /** Like page(), but the caller is about to change it. */
+  /** Like page(), but the caller is about to change it; a vpage nothing maps yet starts as zeros. */
   writablePage(vpage: number): Uint8Array {
-    const data = this.page(vpage);
+    const data = this.isMapped(vpage) ? this.page(vpage) : (this.cache.get(vpage) ?? new Uint8Array(VPAGE_SIZE));
+    this.cache.set(vpage, data);
     this.dirty.add(vpage);
     this.rootDirty = true;
     return data;
   }
 
-  /** Whether a vpage decrypts (used to skip damaged pages at load instead of failing the whole basis). */
+  /** page(), or null when that page is damaged (load skips damaged pages instead of failing the whole basis). */
   tryPage(vpage: number): Uint8Array | null {
-    try {
-      return this.page(vpage);
-    } catch (e) {
-      if (e instanceof PddbError) return null;
-      throw e;
-    }
+    return this.cache.get(vpage) ?? this.load(vpage);
+  }
+
+  /** Decrypt and cache a mapped vpage; null when it is not mapped or does not decrypt. */
+  private load(vpage: number): Uint8Array | null {
+    const m = this.mapping.get(vpage);
+    if (!m) return null;
+    const opened = openDataPage(this.requireKeys().data, this.readPhys(m.phys), this.aad);
+    if (!opened) return null;
+    m.journal = opened.journal;
+    this.cache.set(vpage, opened.data);
+    return opened.data;
+  }
+
+  /** Data pages of the device: no value can need more. */
+  get devicePages(): number {
+    return this.store.layout.dataPages;
   }
 
   /** Mapped, written since the last commit, or dropped (or garbage) but still on flash until a commit unmaps it. */
@@ -244,25 +263,26 @@ export class Basis {
     this.rootDirty = true;
   }
 
-  /** Write everything dirty, root last, then retire what it superseded (see the header comment). */
+  /** Write everything dirty and the root, map it all, then retire what it superseded (see the header comment). */
   commit(root: BasisRoot): void {
     if (!this.hasChanges) return;
     const keys = this.requireKeys();
     if (this.fresh) this.findStaleEntries();
-    this.collectGarbage();
     this.checkRoomFor(this.pagesToPlace());
-    const steps: number[][] = [[], []];
-    for (const vpage of this.dirty) steps[dictOfDescriptorVpage(vpage) ? 1 : 0].push(vpage);
-    for (const step of steps) {
-      step.sort((a, b) => a - b);
-      const placed = step.map((vpage) => {
+    const steps = noSteps();
+    steps[Step.Garbage].erase.push(...this.garbage);
+    const byStep: number[][] = [[], []];
+    for (const vpage of this.dirty) byStep[dictOfDescriptorVpage(vpage) ? 1 : 0].push(vpage);
+    byStep.forEach((vpages, i) => {
+      vpages.sort((a, b) => a - b);
+      const placed = vpages.map((vpage) => {
         const data = this.cache.get(vpage)!;
         const old = this.mapping.get(vpage);
         const journal = this.nextJournal(old ?? this.dropped.get(vpage) ?? this.replacedHeader(vpage));
         return { vpage, page: sealDataPage(keys.data, randomBytes(this.store.random, 12), journal, data, this.aad), journal, old };
       });
-      this.place(placed);
-    }
+      this.place(placed, i === 0 ? Step.Data : Step.Descriptors, steps);
+    });
     this.age = (this.age + 1) >>> 0;
     this.rootJournal = (this.rootJournal + 1) >>> 0;
     const rootPage = sealRootPage(
@@ -273,31 +293,31 @@ export class Basis {
       { ...root, age: this.age },
       this.aad,
     );
-    this.place([{ vpage: ROOT_VPAGE, page: rootPage, journal: this.rootJournal, old: this.mapping.get(ROOT_VPAGE) }]);
+    this.place([{ vpage: ROOT_VPAGE, page: rootPage, journal: this.rootJournal, old: this.mapping.get(ROOT_VPAGE) }], Step.Descriptors, steps);
     this.dirty.clear();
     this.rootDirty = false;
-    this.retireAll();
+    this.retireAll(steps);
   }
 
   /**
-   * Step 4: unmap what the commit superseded or dropped, deletions in an order that keeps each whole (the root of a
-   * deleted basis, then the headers of deleted dicts, then the rest), then scrub and free the pages.
+   * Add to `steps` the unmapping of what was dropped, deletions in an order that keeps each whole (the root of a
+   * deleted basis, then the headers of deleted dicts, then the rest), write the whole table update, then scrub and
+   * free every page it unmapped (garbage and superseded copies included).
    */
-  private retireAll(): void {
-    const root: number[] = [];
-    const headers: number[] = [];
-    const rest = [...this.retired];
+  private retireAll(steps: TableStep[]): void {
     for (const [vpage, m] of this.dropped) {
-      if (this.mapping.has(vpage)) rest.push(m.phys); // written again: the old copy is merely superseded
-      else if (vpage === ROOT_VPAGE) root.push(m.phys);
-      else if (isDictHeaderVpage(vpage)) headers.push(m.phys);
-      else rest.push(m.phys);
+      if (this.mapping.has(vpage)) steps[supersededStep(vpage)].erase.push(m.phys); // written again: merely superseded
+      else if (vpage === ROOT_VPAGE) steps[Step.Superseded].erase.push(m.phys);
+      else if (isDictHeaderVpage(vpage)) steps[Step.DeletedHeaders].erase.push(m.phys);
+      else steps[Step.Rest].erase.push(m.phys);
     }
-    const pt = this.requireKeys().pt;
-    for (const batch of [root, headers, rest]) if (batch.length > 0) this.store.pt.update(pt, [], batch);
-    this.scrub([...root, ...headers, ...rest]);
+    steps[Step.Rest].erase.push(...this.retired);
+    this.store.pt.updateInSteps(this.requireKeys().pt, steps);
+    this.scrub(steps.flatMap((s) => s.erase));
     this.retired = [];
     this.dropped.clear();
+    this.garbage = [];
+    this.garbageVpages.clear();
   }
 
   /**
@@ -317,15 +337,6 @@ export class Basis {
       if (decodeDictHeader(opened.data, 0)?.name === name) return m;
     }
     return undefined;
-  }
-
-  /** Unmap and scrub the garbage mount found (or findStaleEntries): nothing of it is part of the basis. */
-  private collectGarbage(): void {
-    if (this.garbage.length === 0) return;
-    this.store.pt.update(this.requireKeys().pt, [], this.garbage);
-    this.scrub(this.garbage);
-    this.garbage = [];
-    this.garbageVpages.clear();
   }
 
   /**
@@ -370,18 +381,18 @@ export class Basis {
    */
   private checkRoomFor(pages: number): void {
     const { space, inUse } = this.store;
-    if (space.availableFor((p) => inUse.has(p), pages) < pages) {
-      throw noFreeSpace();
-    }
+    if (!space.prepare(pages, (p) => inUse.has(p))) throw noFreeSpace();
   }
 
-  /** Program each page to a fresh physical page, then map them all (one table update per table page). */
-  private place(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[]): void {
+  /**
+   * Program each page to a fresh physical page; its mapping joins `steps` at `step`, and the unmapping of the copy
+   * it supersedes the step after which that copy can go (retireAll writes them all and scrubs).
+   */
+  private place(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[], step: number, steps: TableStep[]): void {
     if (items.length === 0) return;
     const { flash, layout, space, inUse, stats } = this.store;
     stats.sealed += items.length;
     if (this.store.policy === 'original') items = this.rewriteInPlace(items);
-    const maps: { phys: number; vpage: number; nonce: number }[] = [];
     for (const item of items) {
       const phys = space.allocate((p) => inUse.has(p));
       // checkRoomFor() made sure of the room; running dry here would be a bug in that count.
@@ -389,15 +400,11 @@ export class Basis {
       inUse.add(phys);
       flash.erase(dataPageOffset(layout, phys) / PAGE_SIZE);
       flash.program(dataPageOffset(layout, phys), item.page);
-      maps.push({ phys, vpage: item.vpage, nonce: this.nextNonce() });
       item.page.fill(0);
+      steps[step].map.push({ phys, vpage: item.vpage, nonce: this.nextNonce() });
+      if (item.old) steps[supersededStep(item.vpage)].erase.push(item.old.phys);
+      this.mapping.set(item.vpage, { phys, journal: item.journal });
     }
-    this.store.pt.update(this.requireKeys().pt, maps, []);
-    items.forEach((item, i) => {
-      // Superseded pages join the retired list; retireAll() at the end of the commit scrubs them.
-      if (item.old) this.retired.push(item.old.phys);
-      this.mapping.set(item.vpage, { phys: maps[i].phys, journal: item.journal });
-    });
   }
 
   /**
@@ -430,7 +437,7 @@ export class Basis {
   /** Delete the basis from flash: every page is unmapped, scrubbed and freed. */
   destroy(): void {
     for (const vpage of [...this.mapping.keys()]) this.dropPage(vpage);
-    this.retireAll();
+    this.retireAll(noSteps());
     this.close();
   }
 
@@ -493,6 +500,11 @@ const POOL_FIRST_VPAGE = SMALL_POOL_START / VPAGE_SIZE;
 /** The header page of dict d (slot 0 of its descriptor region). */
 function dictHeaderVpage(d: number): number {
   return d * DICT_VPAGES;
+}
+
+/** The step after which a superseded copy of `vpage` may be unmapped: the one after its replacement is mapped. */
+function supersededStep(vpage: number): number {
+  return vpage !== ROOT_VPAGE && dictOfDescriptorVpage(vpage) === 0 ? Step.Descriptors : Step.Superseded;
 }
 
 function isDictHeaderVpage(vpage: number): boolean {

@@ -1,11 +1,14 @@
 // One dictionary of an open basis: its header (slot 0), its key descriptors (slots 1..), and the bytes of its keys,
 // small keys packed into the dict's pool pages, large keys in page-aligned regions of their own.
 //
-// Small keys are written copy-on-write at key level: a changed small key moves to a fresh range and its old range
-// is scrubbed only after the commit that switched the descriptor (in the same sync: see afterCommit). So whichever of the pool page and the descriptor
-// page a power cut lets through, the descriptor points at bytes of one complete version. Large keys are rewritten
-// page by page (each page copy-on-write); a cut during their sync can leave that one key with a mix of old and new
-// pages, never any other key damaged.
+// A value changed in a sync is whole after a power cut, old or new, whatever the key's size: the commit writes data
+// pages before descriptor pages, so no byte the durable descriptor covers may change where it is.
+//   - Small keys move to a fresh range of the pool; the old range is scrubbed only after the commit that switched
+//     the descriptor (in the same sync: see afterCommit).
+//   - Large keys change in place only past their durable length (an append: the old descriptor still reads the old
+//     bytes); any other change moves the key to a fresh 32 GiB stride, copying what it keeps, and its old pages are
+//     unmapped only after the root commit. A truncated tail is zeroed after the commit that made it unreachable.
+// Every page of a key's extent is mapped (a gap is written as zeros), so a page missing from the table is damage.
 import { PddbError } from '../errors.ts';
 import { KEYS_PER_DICT_MAX, VPAGE_SIZE } from '../format/constants.ts';
 import {
@@ -53,8 +56,12 @@ export class Dict {
    * hidden one would come back after a later delete.
    */
   private readonly freedSince = new Map<string, number>();
-  /** Small ranges placed since the last commit: nothing durable points at them, so they may change in place. */
+  /** Small ranges and large strides placed since the last commit: nothing durable points at them yet. */
   private readonly fresh = new Set<number>();
+  /** Large keys changed in place since the last commit, with their length on flash. */
+  private readonly durable = new Map<KeyEntry, number>();
+  /** Large keys truncated since the last commit: the tail of their last page is zeroed after it. */
+  private readonly tails = new Set<KeyEntry>();
 
   constructor(
     private readonly basis: Basis,
@@ -127,6 +134,7 @@ export class Dict {
       // tells small from large by the start address, not by the length).
       reserved = roundUpPage(hint);
       start = this.allocLarge(reserved);
+      this.fresh.add(start);
     }
     const slot = this.takeSlot(name);
     const entry: KeyEntry = { name, slot, start, len: 0, reserved: reserved!, flags: FLAG_VALID, age: 0 };
@@ -139,10 +147,10 @@ export class Dict {
   read(entry: KeyEntry, offset: number, length: number): Uint8Array {
     const end = Math.min(entry.len, offset + length);
     if (offset >= end) return new Uint8Array(0);
-    // A sparse key can be 32 GiB long: one read of all of it would exhaust memory. Bigger than any device.
+    // A key can be 32 GiB long: one read of all of it would exhaust memory. Bigger than any device.
     if (end - offset > MAX_READ) throw new PddbError('LimitExceeded', `read at most ${MAX_READ} bytes at once (read in parts)`);
     const out = new Uint8Array(end - offset);
-    this.copyOut(entry.start, offset, out);
+    this.copyOut(entry, entry.start, offset, out);
     return out;
   }
 
@@ -151,29 +159,11 @@ export class Dict {
     if (newLen > LARGE_KEY_STRIDE) throw new PddbError('LimitExceeded', 'a key is limited to 32 GiB');
     if (isSmallStart(entry.start) && this.fitsInPlace(entry, newLen)) {
       this.copyIn(entry.start, offset, data);
-    } else if (isSmallStart(entry.start)) {
-      // Copy-on-write at key level: place the new value in a fresh range, retire the old one. The old value is
-      // under 4064 bytes; the new one may be a sparse large value (only the pages written get data).
-      const old = new Uint8Array(entry.len);
-      this.copyOut(entry.start, 0, old);
-      this.retireSmall(entry);
-      const small = newLen < VPAGE_SIZE ? this.allocSmall(Math.max(entry.reserved, newLen, 1)) : null;
-      if (small !== null) {
-        entry.reserved = Math.max(entry.reserved, newLen, 1);
-        entry.start = small;
-        const value = new Uint8Array(newLen);
-        value.set(old);
-        value.set(data, offset);
-        this.copyIn(entry.start, 0, value);
-        value.fill(0);
-      } else {
-        entry.reserved = roundUpPage(newLen);
-        entry.start = this.allocLarge(entry.reserved);
-        this.copyIn(entry.start, 0, old);
-        this.copyIn(entry.start, offset, data);
-      }
-      old.fill(0);
+    } else if (isSmallStart(entry.start) || !this.changesInPlace(entry, offset)) {
+      this.move(entry, offset, data, newLen);
     } else {
+      this.requireRoom(entry.len, newLen);
+      this.zeroGap(entry, offset);
       this.copyIn(entry.start, offset, data);
       entry.reserved = Math.max(entry.reserved, roundUpPage(newLen));
     }
@@ -188,10 +178,13 @@ export class Dict {
     if (isSmallStart(entry.start)) {
       this.release(entry.start + newLen, entry.len - newLen, this.fresh.has(entry.start));
     } else {
-      const keep = Math.ceil(newLen / VPAGE_SIZE);
+      this.noteDurable(entry);
       const first = entry.start / VPAGE_SIZE;
+      const keep = Math.ceil(newLen / VPAGE_SIZE);
       for (const vpage of this.pagesIn(first + keep, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
-      if (newLen % VPAGE_SIZE !== 0) this.basis.writablePage(first + keep - 1).fill(0, newLen % VPAGE_SIZE);
+      // The tail of the last page kept is still part of the durable value: zero it once the new length is durable.
+      if (this.fresh.has(entry.start)) this.zeroTail(entry.start, newLen);
+      else this.tails.add(entry);
     }
     entry.len = newLen;
     entry.age = (entry.age + 1) >>> 0;
@@ -201,10 +194,9 @@ export class Dict {
 
   deleteKey(entry: KeyEntry): void {
     if (isSmallStart(entry.start)) this.retireSmall(entry);
-    else {
-      const first = entry.start / VPAGE_SIZE;
-      for (const vpage of this.pagesIn(first, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
-    }
+    else this.dropLarge(entry.start);
+    this.durable.delete(entry);
+    this.tails.delete(entry);
     this.keys.delete(entry.name);
     this.freedSince.set(entry.name, entry.slot);
     this.freeSlots.push(entry.slot);
@@ -244,6 +236,9 @@ export class Dict {
   afterCommit(): void {
     this.fresh.clear();
     this.freedSince.clear();
+    this.durable.clear();
+    for (const entry of this.tails) if (this.keys.get(entry.name) === entry) this.zeroTail(entry.start, entry.len);
+    this.tails.clear();
     const pending = this.scrub;
     this.scrub = [];
     for (const { start, len } of pending) {
@@ -255,6 +250,91 @@ export class Dict {
       } else if (this.basis.isMapped(vpage)) {
         this.basis.writablePage(vpage).fill(0, start % VPAGE_SIZE, (start % VPAGE_SIZE) + len);
       }
+    }
+  }
+
+  /** A large key may change in place only where its durable descriptor covers no byte (see the header). */
+  private changesInPlace(entry: KeyEntry, offset: number): boolean {
+    if (this.fresh.has(entry.start)) return true;
+    if (Math.min(entry.len, offset) < (this.durable.get(entry) ?? entry.len)) return false;
+    this.noteDurable(entry);
+    return true;
+  }
+
+  private noteDurable(entry: KeyEntry): void {
+    if (!this.fresh.has(entry.start) && !this.durable.has(entry)) this.durable.set(entry, entry.len);
+  }
+
+  /**
+   * Copy-on-write at key level: the new value goes to a fresh range (small, if it was small and still fits) or a
+   * fresh stride, with the bytes it keeps; the old range or stride is retired (after the commit, see the header).
+   */
+  private move(entry: KeyEntry, offset: number, data: Uint8Array, newLen: number): void {
+    const wasSmall = isSmallStart(entry.start);
+    const reserve = Math.max(wasSmall ? entry.reserved : 0, newLen, 1);
+    if (!wasSmall || newLen >= VPAGE_SIZE) this.requireRoom(0, newLen);
+    const small = wasSmall && newLen < VPAGE_SIZE ? this.allocSmall(reserve) : null;
+    const kept = (
+      [
+        [0, Math.min(offset, entry.len)],
+        [offset + data.length, entry.len],
+      ] as const
+    )
+      .filter(([lo, hi]) => hi > lo)
+      .map(([lo, hi]) => {
+        const bytes = new Uint8Array(hi - lo);
+        this.copyOut(entry, entry.start, lo, bytes);
+        return { lo, bytes };
+      });
+    if (wasSmall) this.retireSmall(entry);
+    else this.dropLarge(entry.start);
+    this.durable.delete(entry);
+    this.tails.delete(entry);
+    if (small !== null) {
+      entry.start = small;
+      entry.reserved = reserve;
+    } else {
+      entry.reserved = Math.max(wasSmall ? 0 : entry.reserved, roundUpPage(newLen));
+      entry.start = this.allocLarge(entry.reserved);
+      this.fresh.add(entry.start);
+    }
+    // The whole new extent is written: zeros first, so that every page of it is mapped (see the header).
+    this.fillZero(entry.start, 0, newLen);
+    for (const { lo, bytes } of kept) {
+      this.copyIn(entry.start, lo, bytes);
+      bytes.fill(0);
+    }
+    this.copyIn(entry.start, offset, data);
+  }
+
+  /** Bytes between the end of a large key and a write past it read as zeros (pages there may hold stale bytes). */
+  private zeroGap(entry: KeyEntry, offset: number): void {
+    if (offset > entry.len) this.fillZero(entry.start, entry.len, offset);
+  }
+
+  private fillZero(start: number, from: number, to: number): void {
+    forEachSpan(start + from, to - from, (vpage, at, _done, n) => {
+      this.basis.writablePage(vpage).fill(0, at, at + n);
+    });
+  }
+
+  /** Zero what follows `len` in the last page of a large key (the rest of its pages are dropped). */
+  private zeroTail(start: number, len: number): void {
+    const vpage = start / VPAGE_SIZE + Math.floor(len / VPAGE_SIZE);
+    if (len % VPAGE_SIZE !== 0 && this.basis.isMapped(vpage)) this.basis.writablePage(vpage).fill(0, len % VPAGE_SIZE);
+  }
+
+  /** Every page of a large key's stride, including any a power cut left past its end. */
+  private dropLarge(start: number): void {
+    const first = start / VPAGE_SIZE;
+    for (const vpage of this.pagesIn(first, first + STRIDE_VPAGES)) this.basis.dropPage(vpage);
+  }
+
+  /** Growing from `fromLen` to `toLen` writes every page in between: refuse what no device of this size holds. */
+  private requireRoom(fromLen: number, toLen: number): void {
+    const pages = Math.ceil(toLen / VPAGE_SIZE) - Math.ceil(fromLen / VPAGE_SIZE);
+    if (pages > this.basis.devicePages) {
+      throw new PddbError('DiskFull', `the device is full: this value needs ${pages} more pages, the device has ${this.basis.devicePages}`);
     }
   }
 
@@ -325,10 +405,10 @@ export class Dict {
     this.release(entry.start, entry.reserved, this.fresh.delete(entry.start));
   }
 
-  /** `out` starts zeroed; an unmapped vpage (a hole of a sparse key) is left as zeros, not read or cached. */
-  private copyOut(start: number, offset: number, out: Uint8Array): void {
+  /** Every page of the extent must be there: one that is missing or does not decrypt is damage, never zeros. */
+  private copyOut(entry: KeyEntry, start: number, offset: number, out: Uint8Array): void {
     forEachSpan(start + offset, out.length, (vpage, at, done, n) => {
-      if (this.basis.isMapped(vpage)) out.set(this.basis.page(vpage).subarray(at, at + n), done);
+      out.set(this.basis.page(vpage, () => `key '${entry.name}' of dict '${this.name}'`).subarray(at, at + n), done);
     });
   }
 
@@ -358,6 +438,8 @@ function forEachSpan(addr: number, length: number, fn: (vpage: number, at: numbe
     done += n;
   }
 }
+
+const STRIDE_VPAGES = LARGE_KEY_STRIDE / VPAGE_SIZE;
 
 function roundUpPage(n: number): number {
   return Math.max(VPAGE_SIZE, Math.ceil(n / VPAGE_SIZE) * VPAGE_SIZE);
