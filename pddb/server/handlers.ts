@@ -1,11 +1,12 @@
 // One handler per opcode. Each names the result space it answers in (PddbRequestCode for requests, PddbRetcode for
 // key I/O, as the original) and returns the rest of its answer; dispatch.ts adds the result number, or the failure's.
 import type { IncomingOf } from '../../transports/ipc/index.ts';
-import { PddbError, type CodeSpace } from '../errors.ts';
+import { codeNumber, PddbError, type CodeSpace } from '../errors.ts';
 import {
   BULK_LIMIT_DEFAULT,
   BULK_LIMIT_MIN,
   BULK_PAGE,
+  FormatState,
   KEY_CHUNK,
   KEY_LIST_BYTES,
   PddbOp,
@@ -275,7 +276,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
   [PddbOp.FormatStep]: {
     space: 'request',
     run(s) {
-      if (!s.format) throw new PddbError('InvalidArgument', 'no format in progress (FormatBegin first)');
+      if (!s.format) return [0, 0, FormatState.Failed, codeNumber('InvalidArgument', 'request')];
       const { words, finished } = s.format.step();
       if (finished) s.format = null;
       return words;
