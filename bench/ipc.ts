@@ -10,49 +10,83 @@ import { median, report, timeUs } from './harness.ts';
 const SUITE = 'ipc';
 const SERVER = new URL('../transports/ipc/demo-server.ts', import.meta.url);
 
-// Two plain workers bouncing one Int32 (A measures). mode 'spin': both spin on Atomics.load; 'wait': both sleep in
-// Atomics.wait and wake each other with Atomics.notify.
+// Two plain workers bouncing one Int32, on demand: both sleep until asked for a sample of n round trips (so they
+// load no core while the kernel is measured between samples); A times it. mode 'spin': both spin on Atomics.load;
+// 'wait': both sleep in Atomics.wait and wake each other with Atomics.notify.
 const PING_PONG = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const a = new Int32Array(workerData.sab);
-const { role, mode, n, runs } = workerData;
-const total = n * (runs + 1);
+const { role, mode } = workerData;
 const spin = mode === 'spin';
-if (role === 'B') {
-  for (let i = 0; i < total; i++) {
+for (let i = 0, gen = 0; ; ) {
+  while (Atomics.load(a, 1) === gen) Atomics.wait(a, 1, gen);
+  gen = Atomics.load(a, 1);
+  if (gen < 0) break;
+  const n = a[2];
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++, i++) {
     const ping = 2 * i + 1;
-    if (spin) while (Atomics.load(a, 0) !== ping);
-    else while (Atomics.load(a, 0) !== ping) Atomics.wait(a, 0, ping - 1);
-    Atomics.store(a, 0, ping + 1);
-    if (!spin) Atomics.notify(a, 0);
-  }
-} else {
-  const samples = [];
-  let i = 0;
-  for (let r = 0; r <= runs; r++) {
-    const t0 = performance.now();
-    for (let k = 0; k < n; k++, i++) {
-      const ping = 2 * i + 1;
+    if (role === 'B') {
+      if (spin) while (Atomics.load(a, 0) !== ping);
+      else while (Atomics.load(a, 0) !== ping) Atomics.wait(a, 0, ping - 1);
+      Atomics.store(a, 0, ping + 1);
+      if (!spin) Atomics.notify(a, 0);
+    } else {
       Atomics.store(a, 0, ping);
       if (spin) { while (Atomics.load(a, 0) !== ping + 1); }
       else { Atomics.notify(a, 0); while (Atomics.load(a, 0) !== ping + 1) Atomics.wait(a, 0, ping); }
     }
-    if (r > 0) samples.push(((performance.now() - t0) * 1000) / n);
   }
-  parentPort.postMessage(samples);
+  if (role === 'A') parentPort.postMessage(((performance.now() - t0) * 1000) / n);
 }`;
 
+class PingPong {
+  private readonly ctl: Int32Array;
+  private constructor(
+    private readonly a: Worker,
+    private readonly b: Worker,
+    sab: SharedArrayBuffer,
+  ) {
+    this.ctl = new Int32Array(sab);
+  }
+
+  static start(mode: 'spin' | 'wait'): PingPong {
+    const sab = new SharedArrayBuffer(64);
+    const b = new Worker(PING_PONG, { eval: true, workerData: { sab, role: 'B', mode } });
+    const a = new Worker(PING_PONG, { eval: true, workerData: { sab, role: 'A', mode } });
+    return new PingPong(a, b, sab);
+  }
+
+  /** Microseconds per round trip over `n` round trips. */
+  sample(n: number): Promise<number> {
+    const done = new Promise<number>((resolve, reject) => {
+      this.a.once('message', resolve);
+      this.a.once('error', reject);
+    });
+    this.ctl[2] = n;
+    Atomics.add(this.ctl, 1, 1);
+    Atomics.notify(this.ctl, 1);
+    return done;
+  }
+
+  async close(): Promise<void> {
+    Atomics.store(this.ctl, 1, -1);
+    Atomics.notify(this.ctl, 1);
+    await Promise.all([this.a.terminate(), this.b.terminate()]);
+  }
+}
+
+/** Median of `runs` samples of n round trips (after one warm-up sample). */
 async function pingPong(mode: 'spin' | 'wait', n: number, runs = 9): Promise<number> {
-  const sab = new SharedArrayBuffer(64);
-  const b = new Worker(PING_PONG, { eval: true, workerData: { sab, role: 'B', mode, n, runs } });
-  const a = new Worker(PING_PONG, { eval: true, workerData: { sab, role: 'A', mode, n, runs } });
-  const samples = await new Promise<number[]>((resolve, reject) => {
-    a.once('message', resolve);
-    a.once('error', reject);
-  });
-  await Promise.all([a.terminate(), b.terminate()]);
-  return median(samples);
+  const pp = PingPong.start(mode);
+  const xs: number[] = [];
+  for (let r = 0; r <= runs; r++) {
+    const x = await pp.sample(n);
+    if (r > 0) xs.push(x);
+  }
+  await pp.close();
+  return median(xs);
 }
 
 // The best case of moving 4 KiB by postMessage: both sides spin on a flag and read with receiveMessageOnPort.
@@ -111,35 +145,56 @@ for (let last = 0; ; ) {
   Atomics.store(a, 1, last);
 }`;
 
-async function rawIdleWake(samples: number, gapMs: number): Promise<number> {
-  const sab = new SharedArrayBuffer(64);
-  const a = new Int32Array(sab);
-  const w = new Worker(SLEEPER, { eval: true, workerData: { sab } });
-  const xs: number[] = [];
-  for (let i = 1; i <= samples; i++) {
-    await sleep(gapMs);
+class Sleeper {
+  private readonly a = new Int32Array(new SharedArrayBuffer(64));
+  private readonly w = new Worker(SLEEPER, { eval: true, workerData: { sab: this.a.buffer } });
+  private n = 0;
+
+  /** Microseconds from waking it to seeing its answer. */
+  wake(): number {
+    const i = ++this.n;
     const t0 = performance.now();
-    Atomics.store(a, 0, i);
-    Atomics.notify(a, 0);
-    while (Atomics.load(a, 1) !== i);
-    xs.push((performance.now() - t0) * 1000);
+    Atomics.store(this.a, 0, i);
+    Atomics.notify(this.a, 0);
+    while (Atomics.load(this.a, 1) !== i);
+    return (performance.now() - t0) * 1000;
   }
-  Atomics.store(a, 0, -1);
-  Atomics.notify(a, 0);
-  await w.terminate();
-  return median(xs);
+
+  async close(): Promise<void> {
+    Atomics.store(this.a, 0, -1);
+    Atomics.notify(this.a, 0);
+    await this.w.terminate();
+  }
 }
 
-/** Median latency of a call made after the server has gone to sleep (idle gap). */
-async function idleCall(conn: Connection<typeof demoOps>, samples: number, gapMs: number): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    await sleep(gapMs);
-    const t0 = performance.now();
-    await conn.blockingScalar(DemoOp.Ping, [i]);
-    xs.push((performance.now() - t0) * 1000);
+/**
+ * A kernel figure and its floor, sampled alternately so both see the same machine: on a shared host the load changes
+ * from one second to the next, and a floor measured before the kernel figure can be off by several times.
+ * Returns the medians and the spread of the per-pair ratios.
+ */
+async function paired(
+  samples: number,
+  floor: () => Promise<number> | number,
+  kernel: () => Promise<number>,
+): Promise<{ floor: number; kernel: number; ratios: number[] }> {
+  const fs: number[] = [];
+  const ks: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r <= samples; r++) {
+    const f = await floor();
+    const k = await kernel();
+    if (r === 0) continue; // warm-up
+    fs.push(f);
+    ks.push(k);
+    ratios.push(k / f);
   }
-  return median(xs);
+  return { floor: median(fs), kernel: median(ks), ratios: ratios.sort((a, b) => a - b) };
+}
+
+/** The spread of paired ratios: "p10-p90" of the sorted list. */
+function spread(sorted: number[]): string {
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
+  return `${at(0.1)}-${at(0.9)}`;
 }
 
 /** Scalars per second from one sender that awaits each send (so a full queue would hold it back). */
@@ -152,14 +207,10 @@ export async function run(): Promise<void> {
   const direct = async (x: number) => x + 1;
   const asyncCall = await timeUs(() => direct(1), { batch: 100_000, runs: 9 });
   report(SUITE, 'baseline: direct async call', asyncCall, 'us');
-  const spinFloor = await pingPong('spin', 50_000);
-  report(SUITE, 'baseline: 2 workers ping-pong, spin on Atomics.load', spinFloor, 'us');
   const waitFloor = await pingPong('wait', 300);
   report(SUITE, 'baseline: 2 workers ping-pong, Atomics.wait/notify', waitFloor, 'us');
   const post4k = await postMessage4k(5_000);
   report(SUITE, 'baseline: 4 KiB by postMessage, spinning both sides', post4k, 'us');
-  const wake = await rawIdleWake(40, 4);
-  report(SUITE, 'baseline: wake a worker asleep in Atomics.wait after a 4 ms gap', wake, 'us');
 
   // In-thread.
   {
@@ -174,13 +225,37 @@ export async function run(): Promise<void> {
     await kernel.shutdown();
   }
 
-  // Across workers.
+  // Across workers, each latency sampled alternately with its floor.
   {
     const { kernel, conn } = await connect('worker');
-    const busy = await timeUs(() => conn.blockingScalar(DemoOp.Ping, [1, 2, 3, 4]), { batch: 20_000, runs: 9, warmup: 10 });
-    report(SUITE, 'worker: BlockingScalar round trip, back-to-back', busy, 'us', { name: 'spin ping-pong', value: spinFloor });
-    const idle = await idleCall(conn, 40, 4);
-    report(SUITE, 'worker: BlockingScalar round trip, after idle gap', idle, 'us', { name: 'wait/notify ping-pong', value: waitFloor });
+    const ping = () => conn.blockingScalar(DemoOp.Ping, [1, 2, 3, 4]);
+    await timeUs(ping, { batch: 20_000, runs: 1 });
+    const pp = PingPong.start('spin');
+    const w0 = kernel.waitCounts();
+    const busy = await paired(15, () => pp.sample(20_000), () => timeUs(ping, { batch: 20_000, runs: 1, warmup: 0 }));
+    const w1 = kernel.waitCounts();
+    await pp.close();
+    const calls = 16 * 20_000;
+    report(SUITE, 'baseline: 2 workers ping-pong, spin on Atomics.load (paired)', busy.floor, 'us');
+    report(SUITE, 'worker: BlockingScalar round trip, back-to-back', busy.kernel, 'us', { name: 'spin ping-pong', value: busy.floor });
+    report(SUITE, `worker: back-to-back / spin ping-pong, paired ratios p10-p90 ${spread(busy.ratios)}`, median(busy.ratios), 'x');
+    report(SUITE, 'worker: back-to-back, server sleeps per 1000 calls', ((w1.serverSleeps - w0.serverSleeps) * 1000) / calls, 'sleeps');
+    report(SUITE, 'worker: back-to-back, caller sleeps per 1000 calls', ((w1.callerSleeps - w0.callerSleeps) * 1000) / calls, 'sleeps');
+
+    const sleeper = new Sleeper();
+    const gap = async (f: () => number | Promise<number>): Promise<number> => {
+      await sleep(4);
+      return f();
+    };
+    const idle = await paired(40, () => gap(() => sleeper.wake()), () => gap(async () => {
+      const t0 = performance.now();
+      await ping();
+      return (performance.now() - t0) * 1000;
+    }));
+    await sleeper.close();
+    report(SUITE, 'baseline: wake a worker asleep in Atomics.wait after a 4 ms gap (paired)', idle.floor, 'us');
+    report(SUITE, 'worker: BlockingScalar round trip, after a 4 ms idle gap', idle.kernel, 'us', { name: 'raw wake after the same gap', value: idle.floor });
+    report(SUITE, 'worker: after idle gap', idle.kernel, 'us', { name: 'wait/notify ping-pong', value: waitFloor });
     const page = allocPages(1);
     const mb = await timeUs(() => conn.mutableBorrow(DemoOp.Touch, page), { batch: 20_000, runs: 9, warmup: 10 });
     report(SUITE, 'worker: 4 KiB MutableBorrow round trip, back-to-back', mb, 'us', { name: '4 KiB postMessage (best case)', value: post4k });

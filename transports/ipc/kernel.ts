@@ -10,6 +10,7 @@ import { KernelCore, type Mode, type ProcRec } from './core.ts';
 import { IpcError, XousError } from './errors.ts';
 import { ClientProcess, loadMain, type Grant, type KernelLink } from './process.ts';
 import type { Route } from './route.ts';
+import { callerWaits, P_SLEEPS } from './shared/layout.ts';
 import { RemoteRoute } from './shared/remote-route.ts';
 import { ThreadContext } from './thread-context.ts';
 import { Trace } from './trace.ts';
@@ -129,6 +130,17 @@ export class Kernel {
     return this.core.servers
       .filter((s) => s !== undefined)
       .map((s) => ({ name: s.info.name, sid: s.sid.toString(), pid: s.info.pid, host: s.info.host, connLimit: s.limit }));
+  }
+
+  /**
+   * Worker mode diagnostics: how often callers in this thread slept for an answer, and how often the receive loops
+   * of the worker processes went to sleep. Both are cheap to keep and explain latency: each sleep costs a thread
+   * wake-up (tens of us) where a spinning wait costs well under one.
+   */
+  waitCounts(): { callerSleeps: number; serverSleeps: number } {
+    let serverSleeps = 0;
+    for (const p of this.core.procs.values()) if (p.block) serverSleeps += Atomics.load(new Int32Array(p.block), P_SLEEPS);
+    return { callerSleeps: callerWaits.sleeps, serverSleeps };
   }
 
   /** End every process and refuse further work. Pending callers fail with ProcessTerminated. */

@@ -15,6 +15,8 @@ export const INTS_PER_LINE = 16;
 // process block
 export const P_BELL = 0;
 export const P_SLEEPING = 1;
+/** Times the receive loop went to sleep: each such sleep costs the next sender a thread wake-up (diagnostics). */
+export const P_SLEEPS = 2;
 
 // ring header: line 0 is the senders' (the tail they CAS on every send); line 1 is what the receiver reads on every
 // take (senders waiting for room). Sharing one line would bounce it between cores twice per message.
@@ -130,6 +132,9 @@ export const waitAsync = (Atomics as unknown as {
 
 /** Things in this thread that need its event loop (outstanding calls, kernel requests, async handlers). */
 export const activity = { pending: 0 };
+
+/** Times a caller in this thread gave up spinning and slept for an answer (diagnostics: Kernel.waitCounts). */
+export const callerWaits = { sleeps: 0 };
 
 /** Fail every call still pending in a connection's reply slots (its server is gone), waking sleeping callers. */
 export function failPendingSlots(slots: Int32Array, code: number): void {

@@ -21,6 +21,7 @@ import {
   C_SLOT,
   C_STATE,
   C_VALID,
+  callerWaits,
   cellBase,
   claim,
   FULL,
@@ -44,6 +45,7 @@ import {
   ST_PENDING,
   waitAsync,
 } from './layout.ts';
+import { SpinBudget } from './spin-budget.ts';
 
 /** What the kernel hands a client for one connection to a server in a worker (structured-cloneable + the port). */
 export interface ChannelInit {
@@ -73,6 +75,7 @@ export class RemoteRoute implements Route {
   private readonly areas: (Uint8Array | undefined)[] = [];
   private readonly areaGens = new Int32Array(SLOTS_PER_CONNECTION);
   private readonly slotWaiters: (() => void)[] = [];
+  private readonly budget = new SpinBudget();
   private moveIds = 0;
 
   constructor(
@@ -122,7 +125,7 @@ export class RemoteRoute implements Route {
     const c = this.cell(pos, s, MessageKind.BlockingScalar, op);
     this.ring[c + C_STATE] = state;
     this.scalarArgs(c, args);
-    return this.publishAndWait(pos, s, state, () => this.words(s, op));
+    return this.publishAndWait(pos, s, state, op, undefined, false) as Promise<Words>;
   }
 
   lend(_sender: number, mutable: boolean, op: number, buf: PageBuffer, tryOnly: boolean): Promise<void> {
@@ -143,7 +146,7 @@ export class RemoteRoute implements Route {
     const c = this.cell(pos, s, mutable ? MessageKind.MutableBorrow : MessageKind.Borrow, op);
     this.ring[c + C_STATE] = state;
     this.memoryFields(c, len, buf, this.areaGens[s]);
-    return this.publishAndWait(pos, s, state, () => this.returned(s, mutable, buf, op));
+    return this.publishAndWait(pos, s, state, op, buf, mutable) as Promise<void>;
   }
 
   move(_sender: number, op: number, buf: PageBuffer, tryOnly: boolean): Promise<void> {
@@ -193,13 +196,22 @@ export class RemoteRoute implements Route {
     r[c + C_AREA] = area;
   }
 
-  /** Publish a blocking message, wake the server if it sleeps, then spin and, failing that, sleep for the answer. */
-  private publishAndWait<T>(pos: number, s: number, state: number, answer: () => Promise<T>): Promise<T> {
+  /**
+   * Publish a blocking message, wake the server if it sleeps, then spin and, failing that, sleep for the answer:
+   * the reply words of a BlockingScalar (no `buf`), or the end of a lend of `buf`.
+   */
+  private publishAndWait(pos: number, s: number, state: number, op: number, buf: PageBuffer | undefined, mutable: boolean): Promise<Words | void> {
     publish(this.ring, pos);
     const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
     if (asleep) ringBell(this.bell, true);
-    if (this.spin(s, state, asleep)) return answer();
-    return this.sleep(s, state).then(answer);
+    const full = asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs;
+    const t0 = this.spin(s, state, full);
+    if (t0 < 0) return this.answer(s, op, buf, mutable);
+    return this.sleep(s, state, t0, full).then(() => this.answer(s, op, buf, mutable));
+  }
+
+  private answer(s: number, op: number, buf: PageBuffer | undefined, mutable: boolean): Promise<Words | void> {
+    return buf === undefined ? this.words(s, op) : this.returned(s, mutable, buf, op);
   }
 
   /** Mark slot `s` pending under a fresh generation; returns the state word the server answers against. */
@@ -223,22 +235,38 @@ export class RemoteRoute implements Route {
     return area;
   }
 
-  private spin(s: number, state: number, asleep: boolean): boolean {
-    if (this.sameThread) return false;
+  /**
+   * Spin for the answer in slot `s` for up to the budget's share of `fullUs`. Returns -1 if it came, else the
+   * clock reading when the timed part of the spin began (how long the whole wait took feeds the budget).
+   */
+  private spin(s: number, state: number, fullUs: number): number {
     const i = s * INTS_PER_LINE + S_STATE;
     const slots = this.slots;
-    // Most answers from a busy server come within a few hundred ns: read the clock only once that is over.
-    for (let n = 0; n < 64; n++) if (Atomics.load(slots, i) !== state) return true;
-    const limit = performance.now() + (asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs) / 1000;
+    if (!this.sameThread) {
+      // Most answers from a busy server come within a few hundred ns: read the clock only once that is over.
+      for (let n = 0; n < 64; n++) {
+        if (Atomics.load(slots, i) !== state) {
+          this.budget.record(0, fullUs);
+          return -1;
+        }
+      }
+    }
+    const t0 = performance.now();
+    if (this.sameThread) return t0;
+    const limit = t0 + this.budget.us(fullUs) / 1000;
     for (let n = 1; ; n++) {
-      if (Atomics.load(slots, i) !== state) return true;
-      if ((n & 15) === 0 && performance.now() > limit) return false;
+      if (Atomics.load(slots, i) !== state) {
+        this.budget.record(0, fullUs);
+        return -1;
+      }
+      if ((n & 15) === 0 && performance.now() > limit) return t0;
     }
   }
 
-  private async sleep(s: number, state: number): Promise<void> {
+  private async sleep(s: number, state: number, t0: number, fullUs: number): Promise<void> {
     const b = s * INTS_PER_LINE;
     Atomics.store(this.slots, b + S_SLEEP, 1);
+    callerWaits.sleeps++;
     activity.pending++;
     try {
       while (Atomics.load(this.slots, b + S_STATE) === state) {
@@ -248,6 +276,7 @@ export class RemoteRoute implements Route {
     } finally {
       activity.pending--;
     }
+    if (!this.sameThread) this.budget.record((performance.now() - t0) * 1000, fullUs);
   }
 
   /** Read a settled slot: the reply words, or the error it carries; frees the slot. */

@@ -8,8 +8,9 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { TraceSink } from '../connection.ts';
 import type { IpcError } from '../errors.ts';
 import type { Incoming } from '../server.ts';
-import { activity, P_BELL, P_SLEEPING, ringBell, waitAsync } from '../shared/layout.ts';
+import { activity, P_BELL, P_SLEEPING, P_SLEEPS, ringBell, waitAsync } from '../shared/layout.ts';
 import type { RingServer, ServerHooks } from '../shared/ring-server.ts';
+import { SpinBudget } from '../shared/spin-budget.ts';
 import { droppedRecord } from '../trace.ts';
 import type { ConnControl } from './protocol.ts';
 
@@ -25,6 +26,12 @@ const UNREAD_US = 10;
 
 /** One full event-loop turn (timers included: setImmediate alone would come back before the timers phase). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * A short turn of the event loop, for a loop that keeps serving: setTimeout(0) takes a whole millisecond, during
+ * which every caller gives up spinning and sleeps. Timers that are due run at the next such turn (the loop only
+ * comes back to the timers phase after a check phase), a few ms late at worst.
+ */
+const briefYield = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ReceiveLoop implements ServerHooks {
   private readonly servers = new Map<number, RingServer>();
@@ -37,6 +44,7 @@ export class ReceiveLoop implements ServerHooks {
   private unreadSlots: Int32Array | undefined;
   private unreadIndex = 0;
   private unreadWord = 0;
+  private readonly budget = new SpinBudget();
 
   constructor(
     private readonly block: Int32Array,
@@ -94,20 +102,32 @@ export class ReceiveLoop implements ServerHooks {
     return false;
   }
 
-  private spin(): boolean {
+  /**
+   * Spin for work for up to the budget's share of serverSpinUs. Returns -1 if work came, else the clock reading when
+   * the timed part of the spin began (the gap until the next message feeds the budget).
+   */
+  private spin(): number {
     // A busy client's next message comes within a microsecond: read the clock only once that is over.
-    for (let n = 0; n < 64; n++) if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) return true;
+    for (let n = 0; n < 64; n++) {
+      if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) {
+        this.budget.record(0, this.serverSpinUs);
+        return -1;
+      }
+    }
     const start = performance.now();
-    const limit = start + this.serverSpinUs / 1000;
+    const limit = start + this.budget.us(this.serverSpinUs) / 1000;
     const unread = this.woke ? this.unreadSlots : undefined;
     this.woke = false;
     this.unreadSlots = undefined;
     for (let n = 1; ; n++) {
-      if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) return true;
+      if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) {
+        this.budget.record(0, this.serverSpinUs);
+        return -1;
+      }
       if ((n & 15) === 0) {
         const now = performance.now();
-        if (now > limit) return false;
-        if (unread !== undefined && now - start > UNREAD_US / 1000 && Atomics.load(unread, this.unreadIndex) === this.unreadWord) return false;
+        if (now > limit) return start;
+        if (unread !== undefined && now - start > UNREAD_US / 1000 && Atomics.load(unread, this.unreadIndex) === this.unreadWord) return start;
       }
     }
   }
@@ -132,13 +152,17 @@ export class ReceiveLoop implements ServerHooks {
         if ((++count & 63) === 0) {
           const now = performance.now();
           if (now - lastYield > (activity.pending > 0 ? 1 : 10)) {
-            await yieldToEventLoop();
+            await briefYield();
             lastYield = performance.now();
           }
         }
         continue;
       }
-      if (activity.pending === 0 && this.spin()) continue;
+      let idleSince = -1;
+      if (activity.pending === 0) {
+        idleSince = this.spin();
+        if (idleSince < 0) continue;
+      }
       Atomics.store(block, P_SLEEPING, 1);
       const seen = Atomics.load(block, P_BELL);
       if (seen !== this.seenBell || this.anyWork()) {
@@ -146,6 +170,7 @@ export class ReceiveLoop implements ServerHooks {
         continue;
       }
       this.woke = true;
+      Atomics.add(block, P_SLEEPS, 1);
       if (activity.pending > 0) {
         const w = waitAsync(block, P_BELL, seen);
         if (w.async) await w.value;
@@ -153,6 +178,7 @@ export class ReceiveLoop implements ServerHooks {
       } else {
         const res = Atomics.wait(block, P_BELL, seen, IDLE_SLICE_MS);
         Atomics.store(block, P_SLEEPING, 0);
+        if (idleSince >= 0) this.budget.record((performance.now() - idleSince) * 1000, this.serverSpinUs);
         if (res === 'timed-out') {
           await yieldToEventLoop();
           lastYield = performance.now();
