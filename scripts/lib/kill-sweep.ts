@@ -98,7 +98,7 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   async function query(path: string): Promise<Uint8Array | null | PvaultResult> {
     const [basis, dict, key] = split(path);
     const out = join(valuesDir, `q${valueFiles++}.bin`);
-    const r = await pvault.run(['pddb', 'query', ...deviceArgs(basis), `${dict}:${key}`, '--out', out], { password: passwordOf(basis) });
+    const r = await pvault.run(['pddb', 'query', ...deviceArgs(basis), '--out', out, `${dict}:${key}`], { password: passwordOf(basis) });
     if (r.status === 0) return new Uint8Array(readFileSync(out));
     return r.errorCode === 'NotFound' ? null : r;
   }
@@ -116,7 +116,8 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   const verbName = (verb: Verb) => (verb === 'replace' ? replaceVerb : 'writeover');
   const writeArgs = (verb: Verb, path: string, file: string) => {
     const [basis, dict, key] = split(path);
-    return ['pddb', verbName(verb), ...deviceArgs(basis), `${dict}:${key}`, '--file', file];
+    // Options before the positionals: words after the value's slot are data to the CLI.
+    return ['pddb', verbName(verb), ...deviceArgs(basis), '--file', file, `${dict}:${key}`];
   };
 
   async function probe(): Promise<void> {

@@ -22,6 +22,7 @@ describe('kill sweep (bounded run)', () => {
     { timeout: 300_000 },
     () => {
       const r = sweep(['--kills', '2', '--writers', '3', '--seed', 'test', '--dir', join(work, 'run'), '--json']);
+      expect(r.stdout.trim(), `the sweep did not run: ${r.stderr}`).not.toBe('');
       const summary = JSON.parse(r.stdout) as KillSweepSummary;
       expect(summary.violations, summary.violations.join('\n')).toEqual([]);
       expect(r.status, r.stderr).toBe(0);
