@@ -25,7 +25,7 @@ import {
   type PddbStatus,
   type RetentionPolicy,
 } from './api.ts';
-import type { ClientProcess, Connection } from '../transports/ipc/index.ts';
+import { allocPages, pagesFor, type ClientProcess, type Codec, type Connection, type RequestOf, type ResponseOf } from '../transports/ipc/index.ts';
 
 export interface PddbConnectOptions {
   timeoutMs?: number;
@@ -62,6 +62,36 @@ function check<T extends { code: number }>(r: T, what: string, space: CodeSpace 
   return r;
 }
 
+type SecretOp =
+  | PddbOp.SetBootPin
+  | PddbOp.FormatBegin
+  | PddbOp.CreateBasis
+  | PddbOp.OpenBasis
+  | PddbOp.ReadKey
+  | PddbOp.WriteKey
+  | PddbOp.DictBulkRead
+  | PddbOp.ExportKeys;
+
+/**
+ * A request whose message carries a secret (PIN, password, value, keys): sent in pages this client owns, which are
+ * zeroed once the answer is decoded (Connection.request's pages would keep the secret until collected).
+ */
+async function secretRequest<K extends SecretOp>(conn: Connection<PddbOps>, op: K, value: RequestOf<PddbOps[K]>): Promise<ResponseOf<PddbOps[K]>> {
+  const { request, response } = pddbOps[op];
+  const bytes = (request as Codec<RequestOf<PddbOps[K]>>).encodeBytes(value);
+  const buf = allocPages(pagesFor(Math.max(bytes.length, response.maxSize)));
+  buf.bytes.set(bytes);
+  bytes.fill(0);
+  buf.offset = bytes.length;
+  buf.valid = buf.bytes.length;
+  try {
+    await conn.mutableBorrow(op, buf);
+    return (response as Codec<ResponseOf<PddbOps[K]>>).decode(buf);
+  } finally {
+    buf.bytes.fill(0);
+  }
+}
+
 export class Pddb {
   private readonly watchers = new Map<string, () => void>();
   private watching = false;
@@ -94,14 +124,18 @@ export class Pddb {
   /** Mount .System with the boot PIN (on the original root-keys supplies it; here the caller does). Wrong PIN:
    * AccessDenied. */
   async tryMount(pin: string): Promise<void> {
-    check(await this.conn.request(PddbOp.SetBootPin, { pin: secretBytes(pin, 'PIN') }), 'SetBootPin');
+    const bytes = secretBytes(pin, 'PIN');
+    check(await secretRequest(this.conn, PddbOp.SetBootPin, { pin: bytes }), 'SetBootPin');
+    bytes.fill(0);
     const [result, , why] = await this.conn.blockingScalar(PddbOp.TryMount);
     if (result !== MountResult.Mounted) throw new PddbError(codeFromNumber(why, 'request') ?? 'AccessDenied', 'TryMount');
   }
 
   /** Format the device, reporting progress. The image is replaced: only for a new or forgotten device. */
   async format(pin: string, size: number, onProgress?: (p: FormatProgress) => void): Promise<void> {
-    check(await this.conn.request(PddbOp.FormatBegin, { pin: secretBytes(pin, 'PIN'), size: BigInt(size) }), 'FormatBegin');
+    const bytes = secretBytes(pin, 'PIN');
+    check(await secretRequest(this.conn, PddbOp.FormatBegin, { pin: bytes, size: BigInt(size) }), 'FormatBegin');
+    bytes.fill(0);
     for (;;) {
       const [done, total, state, code] = await this.conn.blockingScalar(PddbOp.FormatStep);
       if (state === FormatState.Failed || codeFromNumber(code, 'request')) {
@@ -123,14 +157,16 @@ export class Pddb {
 
   async createBasis(name: string, password: string): Promise<void> {
     const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password') };
-    check(await this.conn.request(PddbOp.CreateBasis, req), 'CreateBasis');
+    check(await secretRequest(this.conn, PddbOp.CreateBasis, req), 'CreateBasis');
+    req.password.fill(0);
   }
 
   /** Unlock a basis onto the top of the stack. A wrong password and an absent basis both give AccessDenied. */
   async unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): Promise<void> {
     const clearAfterSleeps = policy.kind === 'clearAfterSleeps' ? policy.sleeps : undefined;
     const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password'), clearAfterSleeps };
-    check(await this.conn.request(PddbOp.OpenBasis, req), 'OpenBasis');
+    check(await secretRequest(this.conn, PddbOp.OpenBasis, req), 'OpenBasis');
+    req.password.fill(0);
   }
 
   async lockBasis(name: string): Promise<void> {
@@ -217,7 +253,7 @@ export class Pddb {
     let after: string | undefined;
     for (;;) {
       const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(opts.basis, 'basis'), limit: opts.sizeLimit ?? BULK_LIMIT_DEFAULT, after };
-      const r = check(await this.conn.request(PddbOp.DictBulkRead, req), 'DictBulkRead');
+      const r = check(await secretRequest(this.conn, PddbOp.DictBulkRead, req), 'DictBulkRead');
       const entries = r.entries ?? [];
       let at = 0;
       for (const e of entries) {
@@ -259,7 +295,7 @@ export class Pddb {
    * without it: AccessDenied. Handle the keys like the passwords they stand for. */
   async exportKeys(basis?: string): Promise<{ name: string; keys: { data: Uint8Array; pt: Uint8Array } }[]> {
     const capability = this.opts.exportCapability ?? new Uint8Array();
-    const r = check(await this.conn.request(PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
+    const r = check(await secretRequest(this.conn, PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
     return (r.bases ?? []).map((b) => ({ name: b.name, keys: { data: b.data, pt: b.pt } }));
   }
 
@@ -336,7 +372,7 @@ export class PddbKey {
     while (total < length) {
       const want = Math.min(KEY_CHUNK, length - total);
       const req = { token: this.token, position: BigInt(this.position), len: want, data: new Uint8Array(0) };
-      const data = check(await this.conn.request(PddbOp.ReadKey, req), 'ReadKey', 'retcode').data ?? new Uint8Array(0);
+      const data = check(await secretRequest(this.conn, PddbOp.ReadKey, req), 'ReadKey', 'retcode').data ?? new Uint8Array(0);
       parts.push(data);
       total += data.length;
       this.position += data.length;
@@ -355,7 +391,7 @@ export class PddbKey {
     for (let at = 0; at < data.length; at += KEY_CHUNK) {
       const chunk = data.subarray(at, at + KEY_CHUNK);
       const req = { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk };
-      check(await this.conn.request(PddbOp.WriteKey, req), 'WriteKey', 'retcode');
+      check(await secretRequest(this.conn, PddbOp.WriteKey, req), 'WriteKey', 'retcode');
       this.position += chunk.length;
     }
   }

@@ -1,5 +1,6 @@
 // The receive loop's body for the PDDB server: run the opcode's handler, answer with the original's result number
-// (success or the failure's code), and zero a lent buffer that carried a secret before the answer goes back in it.
+// (success or the failure's code). For a message that carries a secret, the lent buffer is zeroed before the answer
+// goes back in it, and the answer's own byte fields once it is encoded.
 import { MessageKind, type HandlerResult, type IncomingOf } from '../../transports/ipc/index.ts';
 import type { PddbOp, PddbOps } from '../api.ts';
 import { handlers, type Handler } from './handlers.ts';
@@ -21,4 +22,13 @@ export function dispatch(s: PddbServer, msg: IncomingOf<PddbOps>): HandlerResult
   }
   if (h.secret) msg.buf!.bytes.fill(0);
   (msg.respond as (v: object) => void)(answer);
+  if (h.secret) wipeFields(answer);
+}
+
+/** Zero the byte fields of an answer (values, keys) once encoded: the server keeps no copy past the reply. */
+function wipeFields(value: object): void {
+  for (const v of Object.values(value)) {
+    if (v instanceof Uint8Array) v.fill(0);
+    else if (Array.isArray(v)) for (const item of v) if (item !== null && typeof item === 'object') wipeFields(item);
+  }
 }

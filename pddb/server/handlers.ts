@@ -21,7 +21,7 @@ type Msg<K extends PddbOp> = Extract<IncomingOf<PddbOps>, { opcode: K }>;
 
 export interface Handler<K extends PddbOp> {
   space: CodeSpace;
-  /** The request carried a secret (password, PIN, value): its lent buffer is zeroed once decoded. */
+  /** The message carries a secret (password, PIN, value, keys) either way: see dispatch.ts. */
   secret?: boolean;
   /** Reply words (BlockingScalar), the answer's fields (MutableBorrow), or nothing (deferred, or Scalar). */
   run(s: PddbServer, msg: Msg<K>): object | readonly number[] | void;
@@ -192,6 +192,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
   },
   [PddbOp.ReadKey]: {
     space: 'retcode',
+    secret: true,
     run(s, msg) {
       const { token, position, len } = msg.value;
       const data = s.need().read(s.tokens.get(msg.sender, token).handle, safeNumber(position), Math.min(len, KEY_CHUNK));
@@ -244,6 +245,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
   [PddbOp.KeyWatch]: { space: 'request', run: (s, msg) => s.watches.poll(msg.sender, msg) },
   [PddbOp.DictBulkRead]: {
     space: 'request',
+    secret: true,
     run(s, msg) {
       const { dict, basis, limit, after } = msg.value;
       const budget = Math.min(Math.max(limit ?? BULK_LIMIT_DEFAULT, BULK_LIMIT_MIN), BULK_LIMIT_DEFAULT);
