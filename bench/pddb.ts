@@ -16,6 +16,7 @@ import { PAGE_SIZE, PRECURSOR_PDDB_LEN, PTE_SIZE, TEST_PDDB_LEN } from '../pddb/
 import { decodePte } from '../pddb/format/pte.ts';
 import { SeededRandom } from '../lib/random.ts';
 import { report, timeUs } from './harness.ts';
+import { durabilityBench } from './cases/pddb-durability.ts';
 
 const SUITE = 'pddb';
 const PIN = '1234';
@@ -29,6 +30,7 @@ export async function run(): Promise<void> {
   await unlockBench(flash, engine);
   await writeSyncBench(flash, keybox);
   flashOpsBench();
+  await durabilityBench();
 }
 
 function formatted(size: number, seed: string) {
