@@ -4,11 +4,20 @@
 // subject C / O / OU "Authenticator Attestation" / CN, basic constraints CA false, and the FIDO AAGUID extension
 // (1.3.6.1.4.1.45724.1.1.4) holding the authenticator's AAGUID. U2F uses the same certificate.
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomBytes, type Random } from '../../lib/random.ts';
 
-x509.cryptoProvider.set(webcrypto as never);
+/**
+ * @peculiar/x509 needs a Reflect metadata polyfill (tsyringe). It is loaded on first use only: most devices never
+ * make a batch certificate, and the polyfill patches a global. (reflect-metadata arrives with
+ * @simplewebauthn/server; it belongs in package.json as a direct dependency.)
+ */
+async function loadX509() {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as never);
+  return x509;
+}
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -23,6 +32,7 @@ export interface BatchMaterial {
 }
 
 export async function createBatchAttestation(aaguid: Uint8Array, random: Random): Promise<BatchMaterial> {
+  const x509 = await loadX509();
   const subtle = webcrypto.subtle;
   const ca = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const batch = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;

@@ -2,7 +2,6 @@
 // ctap2/, and the state they share: the PDDB-backed store, the pinUvAuthToken, the PIN protocols, the
 // getNextAssertion state, presence through the ui server. Every failure is a CtapStatus; nothing a host sends can
 // crash it or make it answer without a status.
-import { createHash } from 'node:crypto';
 import type { Pddb } from '../../pddb/index.ts';
 import { isPddbError } from '../../pddb/index.ts';
 import type { Random } from '../../lib/random.ts';
@@ -18,6 +17,7 @@ import { PinToken } from './pin-token.ts';
 import { createBatchAttestation, type BatchMaterial } from './attestation-ca.ts';
 import type { AssertionQueue } from './ctap2/get-assertion.ts';
 import { commands } from './ctap2/commands.ts';
+import { AAGUID, DEFAULT_MIN_PIN_LENGTH, MAX_MSG_SIZE, MAX_PIN_RETRIES } from './limits.ts';
 
 export type AttestationMode = 'self' | 'batch' | 'none';
 
@@ -31,13 +31,6 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-/** The original's AAGUID. */
-export const AAGUID = Uint8Array.from(Buffer.from('48e0371c325257f7d2f0000fbd7a8919', 'hex'));
-export const MAX_PIN_RETRIES = 8;
-export const MAX_PIN_FAILURES_PER_BOOT = 3;
-export const DEFAULT_MIN_PIN_LENGTH = 4;
-export const RESET_WINDOW_MS = 20_000;
-export const MAX_MSG_SIZE = 7609;
 
 export class Authenticator {
   readonly store: FidoStore;
@@ -232,10 +225,6 @@ export class Authenticator {
     this.pinFailuresThisBoot = 0;
     await this.store.sync();
   }
-}
-
-export function sha256(data: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
 function statusOf(e: unknown): CtapStatus {

@@ -3,6 +3,7 @@
 // independently of vault/fido (node:crypto directly), so a mistake on one side cannot hide in both.
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { decode, encode } from 'cborg';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FidoClient } from '../../../vault/fido/api.ts';
 
 export const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
@@ -71,16 +72,21 @@ export function makeCredentialParams(o: RegisterOptions, cdh: Uint8Array): Map<n
 }
 
 /** navigator.credentials.create, reduced: returns the RegistrationResponseJSON (or the CTAP status on failure). */
-export async function register(fido: FidoClient, o: RegisterOptions = {}) {
+type Failed = { ok: false; status: number; challenge: string };
+export type Registration = Failed | { ok: true; status: 0; challenge: string; body: Map<unknown, unknown>; id: Uint8Array; json: RegistrationResponseJSON };
+export type Assertion = Failed | { ok: true; status: 0; challenge: string; body: Map<unknown, unknown>; json: AuthenticationResponseJSON };
+
+export async function register(fido: FidoClient, o: RegisterOptions = {}): Promise<Registration> {
   const challenge = o.challenge ?? b64u(randomBytes(32));
   const cdj = clientData('webauthn.create', challenge, o.origin ?? ORIGIN);
   const r = await ctap(fido, 0x01, makeCredentialParams(o, sha256(cdj)));
-  if (r.status !== 0) return { status: r.status, challenge } as const;
+  if (r.status !== 0) return { ok: false, status: r.status, challenge };
   const attObj = encode(new Map<string, unknown>([['fmt', r.body!.get(1)], ['attStmt', r.body!.get(3)], ['authData', r.body!.get(2)]]));
   const authData = r.body!.get(2) as Uint8Array;
   const idLen = (authData[53] << 8) | authData[54];
   const id = authData.subarray(55, 55 + idLen);
   return {
+    ok: true,
     status: 0,
     challenge,
     body: r.body!,
@@ -88,11 +94,11 @@ export async function register(fido: FidoClient, o: RegisterOptions = {}) {
     json: {
       id: b64u(id),
       rawId: b64u(id),
-      type: 'public-key' as const,
+      type: 'public-key',
       clientExtensionResults: {},
-      response: { clientDataJSON: b64u(cdj), attestationObject: b64u(attObj), transports: ['usb' as const] },
+      response: { clientDataJSON: b64u(cdj), attestationObject: b64u(attObj), transports: ['usb'] },
     },
-  } as const;
+  };
 }
 
 export interface AuthenticateOptions {
@@ -105,7 +111,7 @@ export interface AuthenticateOptions {
   pin?: PinSession;
 }
 
-export async function authenticate(fido: FidoClient, o: AuthenticateOptions = {}) {
+export async function authenticate(fido: FidoClient, o: AuthenticateOptions = {}): Promise<Assertion> {
   const challenge = o.challenge ?? b64u(randomBytes(32));
   const cdj = clientData('webauthn.get', challenge, o.origin ?? ORIGIN);
   const cdh = sha256(cdj);
@@ -121,19 +127,20 @@ export async function authenticate(fido: FidoClient, o: AuthenticateOptions = {}
   return assertionJson(r, cdj, challenge);
 }
 
-export function assertionJson(r: CtapReply, cdj: Uint8Array, challenge: string) {
-  if (r.status !== 0) return { status: r.status, challenge } as const;
+export function assertionJson(r: CtapReply, cdj: Uint8Array, challenge: string): Assertion {
+  if (r.status !== 0) return { ok: false, status: r.status, challenge };
   const cred = r.body!.get(1) as Map<string, unknown>;
   const id = cred.get('id') as Uint8Array;
   const user = r.body!.get(4) as Map<string, unknown> | undefined;
   return {
+    ok: true,
     status: 0,
     challenge,
     body: r.body!,
     json: {
       id: b64u(id),
       rawId: b64u(id),
-      type: 'public-key' as const,
+      type: 'public-key',
       clientExtensionResults: {},
       response: {
         clientDataJSON: b64u(cdj),
@@ -142,7 +149,7 @@ export function assertionJson(r: CtapReply, cdj: Uint8Array, challenge: string) 
         userHandle: user ? b64u(user.get('id') as Uint8Array) : undefined,
       },
     },
-  } as const;
+  };
 }
 
 /** A platform's PIN/UV protocol state: its ECDH key, the shared secret, and the pinUvAuthToken once obtained. */

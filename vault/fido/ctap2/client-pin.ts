@@ -3,7 +3,8 @@
 // before the PIN is compared, so cutting power during a guess cannot win a retry back.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { concatBytes } from '@noble/hashes/utils.js';
-import { MAX_PIN_FAILURES_PER_BOOT, MAX_PIN_RETRIES, type Authenticator } from '../authenticator.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { MAX_PIN_FAILURES_PER_BOOT, MAX_PIN_RETRIES } from '../limits.ts';
 import type { Params } from '../cbor.ts';
 import { pinHash, type PinProtocol, type SharedSecret } from '../pin-protocol.ts';
 import { Permission } from '../pin-token.ts';

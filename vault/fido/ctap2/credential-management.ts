@@ -2,7 +2,8 @@
 // credential enumeration, delete, updateUserInformation, over the discoverable credentials of the open bases.
 import { concatBytes } from '@noble/hashes/utils.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
-import { sha256, type Authenticator } from '../authenticator.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { sha256 } from '../hash.ts';
 import { encodeCbor, type Params } from '../cbor.ts';
 import { coseKey, importKey } from '../cose.ts';
 import { encodeRecord } from '../credential.ts';

@@ -1,6 +1,6 @@
 // authenticatorGetAssertion (0x02), CTAP 2.1 section 6.2.2, and the assertion both it and getNextAssertion sign.
 import type { Authenticator } from '../authenticator.ts';
-import { sha256 } from '../authenticator.ts';
+import { sha256 } from '../hash.ts';
 import type { Params } from '../cbor.ts';
 import { importKey, signWith } from '../cose.ts';
 import { credRandom, encodeRecord } from '../credential.ts';

@@ -1,6 +1,7 @@
 // authenticatorGetInfo (0x04), CTAP 2.1 section 6.4: what this authenticator offers, as the original lists it,
 // plus FIDO_2_1 (the full CTAP 2.1 set is implemented) and RS256.
-import { AAGUID, MAX_MSG_SIZE, type Authenticator } from '../authenticator.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { AAGUID, MAX_MSG_SIZE } from '../limits.ts';
 import { SUPPORTED_ALGS } from '../cose.ts';
 import { MAX_CRED_BLOB } from '../extensions.ts';
 import { Key, MAX_RESIDENT_CREDENTIALS } from '../store.ts';

@@ -2,7 +2,9 @@
 // LEFT(SHA-256, 16) of it), read in fragments and written in order, checked whole before it replaces the old one.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { concatBytes } from '@noble/hashes/utils.js';
-import { MAX_MSG_SIZE, sha256, type Authenticator } from '../authenticator.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { MAX_MSG_SIZE } from '../limits.ts';
+import { sha256 } from '../hash.ts';
 import type { Params } from '../cbor.ts';
 import { Permission } from '../pin-token.ts';
 import { Key, SYSTEM_BASIS } from '../store.ts';

@@ -1,6 +1,7 @@
 // authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1.2.
 import type { Authenticator } from '../authenticator.ts';
-import { AAGUID, sha256 } from '../authenticator.ts';
+import { AAGUID } from '../limits.ts';
+import { sha256 } from '../hash.ts';
 import type { Params } from '../cbor.ts';
 import { coseKey, generateKey, isSupportedAlg, type CoseAlg } from '../cose.ts';
 import { credRandom, sealId, type CredentialRecord } from '../credential.ts';

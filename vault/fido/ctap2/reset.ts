@@ -1,7 +1,8 @@
 // authenticatorReset (0x07), CTAP 2.1 section 6.6: only within 20 s of boot (the original's rule), with user
 // presence. Wipes the credentials, PIN, counters and settings of every open basis; a locked basis cannot be
 // touched (and is not admitted to exist). The batch attestation material stays, as OpenSK keeps it.
-import { RESET_WINDOW_MS, type Authenticator } from '../authenticator.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { RESET_WINDOW_MS } from '../limits.ts';
 import { CtapStatus, ensure } from '../status.ts';
 
 export async function reset(auth: Authenticator): Promise<undefined> {
