@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBelow, defaultRandom } from '../lib/random.ts';
 import { UsageError } from './args.ts';
 import { bootPinFromEnv } from './secrets.ts';
+import { io } from './output.ts';
 import type { DeviceFolder } from '../vault/device/folder.ts';
 
 const FILE = 'boot-pin.emulator-only';
@@ -19,7 +20,7 @@ export function bootPin(folder: DeviceFolder): string {
   if (env) return env;
   const path = storedPinPath(folder);
   if (existsSync(path)) {
-    process.stderr.write(
+    io.err(
       `pvault: using the boot PIN stored in ${path} (emulator only): anyone who copies the folder can open .System ` +
         'without knowing the PIN. Set PVAULT_PIN instead and delete the file to avoid this.\n',
     );

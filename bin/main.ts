@@ -9,7 +9,7 @@ import { PddbError } from '../pddb/errors.ts';
 import { DeviceBusy } from '../vault/device/device-lock.ts';
 import { DeviceFolderError } from '../vault/device/folder.ts';
 import { FlashError } from '../pddb/flash/errors.ts';
-import { outputMode } from './output.ts';
+import { io, outputMode } from './output.ts';
 import { IpcError } from '../transports/ipc/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,19 +43,20 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   export: { run: exportCommand, help: EXPORT_HELP },
 };
 
-async function main(args: string[]): Promise<number> {
+/** Run one pvault command; resolves to the exit status (bin/pvault.js sets it). */
+export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   if (name === '--version' || name === '-V') {
-    console.log(pkg.version);
+    io.out(pkg.version + '\n');
     return 0;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(rest[0] && commands[rest[0]] ? commands[rest[0]].help : HELP);
+    io.out(rest[0] && Object.hasOwn(commands, rest[0]) ? commands[rest[0]].help : HELP);
     return 0;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    console.error(`pvault: unknown command '${name}' (see pvault --help)`);
+    io.err(`pvault: unknown command '${name.slice(0, 40)}' (see pvault --help)\n`);
     return 2;
   }
   // Until the command has parsed its flags (a usage error), guess the output mode from the words before `--`.
@@ -66,8 +67,8 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const { code, message, exit } = describe(e);
-    if (outputMode.json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
-    else console.error(`pvault ${name}: ${message}`);
+    if (outputMode.json) io.out(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
+    else io.err(`pvault ${name}: ${message}\n`);
     return exit;
   }
 }
@@ -85,4 +86,3 @@ function describe(e: unknown): { code: string; message: string; exit: number } {
   return { code: 'InternalError', message: `internal error: ${(e as Error)?.stack ?? String(e)}`, exit: 70 };
 }
 
-process.exitCode = await main(process.argv.slice(2));

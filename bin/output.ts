@@ -11,10 +11,16 @@ export interface Outcome {
 /** Set once a command has parsed its flags; main.ts reads it to print a failure in the same mode. */
 export const outputMode = { json: false };
 
+/** Where the CLI writes: the process's streams, swapped by in-process tests. */
+export const io = {
+  out: (s: string | Uint8Array): void => void process.stdout.write(s),
+  err: (s: string): void => void process.stderr.write(s),
+};
+
 export function emit(outcome: Outcome): void {
-  if (outputMode.json) process.stdout.write(JSON.stringify(outcome.json, replacer, 2) + '\n');
-  else if (outcome.text instanceof Uint8Array) process.stdout.write(outcome.text);
-  else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(outcome.text + '\n');
+  if (outputMode.json) io.out(JSON.stringify(outcome.json, replacer, 2) + '\n');
+  else if (outcome.text instanceof Uint8Array) io.out(outcome.text);
+  else if (outcome.text !== undefined && outcome.text !== '') io.out(outcome.text + '\n');
 }
 
 /** The common success shape: {"ok":true,...} and a line of text. */
@@ -41,10 +47,10 @@ export function progressBar(label: string): (done: number, total: number) => voi
     if (process.stderr.isTTY) {
       const width = 30;
       const fill = Math.round((pct / 100) * width);
-      process.stderr.write(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}%`);
-      if (done >= total) process.stderr.write('\n');
+      io.err(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}%`);
+      if (done >= total) io.err('\n');
     } else if (done >= total) {
-      process.stderr.write(`${label}: done\n`);
+      io.err(`${label}: done\n`);
     }
   };
 }

@@ -9,7 +9,7 @@ import { DeviceFolder } from '../vault/device/folder.ts';
 import type { DeviceLock } from '../vault/device/device-lock.ts';
 import { withPinAttempt } from '../vault/device/pin-attempts.ts';
 import type { Mode } from '../transports/ipc/index.ts';
-import { outputMode } from './output.ts';
+import { outputMode, io } from './output.ts';
 
 export const DEFAULT_DIR = './.pvault';
 /** `--wait` without a number. */
@@ -96,7 +96,7 @@ export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise
     try {
       for (const name of bases) await device.pddb.unlockBasis(name, passwords.get(name)!);
       result = await body(device);
-      if (flag(p, 'trace')) process.stderr.write(device.kernel.trace.toSequenceDiagram() + '\n');
+      if (flag(p, 'trace')) io.err(device.kernel.trace.toSequenceDiagram() + '\n');
     } finally {
       await device.shutdown();
     }

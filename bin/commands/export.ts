@@ -1,7 +1,7 @@
 // `pvault export hosted-dump --out NAME [--basis B ...]`: NAME.bin (the raw PDDB region) + NAME.key (the keys of
 // .System and of every basis named), the pair the original's tools/pddbdbg.py decodes.
 import { flag, parseArgs, value, UsageError } from '../args.ts';
-import { done, emit } from '../output.ts';
+import { done, emit, io } from '../output.ts';
 import { basisFlags, commonFlags, folderOf, noteOutputMode, withDevice } from '../session.ts';
 import { writeHostedDump, type DumpedBasis } from '../../pddb/hosted-dump.ts';
 
@@ -17,7 +17,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, { ...basisFlags, ...commonFlags, out: { value: true } });
   noteOutputMode(p);
   const [what, ...extra] = p.positionals;
-  if (flag(p, 'help') || what === undefined) return void process.stdout.write(EXPORT_HELP);
+  if (flag(p, 'help') || what === undefined) return void io.out(EXPORT_HELP);
   if (what !== 'hosted-dump') throw new UsageError('unknown export (only hosted-dump)');
   if (extra.length > 0) throw new UsageError('hosted-dump takes no arguments (--out NAME names the files)');
   const name = value(p, 'out');

@@ -2,7 +2,7 @@
 // image or keybox without --force, and never larger than the format can address or the disk can hold.
 import { chmodSync } from 'node:fs';
 import { flag, parseArgs, value, UsageError } from '../args.ts';
-import { done, emit, progressBar, outputMode } from '../output.ts';
+import { done, emit, progressBar, outputMode, io } from '../output.ts';
 import { commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
 import { newDevicePin, storedPinPath } from '../boot-pin.ts';
 import { Device } from '../../vault/device/device.ts';
@@ -37,7 +37,7 @@ const MIN_SIZE = 1 << 20;
 export async function initCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, { ...commonFlags, size: { value: true }, preset: { value: true }, force: {} });
   noteOutputMode(p);
-  if (flag(p, 'help')) return void process.stdout.write(INIT_HELP);
+  if (flag(p, 'help')) return void io.out(INIT_HELP);
   if (p.positionals.length > 0) throw new UsageError(`unexpected argument #1 (init takes no arguments)`);
   const size = sizeOf(value(p, 'size'), value(p, 'preset'));
   const result = await withLock(p, async (folder, lock) => {

@@ -3,7 +3,7 @@
 // syncs and powers off, and only then prints its one report. Each verb is one entry of VERBS.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { flag, parseArgs, value, UsageError, type Parsed } from '../args.ts';
-import { done, emit, list, type Outcome } from '../output.ts';
+import { done, emit, list, type Outcome, io } from '../output.ts';
 import { basisFlags, commonFlags, noteOutputMode, passwordFor, withDevice } from '../session.ts';
 import type { Device } from '../../vault/device/device.ts';
 
@@ -227,7 +227,7 @@ export async function pddbCommand(argv: string[]): Promise<void> {
   });
   noteOutputMode(p);
   const [verbName, ...args] = p.positionals;
-  if (flag(p, 'help') || verbName === undefined) return void process.stdout.write(PDDB_HELP);
+  if (flag(p, 'help') || verbName === undefined) return void io.out(PDDB_HELP);
   const verb = Object.hasOwn(VERBS, verbName) ? VERBS[verbName] : undefined;
   if (!verb) throw new UsageError(`unknown pddb verb '${verbName.slice(0, 40)}' (see pvault pddb --help)`);
   emit(await verb.run(p, args));
@@ -264,9 +264,13 @@ async function writeVerb(p: Parsed, args: string[], how: 'replace' | 'over'): Pr
   });
 }
 
-/** Write `data` at the start of DICT:KEY (created with its dict if absent); 'replace' then cuts any longer tail. */
+/**
+ * Write `data` at the start of DICT:KEY (created with its dict if absent); 'replace' then cuts any longer tail.
+ * Batched: the whole change commits in the run's final sync, all or nothing, so a write that fails (no room)
+ * leaves the key as it was instead of a durable prefix of the new value.
+ */
 async function putValue(d: Device, dict: string, key: string, data: Uint8Array, how: 'replace' | 'over', basis?: string): Promise<string> {
-  const handle = await d.pddb.get(dict, key, { basis, createDict: true, createKey: true });
+  const handle = await d.pddb.get(dict, key, { basis, createDict: true, createKey: true, batched: true });
   if (data.length > 0) await handle.write(data);
   if (how === 'replace') {
     const { len } = await handle.attributes();

@@ -1,7 +1,7 @@
 // `pvault start` (npm start): boot the device folder (formatting an empty one on first run), mount .System, print
 // the device state and the IPC trace of the boot. A folder with half a device is refused, never formatted over.
 import { flag, parseArgs, UsageError } from '../args.ts';
-import { emit } from '../output.ts';
+import { emit, io } from '../output.ts';
 import { bootMounted, commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
 import { formatDevice } from './init.ts';
 import { PRECURSOR_PDDB_LEN } from '../../pddb/format/constants.ts';
@@ -16,7 +16,7 @@ boot. A folder holding pddb.bin without keybox.bin (or the reverse) is an error:
 export async function startCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, commonFlags);
   noteOutputMode(p);
-  if (flag(p, 'help')) return void process.stdout.write(START_HELP);
+  if (flag(p, 'help')) return void io.out(START_HELP);
   if (p.positionals.length > 0) throw new UsageError('start takes no arguments');
   const mode = modeOf(p);
   const outcome = await withLock(p, async (folder, lock) => {
