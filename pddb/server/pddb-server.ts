@@ -134,12 +134,15 @@ export class PddbServer {
     return records;
   }
 
-  /** The process is done with the PDDB: its tokens, watches and listing sessions go. */
+  /** The process is done with the PDDB: its tokens, watches and listing sessions go; its long polls answer. */
   release(pid: number): void {
     this.tokens.dropWhere((r) => r.pid === pid);
     this.watches.release(pid);
     this.keyLists.delete(pid);
     this.dictLists.delete(pid);
+    const [theirs, others] = partition(this.monitors, (m) => m.msg.sender === pid);
+    this.monitors = others;
+    for (const m of theirs) this.answerMonitor(m);
   }
 
   private basisChanged(kind: string, basis: string): void {
@@ -172,4 +175,8 @@ export class PddbServer {
     m.msg.respond({ code: REQUEST_OK, list: list.slice(0, BASIS_LIST_MAX), num: list.length, seq: this.basisSeq });
     m.responder.reply();
   }
+}
+
+function partition<T>(items: T[], test: (t: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((t) => !test(t))];
 }
