@@ -47,6 +47,7 @@ export class Writer {
     while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
+    this.buf.fill(0, 0, this.pos);
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
@@ -77,6 +78,14 @@ export class Writer {
   }
   take(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+  copyTo(dst: Uint8Array): void {
+    dst.set(this.buf.subarray(0, this.pos));
+  }
+  /** Zero what was written (the scratch outlives the message and may have held a secret). */
+  wipe(): void {
+    this.buf.fill(0, 0, this.pos);
+    this.pos = 0;
   }
 }
 

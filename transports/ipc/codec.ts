@@ -8,16 +8,20 @@
 //
 // Schemas are plain data (structured-cloneable), so a server's opcode table can travel to a client in another
 // worker and be compiled there. Wire format: docs/ipc.md.
-import { bufferFrom, type PageBuffer } from './buffer.ts';
+import { allocPages, pagesFor, type PageBuffer } from './buffer.ts';
 import { IpcError, XousError } from './errors.ts';
 import { compileDecoder, compileEncoder, Reader, Writer, type Decoder, type Encoder } from './codec-wire.ts';
 
-export type Schema =
+export type Schema = (
   | { readonly type: 'u8' | 'u16' | 'u32' | 'u64' | 'bool' }
   | { readonly type: 'bytes' | 'string'; readonly max: number }
   | { readonly type: 'optional'; readonly of: Schema }
   | { readonly type: 'list'; readonly of: Schema; readonly max: number }
-  | { readonly type: 'record'; readonly fields: readonly FieldSchema[] };
+  | { readonly type: 'record'; readonly fields: readonly FieldSchema[] }
+) & {
+  /** A secret value: traces show `<secret>` in its place, not even its size or presence. */
+  readonly secret?: true;
+};
 
 export interface FieldSchema {
   readonly name: string;
@@ -37,7 +41,10 @@ export interface Node<T> {
 export type Infer<N> = N extends Node<infer T> ? T : never;
 
 export interface FieldOptions {
+  /** Shown in traces as it is. */
   public?: boolean;
+  /** Shown in traces as `<secret>`: no size, no presence (PINs, passwords, keys, values, names of secret things). */
+  secret?: boolean;
 }
 
 type Fields = Record<string, Node<unknown>>;
@@ -49,6 +56,10 @@ type RecordOf<F extends Fields> = Simplify<
 >;
 
 function node<T>(schema: Schema, opts?: FieldOptions): Node<T> {
+  if (opts?.secret === true) {
+    if (opts.public === true) throw new RangeError('a field cannot be both public and secret');
+    return { schema: { ...schema, secret: true }, public: false };
+  }
   return { schema, public: opts?.public === true };
 }
 
@@ -68,7 +79,9 @@ export const t = {
   bytes: (max: number, o?: FieldOptions) => node<Uint8Array>({ type: 'bytes', max: maxOf(max, 'bytes') }, o),
   /** UTF-8 text of at most `maxBytes` encoded bytes. */
   string: (maxBytes: number, o?: FieldOptions) => node<string>({ type: 'string', max: maxOf(maxBytes, 'string') }, o),
-  optional: <T>(of: Node<T>, o?: FieldOptions) => node<T | undefined>({ type: 'optional', of: of.schema }, o ?? { public: of.public }),
+  /** Absent or present; takes the visibility of what it wraps unless told otherwise (a secret's presence is secret). */
+  optional: <T>(of: Node<T>, o?: FieldOptions) =>
+    node<T | undefined>({ type: 'optional', of: of.schema }, o ?? { public: of.public, secret: of.schema.secret === true }),
   list: <T>(of: Node<T>, maxCount: number, o?: FieldOptions) =>
     node<T[]>({ type: 'list', of: of.schema, max: maxOf(maxCount, 'list') }, o),
   record: <F extends Fields>(fields: F, o?: FieldOptions): Node<RecordOf<F>> => {
@@ -102,28 +115,47 @@ export class Codec<T = unknown> {
     this.dec = compileDecoder(schema);
   }
 
-  /** Serialize into fresh pages; offset = bytes used, valid = page length. Throws SerializationError/InvalidString. */
-  encode(value: T): PageBuffer {
-    return bufferFrom(this.encodeBytes(value));
+  /**
+   * Serialize into fresh pages, at least `minBytes` long (room for a reply); offset = bytes used, valid = page
+   * length. Throws SerializationError/InvalidString.
+   */
+  encode(value: T, minBytes = 0): PageBuffer {
+    return this.encoded(value, (w) => {
+      const buf = allocPages(pagesFor(Math.max(w.pos, minBytes)));
+      w.copyTo(buf.bytes);
+      buf.offset = w.pos;
+      buf.valid = buf.bytes.length;
+      return buf;
+    });
   }
 
   /** Serialize into an existing buffer (a server answering in a lent buffer). Fails if it does not fit. */
   encodeInto(value: T, buf: PageBuffer): void {
-    const bytes = this.encodeBytes(value);
-    if (bytes.length > buf.bytes.length) {
-      throw new IpcError(XousError.SerializationError, `encoding of ${bytes.length} bytes does not fit a ${buf.bytes.length}-byte buffer`);
-    }
-    buf.bytes.set(bytes);
-    buf.offset = bytes.length;
-    buf.valid = buf.bytes.length;
+    this.encoded(value, (w) => {
+      if (w.pos > buf.bytes.length) {
+        throw new IpcError(XousError.SerializationError, `encoding of ${w.pos} bytes does not fit a ${buf.bytes.length}-byte buffer`);
+      }
+      w.copyTo(buf.bytes);
+      buf.offset = w.pos;
+      buf.valid = buf.bytes.length;
+    });
   }
 
   /** The encoded bytes alone (a copy). */
   encodeBytes(value: T): Uint8Array {
+    return this.encoded(value, (w) => w.take());
+  }
+
+  /** Encode into the thread's scratch writer, let `use` copy it out, then zero the scratch: values may be secret. */
+  private encoded<R>(value: T, use: (w: Writer) => R): R {
     const w = Writer.shared();
-    w.u32(this.fingerprint);
-    this.enc(w, value, '');
-    return w.take();
+    try {
+      w.u32(this.fingerprint);
+      this.enc(w, value, '');
+      return use(w);
+    } finally {
+      w.wipe();
+    }
   }
 
   /** Validate and decode the used part of `buf` (its `offset` bytes). */
@@ -169,6 +201,11 @@ export function codecFromSchema(schema: Schema): Codec {
 }
 
 function canonical(s: Schema): unknown {
+  // Secrecy is part of the layout's identity: a cached remote codec must not show a field its owner hid.
+  return s.secret ? ['secret', shape(s)] : shape(s);
+}
+
+function shape(s: Schema): unknown {
   switch (s.type) {
     case 'bytes':
     case 'string':
@@ -218,7 +255,11 @@ function fnv1a(text: string): number {
 
 const enc = new TextEncoder();
 
+/** What a trace shows in place of a secret value. */
+export const SECRET = '<secret>';
+
 function viewOf(s: Schema, v: unknown, shown: boolean): unknown {
+  if (s.secret) return SECRET;
   if (s.type === 'record') {
     if (v === null || typeof v !== 'object') return '<invalid>';
     const out: Record<string, unknown> = {};

@@ -2,7 +2,7 @@
 // The kernel's checks happen here, before anything is queued: the connection is open, the opcode exists and takes
 // this kind (servers declare their tables at registration, so this model's kernel can refuse a bad message up
 // front; the server checks again), memory is page-aligned. Every failure is a rejected promise with an IpcError.
-import { allocPages, checkMemory, pagesFor, type PageBuffer } from './buffer.ts';
+import { checkMemory, type PageBuffer } from './buffer.ts';
 import { errorName, INVALID_OPCODE, IpcError, WRONG_KIND, XousError } from './errors.ts';
 import { kindBit, kindName, MessageKind, toWords, type Words } from './message.ts';
 import type { Token } from './names.ts';
@@ -108,21 +108,18 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
     }
     let buf: PageBuffer;
     try {
-      const bytes = spec.request.encodeBytes(value);
-      const size = kind === MessageKind.MutableBorrow && spec.response ? Math.max(bytes.length, spec.response.maxSize) : bytes.length;
-      buf = allocPages(pagesFor(size));
-      buf.bytes.set(bytes);
-      buf.offset = bytes.length;
-      buf.valid = buf.bytes.length;
+      buf = spec.request.encode(value, kind === MessageKind.MutableBorrow && spec.response ? spec.response.maxSize : 0);
     } catch (e) {
       return Promise.reject(e);
     }
     if (kind === MessageKind.Move) return this.move(op, buf, opts) as Promise<ResponseOf<T[K]>>;
     const view = this.caller.traceSink?.enabled ? spec.request.view(value) : undefined;
-    return this.lend(kind, op, buf, opts, view).then(() => {
+    const done = this.lend(kind, op, buf, opts, view).then(() => {
       if (kind !== MessageKind.MutableBorrow || spec.response === undefined) return undefined as ResponseOf<T[K]>;
       return spec.response.decode(buf) as ResponseOf<T[K]>;
     });
+    if (!spec.wipe) return done;
+    return done.finally(() => buf.bytes.fill(0));
   }
 
   /** Give the connection back: frees the CID slot, and presents the disconnect token to the name server. */

@@ -148,6 +148,7 @@ export class LocalServer implements Route, ReplySink {
     if (p === undefined) {
       // A Scalar or Move handled after send returned: nobody waits; a failure only goes to the trace.
       msg._settled = true;
+      this.wipe(msg);
       if (o instanceof IpcError) this.onDropped(msg, o);
       return;
     }
@@ -168,7 +169,9 @@ export class LocalServer implements Route, ReplySink {
         callerBuf.offset = clampAdvisory(msg.buf.offset, callerBuf.bytes.length);
         callerBuf.valid = clampAdvisory(msg.buf.valid, callerBuf.bytes.length);
       }
-      this.release(msg.buf.bytes);
+      this.unstage(msg, callerBuf);
+    } else if (msg.kind === MessageKind.Move) {
+      this.wipe(msg);
     }
     if (o instanceof IpcError) {
       if (msg.kind === MessageKind.Scalar || msg.kind === MessageKind.Move) {
@@ -233,6 +236,7 @@ export class LocalServer implements Route, ReplySink {
     for (const msg of all) {
       const p = msg._ctx as Pending | undefined;
       msg._settled = true;
+      this.wipe(msg);
       if (p) p.reject(err);
     }
   }
@@ -244,8 +248,16 @@ export class LocalServer implements Route, ReplySink {
     return s;
   }
 
+  /** Give a lend's staging copy back to the pool (zeroed first if the opcode carries secrets). */
   private unstage(msg: Incoming, callerBuf: PageBuffer | undefined): void {
-    if (callerBuf !== undefined && msg.buf !== undefined) this.release(msg.buf.bytes);
+    if (callerBuf === undefined || msg.buf === undefined) return;
+    this.wipe(msg);
+    this.release(msg.buf.bytes);
+  }
+
+  /** Zero the memory a message of a `wipe` opcode carried: the server is done with it. */
+  private wipe(msg: Incoming): void {
+    if (msg.buf !== undefined && this.core.ops.get(msg.opcode)?.wipe === true) msg.buf.bytes.fill(0);
   }
 
   private release(bytes: Uint8Array): void {

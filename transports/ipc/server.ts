@@ -16,6 +16,12 @@ export interface OpcodeSpec<Req = any, Resp = any> {
   response?: Codec<Resp>;
   /** Show scalar args and reply words in traces. Off by default: scalars can carry secrets too. */
   publicArgs?: boolean;
+  /**
+   * The memory of this opcode's messages carries secrets: the kernel zero-fills every buffer it used to carry it
+   * once the server is done with the message (its staging copy or shared area after a lend is answered, a Move's
+   * buffer after its handler, the pages `request()` encoded into after the response is decoded).
+   */
+  wipe?: boolean;
 }
 
 export type OpcodeTable = { readonly [op: number]: OpcodeSpec };
@@ -51,6 +57,7 @@ export interface OpcodeMeta {
   request?: { schema: Schema; public: boolean };
   response?: { schema: Schema; public: boolean };
   publicArgs: boolean;
+  wipe: boolean;
 }
 
 export interface CompiledOp {
@@ -60,6 +67,7 @@ export interface CompiledOp {
   request?: Codec;
   response?: Codec;
   publicArgs: boolean;
+  wipe: boolean;
 }
 
 export type OpTable = ReadonlyMap<number, CompiledOp>;
@@ -88,6 +96,7 @@ export function describeOpcodes(table: OpcodeTable): OpcodeMeta[] {
       request: spec.request && { schema: spec.request.schema, public: spec.request.rootPublic },
       response: spec.response && { schema: spec.response.schema, public: spec.response.rootPublic },
       publicArgs: spec.publicArgs === true,
+      wipe: spec.wipe === true,
     });
   }
   return out;
@@ -105,6 +114,7 @@ export function compileOpcodes(meta: readonly OpcodeMeta[], local?: OpcodeTable)
       request: spec?.request ?? (m.request && remoteCodec(m.request)),
       response: spec?.response ?? (m.response && remoteCodec(m.response)),
       publicArgs: m.publicArgs,
+      wipe: m.wipe,
     });
   }
   return ops;

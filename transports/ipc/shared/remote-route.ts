@@ -296,12 +296,15 @@ export class RemoteRoute implements Route {
     const b = s * INTS_PER_LINE;
     const sl = this.slots;
     const code = sl[b + S_CODE];
+    const len = buf.bytes.length;
+    const area = this.areas[s]!.subarray(0, len);
     if (code === 0 && mutable) {
-      const len = buf.bytes.length;
-      buf.bytes.set(this.areas[s]!.subarray(0, len));
+      buf.bytes.set(area);
       buf.offset = clampAdvisory(sl[b + S_OFFSET], len);
       buf.valid = clampAdvisory(sl[b + S_VALID], len);
     }
+    // The area is shared with the server: zeroing it here removes the server's view of a secret as well.
+    if (this.info.ops.get(op)?.wipe === true) area.fill(0);
     this.freeSlot(s);
     return code === 0 ? RESOLVED : Promise.reject(this.failure(code, op));
   }

@@ -181,6 +181,9 @@ export class RingServer implements ReplySink {
       activity.pending--;
     }
     const { conn, slot, state } = msg;
+    // A Move's memory is the server's, but a `wipe` opcode's is zeroed once its handler is done (lends are zeroed
+    // by the caller, which copies the answer out of the shared area last).
+    if (msg.kind === MessageKind.Move && msg.buf !== undefined && msg._op?.wipe === true) msg.buf.bytes.fill(0);
     if (slot < 0 || conn === undefined) {
       if (o instanceof IpcError && slot < 0) this.hooks.dropped(msg, o, this.core.name);
       return;
