@@ -38,6 +38,7 @@ import { bytesEqual } from '../crypto/bytes.ts';
 import { randomBelow, randomBytes, randomU32 } from '../../lib/random.ts';
 import type { TableStep } from './pagetable.ts';
 import type { Store } from './store.ts';
+import { reserveRoom, takePage } from './page-supply.ts';
 
 /** The steps of a commit's page-table update, in the order they reach flash (see the header comment). */
 const Step = { Garbage: 0, Data: 1, Descriptors: 2, Superseded: 3, DeletedHeaders: 4, Rest: 5 } as const;
@@ -376,12 +377,11 @@ export class Basis {
   }
 
   /**
-   * Refuse a commit FastSpace cannot finish before anything is written: a sync that fails with NoFreeSpace then
-   * changes nothing on flash and leaks nothing, and the caller can free space (delete, rebuildSpace) and retry.
+   * Refuse a commit that cannot finish before anything is written (DiskFull, or NoFreeSpace for a dry cache: see
+   * page-supply.ts): the failed sync changes nothing on flash and leaks nothing, and the caller can retry.
    */
   private checkRoomFor(pages: number): void {
-    const { space, inUse } = this.store;
-    if (!space.prepare(pages, (p) => inUse.has(p))) throw noFreeSpace();
+    reserveRoom(this.store, pages);
   }
 
   /**
@@ -390,13 +390,11 @@ export class Basis {
    */
   private place(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[], step: number, steps: TableStep[]): void {
     if (items.length === 0) return;
-    const { flash, layout, space, inUse, stats } = this.store;
+    const { flash, layout, inUse, stats } = this.store;
     stats.sealed += items.length;
     if (this.store.policy === 'original') items = this.rewriteInPlace(items);
     for (const item of items) {
-      const phys = space.allocate((p) => inUse.has(p));
-      // checkRoomFor() made sure of the room; running dry here would be a bug in that count.
-      if (phys === null) throw noFreeSpace();
+      const phys = takePage(this.store);
       inUse.add(phys);
       flash.erase(dataPageOffset(layout, phys) / PAGE_SIZE);
       flash.program(dataPageOffset(layout, phys), item.page);
@@ -520,6 +518,3 @@ function dictOfVpage(vpage: number): number {
   return vpage >= POOL_FIRST_VPAGE && p <= DICT_MAX_COUNT ? p : 0;
 }
 
-function noFreeSpace(): PddbError {
-  return new PddbError('NoFreeSpace', 'FastSpace has run dry: present every basis and rebuild the free-space cache');
-}

@@ -33,6 +33,12 @@ export interface EngineOptions {
    * place and re-syncs every open basis at once.
    */
   syncPolicy?: SyncPolicy;
+  /**
+   * The caller vouches that every basis of the device will be open whenever a sync runs: a sync the free-space
+   * cache cannot finish may then list free pages from a full scan (a locked basis's pages would look free to it, so
+   * without this promise such a sync fails NoFreeSpace before writing anything). Needed for values over ~8 MiB.
+   */
+  allBasesPresent?: boolean;
 }
 
 export interface FormatOptions extends EngineOptions {
@@ -110,7 +116,7 @@ export class PddbEngine {
     }
     const pt = PageTable.load(flash, layout, random);
     const space = FastSpace.load(flash, layout, copyKeys(system), dna, random);
-    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: opts.syncPolicy ?? 'copy-on-write', stats: { sealed: 0 } };
+    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: opts.syncPolicy ?? 'copy-on-write', allBasesPresent: opts.allBasesPresent === true, stats: { sealed: 0 } };
     const engine = new PddbEngine(store, keyPage.saltBase);
     const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
     if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
@@ -392,8 +398,11 @@ export class PddbEngine {
    * Refill FastSpace from a full scan: every page not mapped by an OPEN basis counts as free. Only safe with every
    * basis presented; pages of a basis left locked may be handed out and overwritten (the original's rule too).
    */
-  rebuildSpace(): number {
+  rebuildSpace(opts: { allBasesPresent?: boolean } = {}): number {
     this.requireMounted();
+    if (opts?.allBasesPresent !== true) {
+      throw new PddbError('InvalidArgument', 'rebuildspace lists every page no open basis uses: present every basis and confirm (--all-bases-present)');
+    }
     // No sync first: this is what a full device needs, and a sync is exactly what fails there. Pages of pending
     // changes are in use (mapped, or retired and not yet scrubbed), so the scan never hands them out.
     const free: number[] = [];

@@ -58,7 +58,7 @@ export function* formatSteps(flash: Flash, params: FormatParams): Generator<Form
   );
   const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
   const space = FastSpace.create(flash, layout, { pt: system.pt.slice(), data: system.data.slice() }, dna, random, allPages);
-  const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: 'copy-on-write', stats: { sealed: 0 } };
+  const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: 'copy-on-write', allBasesPresent: true, stats: { sealed: 0 } };
   const root = new Basis(SYSTEM_BASIS_NAME, system, store);
   root.rootJournal = randomBelow(random, 100_000_000);
   root.rootDirty = true;

@@ -16,6 +16,8 @@ export interface Store {
   /** Physical data pages mapped by an open basis, or retired but not yet scrubbed. */
   readonly inUse: Set<number>;
   readonly policy: SyncPolicy;
+  /** The caller vouches that every basis is open: a commit may refill FastSpace from a full scan (page-supply.ts). */
+  readonly allBasesPresent: boolean;
   /** Data and root pages encrypted and written since mount. */
   readonly stats: { sealed: number };
 }
