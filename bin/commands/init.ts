@@ -1,6 +1,6 @@
 // `pvault init`: format a device folder (pddb.bin + keybox.bin) through the PDDB server. Never over an existing
 // image or keybox without --force, and never larger than the format can address or the disk can hold.
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { flag, parseArgs, value, UsageError } from '../args.ts';
 import { done, emit, progressBar, outputMode, io } from '../output.ts';
 import { commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
@@ -55,6 +55,9 @@ export async function initCommand(argv: string[]): Promise<void> {
 /** Format through the PDDB server with a progress bar, under the caller's lock; the files end 0600. */
 export async function formatDevice(folder: DeviceFolder, lock: DeviceLock, size: number, mode: Mode) {
   const { pin, generated } = newDevicePin(folder);
+  // The image is 0600 from its first byte: the server's create keeps an existing file's mode.
+  writeFileSync(folder.image, '', { mode: 0o600 });
+  chmodSync(folder.image, 0o600);
   const device = await Device.boot({ dir: folder.dir, mode, lock });
   try {
     await device.pddb.format(pin, size, outputMode.json ? undefined : ({ done, total }) => bar(done, total));
