@@ -6,7 +6,9 @@
 // schema codec, not rkyv: the fields are the original's, the encoding is not.
 //
 // Traces show only what is marked public: opcodes, result codes, sizes and flags. Names of bases, dicts and keys,
-// passwords, PINs, values and key tokens are not public (a trace naming a secret basis would give it away).
+// passwords, PINs, values and their lengths, keys and key tokens are marked secret: a trace shows `<secret>`, not even their size (a
+// trace naming a secret basis would give it away). Opcodes whose messages carry any of them are marked `wipe`: the
+// kernel zeroes every buffer that carried them once the server is done.
 import { codec, MessageKind, t, type OpcodeSpec } from '../transports/ipc/index.ts';
 import { BASIS_NAME_MAX, DICT_NAME_MAX, KEY_NAME_MAX } from './format/constants.ts';
 
@@ -141,9 +143,12 @@ export interface PddbStatus {
 
 const code = t.u16({ public: true });
 const pub32 = t.u32({ public: true });
-const nameBytes = t.bytes(NAME_WIRE_MAX);
-const token = t.bytes(TOKEN_BYTES);
-const basisName = t.string(BASIS_NAME_MAX);
+const secret = { secret: true };
+const nameBytes = t.bytes(NAME_WIRE_MAX, secret);
+const token = t.bytes(TOKEN_BYTES, secret);
+const basisName = t.string(BASIS_NAME_MAX, secret);
+const dictName = t.string(DICT_NAME_MAX, secret);
+const keyName = t.string(KEY_NAME_MAX, secret);
 
 /** Every memory response starts with a result number (PddbRequestCode, or PddbRetcode for key I/O). */
 export const Result = codec(t.record({ code }));
@@ -181,9 +186,9 @@ export const KeyGrant = codec(t.record({ code, token: t.optional(token), basis: 
 
 /** PddbBuf: token, position, len, data; the answer carries a PddbRetcode. */
 export const KeyIo = codec(
-  t.record({ token, position: t.u64({ public: true }), len: pub32, data: t.bytes(KEY_CHUNK) }),
+  t.record({ token, position: t.u64({ public: true }), len: t.u32(secret), data: t.bytes(KEY_CHUNK, secret) }),
 );
-export const KeyData = codec(t.record({ code, data: t.optional(t.bytes(KEY_CHUNK)) }));
+export const KeyData = codec(t.record({ code, data: t.optional(t.bytes(KEY_CHUNK, secret)) }));
 
 export const TokenRequest = codec(t.record({ token }));
 /** PddbKeyAttrIpc. */
@@ -192,10 +197,10 @@ export const Attributes = codec(
     code,
     attributes: t.optional(
       t.record({
-        len: t.u64({ public: true }),
+        len: t.u64(secret),
         reserved: t.u64({ public: true }),
         age: t.u64({ public: true }),
-        dict: t.string(DICT_NAME_MAX),
+        dict: dictName,
         basis: basisName,
         flags: pub32,
         index: pub32,
@@ -212,13 +217,13 @@ export const DeleteRequest = codec(
 /** PddbDictRequest, as KeyCountInDict and the dict listing use it. */
 export const DictRequest = codec(t.record({ dict: t.optional(nameBytes), basis: t.optional(nameBytes), index: pub32 }));
 export const DictAnswer = codec(
-  t.record({ code, index: t.optional(pub32), dict: t.optional(t.string(DICT_NAME_MAX)), keyCount: t.optional(pub32), foundKeyCount: t.optional(pub32) }),
+  t.record({ code, index: t.optional(pub32), dict: t.optional(dictName), keyCount: t.optional(pub32), foundKeyCount: t.optional(pub32) }),
 );
 /** PddbKeyList: names packed as u8 length + UTF-8, `end` on the last page; the answer carries a PddbRetcode. */
-export const KeyList = codec(t.record({ code, data: t.optional(t.bytes(KEY_LIST_BYTES)), end: t.optional(t.bool({ public: true })) }));
+export const KeyList = codec(t.record({ code, data: t.optional(t.bytes(KEY_LIST_BYTES, secret)), end: t.optional(t.bool({ public: true })) }));
 
 export const BulkRequest = codec(
-  t.record({ dict: nameBytes, basis: t.optional(nameBytes), limit: t.optional(pub32), after: t.optional(t.string(KEY_NAME_MAX)) }),
+  t.record({ dict: nameBytes, basis: t.optional(nameBytes), limit: t.optional(pub32), after: t.optional(keyName) }),
 );
 /** PddbKeyRecord per key; values of the page are concatenated in `data` (a record without `hasData` has none). */
 export const BulkEntries = codec(
@@ -226,9 +231,9 @@ export const BulkEntries = codec(
     code,
     entries: t.optional(t.list(
       t.record({
-        key: t.string(KEY_NAME_MAX),
+        key: keyName,
         basis: basisName,
-        len: t.u64({ public: true }),
+        len: t.u64(secret),
         reserved: t.u64({ public: true }),
         age: pub32,
         index: pub32,
@@ -236,14 +241,14 @@ export const BulkEntries = codec(
       }),
       BULK_PAGE,
     )),
-    data: t.optional(t.bytes(BULK_LIMIT_DEFAULT)),
+    data: t.optional(t.bytes(BULK_LIMIT_DEFAULT, secret)),
     more: t.optional(t.bool({ public: true })),
   }),
 );
 
-export const ExportRequest = codec(t.record({ capability: t.bytes(CAPABILITY_BYTES), basis: t.optional(nameBytes) }));
+export const ExportRequest = codec(t.record({ capability: t.bytes(CAPABILITY_BYTES, secret), basis: t.optional(nameBytes) }));
 export const HostedKeys = codec(
-  t.record({ code, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32), pt: t.bytes(32) }), BASIS_LIST_MAX + 1)) }),
+  t.record({ code, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32, secret), pt: t.bytes(32, secret) }), BASIS_LIST_MAX + 1)) }),
 );
 
 export const StatusReport = codec(
@@ -270,37 +275,37 @@ const bs = [MessageKind.BlockingScalar];
 export const pddbOps = {
   [PddbOp.IsMounted]: { name: 'IsMounted', kinds: bs, publicArgs: true },
   [PddbOp.TryMount]: { name: 'TryMount', kinds: bs, publicArgs: true },
-  [PddbOp.ListBasis]: { name: 'ListBasis', kinds: mb, request: Empty, response: BasisList },
-  [PddbOp.LatestBasis]: { name: 'LatestBasis', kinds: mb, request: Empty, response: LatestBasis },
-  [PddbOp.CreateBasis]: { name: 'CreateBasis', kinds: mb, request: BasisRequest, response: Result },
-  [PddbOp.OpenBasis]: { name: 'OpenBasis', kinds: mb, request: BasisRequest, response: Result },
-  [PddbOp.CloseBasis]: { name: 'CloseBasis', kinds: mb, request: BasisRequest, response: Result },
-  [PddbOp.DeleteBasis]: { name: 'DeleteBasis', kinds: mb, request: BasisRequest, response: Result },
-  [PddbOp.DeleteKey]: { name: 'DeleteKey', kinds: mb, request: DeleteRequest, response: Result },
-  [PddbOp.DeleteDict]: { name: 'DeleteDict', kinds: mb, request: DeleteRequest, response: Result },
-  [PddbOp.KeyAttributes]: { name: 'KeyAttributes', kinds: mb, request: TokenRequest, response: Attributes },
-  [PddbOp.KeyCountInDict]: { name: 'KeyCountInDict', kinds: mb, request: DictRequest, response: DictAnswer },
+  [PddbOp.ListBasis]: { name: 'ListBasis', kinds: mb, request: Empty, response: BasisList, wipe: true },
+  [PddbOp.LatestBasis]: { name: 'LatestBasis', kinds: mb, request: Empty, response: LatestBasis, wipe: true },
+  [PddbOp.CreateBasis]: { name: 'CreateBasis', kinds: mb, request: BasisRequest, response: Result, wipe: true },
+  [PddbOp.OpenBasis]: { name: 'OpenBasis', kinds: mb, request: BasisRequest, response: Result, wipe: true },
+  [PddbOp.CloseBasis]: { name: 'CloseBasis', kinds: mb, request: BasisRequest, response: Result, wipe: true },
+  [PddbOp.DeleteBasis]: { name: 'DeleteBasis', kinds: mb, request: BasisRequest, response: Result, wipe: true },
+  [PddbOp.DeleteKey]: { name: 'DeleteKey', kinds: mb, request: DeleteRequest, response: Result, wipe: true },
+  [PddbOp.DeleteDict]: { name: 'DeleteDict', kinds: mb, request: DeleteRequest, response: Result, wipe: true },
+  [PddbOp.KeyAttributes]: { name: 'KeyAttributes', kinds: mb, request: TokenRequest, response: Attributes, wipe: true },
+  [PddbOp.KeyCountInDict]: { name: 'KeyCountInDict', kinds: mb, request: DictRequest, response: DictAnswer, wipe: true },
   [PddbOp.DictCountInBasis]: { name: 'DictCountInBasis', kinds: mb, request: DictRequest, response: DictAnswer },
-  [PddbOp.GetDictNameAtIndex]: { name: 'GetDictNameAtIndex', kinds: mb, request: DictRequest, response: DictAnswer },
-  [PddbOp.KeyRequest]: { name: 'KeyRequest', kinds: mb, request: KeyRequest, response: KeyGrant },
-  [PddbOp.ReadKey]: { name: 'ReadKey', kinds: mb, request: KeyIo, response: KeyData },
-  [PddbOp.WriteKey]: { name: 'WriteKey', kinds: mb, request: KeyIo, response: Result },
+  [PddbOp.GetDictNameAtIndex]: { name: 'GetDictNameAtIndex', kinds: mb, request: DictRequest, response: DictAnswer, wipe: true },
+  [PddbOp.KeyRequest]: { name: 'KeyRequest', kinds: mb, request: KeyRequest, response: KeyGrant, wipe: true },
+  [PddbOp.ReadKey]: { name: 'ReadKey', kinds: mb, request: KeyIo, response: KeyData, wipe: true },
+  [PddbOp.WriteKey]: { name: 'WriteKey', kinds: mb, request: KeyIo, response: Result, wipe: true },
   [PddbOp.WriteKeyFlush]: { name: 'WriteKeyFlush', kinds: bs, publicArgs: true },
   [PddbOp.KeyDrop]: { name: 'KeyDrop', kinds: bs },
-  [PddbOp.ListKeyV2]: { name: 'ListKeyV2', kinds: mb, request: Empty, response: KeyList },
-  [PddbOp.DictBulkRead]: { name: 'DictBulkRead', kinds: mb, request: BulkRequest, response: BulkEntries },
-  [PddbOp.BasisMonitor]: { name: 'BasisMonitor', kinds: mb, request: MonitorRequest, response: BasisList },
+  [PddbOp.ListKeyV2]: { name: 'ListKeyV2', kinds: mb, request: Empty, response: KeyList, wipe: true },
+  [PddbOp.DictBulkRead]: { name: 'DictBulkRead', kinds: mb, request: BulkRequest, response: BulkEntries, wipe: true },
+  [PddbOp.BasisMonitor]: { name: 'BasisMonitor', kinds: mb, request: MonitorRequest, response: BasisList, wipe: true },
   [PddbOp.Sync]: { name: 'Sync', kinds: mb, request: Empty, response: Result },
-  [PddbOp.FormatBegin]: { name: 'FormatBegin', kinds: mb, request: FormatRequest, response: Result },
+  [PddbOp.FormatBegin]: { name: 'FormatBegin', kinds: mb, request: FormatRequest, response: Result, wipe: true },
   [PddbOp.FormatStep]: { name: 'FormatStep', kinds: bs, publicArgs: true },
-  [PddbOp.TruncateKey]: { name: 'TruncateKey', kinds: mb, request: KeyIo, response: Result },
-  [PddbOp.Suspend]: { name: 'Suspend', kinds: mb, request: Empty, response: NameList },
+  [PddbOp.TruncateKey]: { name: 'TruncateKey', kinds: mb, request: KeyIo, response: Result, wipe: true },
+  [PddbOp.Suspend]: { name: 'Suspend', kinds: mb, request: Empty, response: NameList, wipe: true },
   [PddbOp.RebuildSpace]: { name: 'RebuildSpace', kinds: mb, request: Empty, response: StatusReport },
-  [PddbOp.ExportKeys]: { name: 'ExportKeys', kinds: mb, request: ExportRequest, response: HostedKeys },
+  [PddbOp.ExportKeys]: { name: 'ExportKeys', kinds: mb, request: ExportRequest, response: HostedKeys, wipe: true },
   [PddbOp.Status]: { name: 'Status', kinds: mb, request: Empty, response: StatusReport },
   [PddbOp.Churn]: { name: 'Churn', kinds: mb, request: Empty, response: Result },
-  [PddbOp.SetBootPin]: { name: 'SetBootPin', kinds: mb, request: PinRequest, response: Result },
-  [PddbOp.KeyWatch]: { name: 'KeyWatch', kinds: mb, request: Empty, response: ChangedTokens },
+  [PddbOp.SetBootPin]: { name: 'SetBootPin', kinds: mb, request: PinRequest, response: Result, wipe: true },
+  [PddbOp.KeyWatch]: { name: 'KeyWatch', kinds: mb, request: Empty, response: ChangedTokens, wipe: true },
   [PddbOp.ReleaseTokens]: { name: 'ReleaseTokens', kinds: [MessageKind.Scalar, MessageKind.BlockingScalar], publicArgs: true },
 } satisfies Record<number, OpcodeSpec>;
 

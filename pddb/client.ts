@@ -25,7 +25,7 @@ import {
   type PddbStatus,
   type RetentionPolicy,
 } from './api.ts';
-import { allocPages, pagesFor, type ClientProcess, type Codec, type Connection, type RequestOf, type ResponseOf } from '../transports/ipc/index.ts';
+import type { ClientProcess, Connection } from '../transports/ipc/index.ts';
 
 export interface PddbConnectOptions {
   timeoutMs?: number;
@@ -62,36 +62,6 @@ function check<T extends { code: number }>(r: T, what: string, space: CodeSpace 
   return r;
 }
 
-type SecretOp =
-  | PddbOp.SetBootPin
-  | PddbOp.FormatBegin
-  | PddbOp.CreateBasis
-  | PddbOp.OpenBasis
-  | PddbOp.ReadKey
-  | PddbOp.WriteKey
-  | PddbOp.DictBulkRead
-  | PddbOp.ExportKeys;
-
-/**
- * A request whose message carries a secret (PIN, password, value, keys): sent in pages this client owns, which are
- * zeroed once the answer is decoded (Connection.request's pages would keep the secret until collected).
- */
-async function secretRequest<K extends SecretOp>(conn: Connection<PddbOps>, op: K, value: RequestOf<PddbOps[K]>): Promise<ResponseOf<PddbOps[K]>> {
-  const { request, response } = pddbOps[op];
-  const bytes = (request as Codec<RequestOf<PddbOps[K]>>).encodeBytes(value);
-  const buf = allocPages(pagesFor(Math.max(bytes.length, response.maxSize)));
-  buf.bytes.set(bytes);
-  bytes.fill(0);
-  buf.offset = bytes.length;
-  buf.valid = buf.bytes.length;
-  try {
-    await conn.mutableBorrow(op, buf);
-    return (response as Codec<ResponseOf<PddbOps[K]>>).decode(buf);
-  } finally {
-    buf.bytes.fill(0);
-  }
-}
-
 export class Pddb {
   private readonly watchers = new Map<string, () => void>();
   private watching = false;
@@ -125,7 +95,7 @@ export class Pddb {
    * AccessDenied. */
   async tryMount(pin: string): Promise<void> {
     const bytes = secretBytes(pin, 'PIN');
-    check(await secretRequest(this.conn, PddbOp.SetBootPin, { pin: bytes }), 'SetBootPin');
+    check(await this.conn.request(PddbOp.SetBootPin, { pin: bytes }), 'SetBootPin');
     bytes.fill(0);
     const [result, , why] = await this.conn.blockingScalar(PddbOp.TryMount);
     if (result !== MountResult.Mounted) throw new PddbError(codeFromNumber(why, 'request') ?? 'AccessDenied', 'TryMount');
@@ -134,7 +104,7 @@ export class Pddb {
   /** Format the device, reporting progress. The image is replaced: only for a new or forgotten device. */
   async format(pin: string, size: number, onProgress?: (p: FormatProgress) => void): Promise<void> {
     const bytes = secretBytes(pin, 'PIN');
-    check(await secretRequest(this.conn, PddbOp.FormatBegin, { pin: bytes, size: BigInt(size) }), 'FormatBegin');
+    check(await this.conn.request(PddbOp.FormatBegin, { pin: bytes, size: BigInt(size) }), 'FormatBegin');
     bytes.fill(0);
     for (;;) {
       const [done, total, state, code] = await this.conn.blockingScalar(PddbOp.FormatStep);
@@ -157,7 +127,7 @@ export class Pddb {
 
   async createBasis(name: string, password: string): Promise<void> {
     const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password') };
-    check(await secretRequest(this.conn, PddbOp.CreateBasis, req), 'CreateBasis');
+    check(await this.conn.request(PddbOp.CreateBasis, req), 'CreateBasis');
     req.password.fill(0);
   }
 
@@ -165,7 +135,7 @@ export class Pddb {
   async unlockBasis(name: string, password: string, policy: RetentionPolicy = { kind: 'persist' }): Promise<void> {
     const clearAfterSleeps = policy.kind === 'clearAfterSleeps' ? policy.sleeps : undefined;
     const req = { name: nameBytes(name, 'basis'), password: secretBytes(password, 'password'), clearAfterSleeps };
-    check(await secretRequest(this.conn, PddbOp.OpenBasis, req), 'OpenBasis');
+    check(await this.conn.request(PddbOp.OpenBasis, req), 'OpenBasis');
     req.password.fill(0);
   }
 
@@ -253,7 +223,7 @@ export class Pddb {
     let after: string | undefined;
     for (;;) {
       const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(opts.basis, 'basis'), limit: opts.sizeLimit ?? BULK_LIMIT_DEFAULT, after };
-      const r = check(await secretRequest(this.conn, PddbOp.DictBulkRead, req), 'DictBulkRead');
+      const r = check(await this.conn.request(PddbOp.DictBulkRead, req), 'DictBulkRead');
       const entries = r.entries ?? [];
       let at = 0;
       for (const e of entries) {
@@ -295,7 +265,7 @@ export class Pddb {
    * without it: AccessDenied. Handle the keys like the passwords they stand for. */
   async exportKeys(basis?: string): Promise<{ name: string; keys: { data: Uint8Array; pt: Uint8Array } }[]> {
     const capability = this.opts.exportCapability ?? new Uint8Array();
-    const r = check(await secretRequest(this.conn, PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
+    const r = check(await this.conn.request(PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
     return (r.bases ?? []).map((b) => ({ name: b.name, keys: { data: b.data, pt: b.pt } }));
   }
 
@@ -372,7 +342,7 @@ export class PddbKey {
     while (total < length) {
       const want = Math.min(KEY_CHUNK, length - total);
       const req = { token: this.token, position: BigInt(this.position), len: want, data: new Uint8Array(0) };
-      const data = check(await secretRequest(this.conn, PddbOp.ReadKey, req), 'ReadKey', 'retcode').data ?? new Uint8Array(0);
+      const data = check(await this.conn.request(PddbOp.ReadKey, req), 'ReadKey', 'retcode').data ?? new Uint8Array(0);
       parts.push(data);
       total += data.length;
       this.position += data.length;
@@ -391,7 +361,7 @@ export class PddbKey {
     for (let at = 0; at < data.length; at += KEY_CHUNK) {
       const chunk = data.subarray(at, at + KEY_CHUNK);
       const req = { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk };
-      check(await secretRequest(this.conn, PddbOp.WriteKey, req), 'WriteKey', 'retcode');
+      check(await this.conn.request(PddbOp.WriteKey, req), 'WriteKey', 'retcode');
       this.position += chunk.length;
     }
   }

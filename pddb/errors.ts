@@ -43,6 +43,8 @@ const RETCODE: Partial<Record<PddbCode, number>> = {
   UnexpectedEof: 4,
   InternalError: 5,
   DiskFull: 6,
+  // The original's key I/O answers DiskFull when its allocator runs out (io::ErrorKind::OutOfMemory).
+  NoFreeSpace: 6,
 };
 /** Codes a space lacks: the same number in both spaces. */
 const EXTENDED: Record<PddbCode, number> = {

@@ -3,6 +3,7 @@
 import type { IncomingOf } from '../../transports/ipc/index.ts';
 import { codeNumber, PddbError, type CodeSpace } from '../errors.ts';
 import {
+  BASIS_LIST_MAX,
   BULK_LIMIT_DEFAULT,
   BULK_LIMIT_MIN,
   BULK_PAGE,
@@ -44,7 +45,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     space: 'request',
     run(s) {
       const list = s.need().listBasis();
-      return { list: list.slice(0, 63), num: list.length };
+      return { list: list.slice(0, BASIS_LIST_MAX), num: list.length };
     },
   },
   [PddbOp.LatestBasis]: { space: 'request', run: (s) => ({ name: s.need().latestBasis() }) },
