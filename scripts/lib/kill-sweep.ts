@@ -6,7 +6,7 @@
 // first changes, where a SIGKILL lands inside the sync). Key histories include the small/large boundary (8,000
 // bytes, then 46, then a killed 62-byte writeover), a secret basis, and bursts of concurrent writers with staggered
 // starts (with --wait each must succeed; without, each succeeds or is refused with DeviceBusy; none may corrupt).
-import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeededRandom, randomBelow, randomBytes } from '../../lib/random.ts';
 import { readSnapshot } from './device-snapshot.ts';
@@ -98,7 +98,7 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   async function query(path: string): Promise<Uint8Array | null | PvaultResult> {
     const [basis, dict, key] = split(path);
     const out = join(valuesDir, `q${valueFiles++}.bin`);
-    const r = await pvault.run(['pddb', 'query', ...deviceArgs(basis), '--out', out, `${dict}:${key}`], { password: passwordOf(basis) });
+    const r = await runPatiently(['pddb', 'query', ...deviceArgs(basis), '--out', out, `${dict}:${key}`], basis);
     if (r.status === 0) return new Uint8Array(readFileSync(out));
     return r.errorCode === 'NotFound' ? null : r;
   }
@@ -179,12 +179,16 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
     summary.kills++;
     const old = ledger.current(path);
     const next = apply(verb, old, data);
+    const image = join(dev, 'pddb.bin');
+    const before = statSync(image).mtimeMs;
     const started = pvault.start(writeArgs(verb, path, valueFile(data)), { password: passwordOf(split(path)[0]) });
     const kill = () => started.child.kill('SIGKILL');
     let timer: NodeJS.Timeout | undefined;
+    // Any event on the file (a chmod, say) is a hint; the kill is timed from the first change of its mtime.
     const watcher =
       mode === 'pattern'
-        ? watch(join(dev, 'pddb.bin'), () => {
+        ? watch(image, () => {
+            if (timer !== undefined || statSync(image, { throwIfNoEntry: false })?.mtimeMs === before) return;
             watcher?.close();
             timer = setTimeout(kill, delay);
           })
