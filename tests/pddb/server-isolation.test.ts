@@ -1,7 +1,7 @@
 // Isolation between PDDB clients: key tokens are random, bound to the process that got them, and freed on drop,
 // release and basis lock; ExportKeys needs the spawn capability; key-change notices; nothing secret in traces.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Kernel } from '../../transports/ipc/index.ts';
+import type { Kernel, Mode } from '../../transports/ipc/index.ts';
 import { isPddbError, Pddb } from '../../pddb/index.ts';
 import { PddbOp, tokenToWords } from '../../pddb/api.ts';
 import { bootServer, dec, enc, rawConnection } from './server-boot.ts';
@@ -24,9 +24,9 @@ const grantReq = (dict: string, key: string, basis?: string) => ({
 });
 const readReq = (token: Uint8Array) => ({ token, position: 0n, len: 100, data: new Uint8Array() });
 
-describe('PDDB isolation: key tokens', () => {
+describe.each<Mode>(['thread', 'worker'])('PDDB isolation: key tokens (%s mode)', (mode) => {
   it('are 128 random bits, and another process cannot use, read, write or drop them', async () => {
-    const s = await bootServer();
+    const s = await bootServer({ mode });
     kernel = s.kernel;
     const alice = await rawConnection(kernel.process('alice'));
     const mallory = await rawConnection(kernel.process('mallory'));
@@ -49,7 +49,7 @@ describe('PDDB isolation: key tokens', () => {
   }, T);
 
   it('are freed by a basis lock (a re-unlock does not bring them back) and by the process releasing the PDDB', async () => {
-    const s = await bootServer();
+    const s = await bootServer({ mode });
     kernel = s.kernel;
     await s.pddb.createBasis('hidden', 'pw');
     await s.pddb.unlockBasis('hidden', 'pw');
@@ -72,7 +72,7 @@ describe('PDDB isolation: key tokens', () => {
   }, T);
 
   it('a dropped or deleted key leaves its handle BasisLost, not another key', async () => {
-    const s = await bootServer();
+    const s = await bootServer({ mode });
     kernel = s.kernel;
     const k = await s.pddb.get('d', 'k', { createDict: true, createKey: true });
     await k.write(enc('v'));
