@@ -6,9 +6,7 @@ import { UiClient } from '../ui/client.ts';
 import { FidoClient } from './api.ts';
 import type { FidoInit } from './server.ts';
 import type { UiInit } from '../ui/server.ts';
-
-export const UI_SERVER_MODULE = new URL('../ui/server.ts', import.meta.url);
-export const FIDO_SERVER_MODULE = new URL('./server.ts', import.meta.url);
+import { spawnAuthenticator } from './spawn.ts';
 
 export interface InProcessOptions {
   mode?: Mode;
@@ -44,9 +42,7 @@ export async function startAuthenticator(opts: InProcessOptions = {}): Promise<I
     const pddb = await Pddb.connect(shell);
     if (opts.format ?? 'memory' in image) await pddb.format(pin, 'memory' in image ? image.memory : 4 * 1024 * 1024);
     await pddb.tryMount(pin);
-    await kernel.spawn({ name: 'ui', module: UI_SERVER_MODULE, init: opts.ui ?? {} });
-    const seed = opts.seed === undefined ? undefined : `${opts.seed}/fido`;
-    await kernel.spawn({ name: 'fido', module: FIDO_SERVER_MODULE, init: { seed, ...opts.fido } });
+    await spawnAuthenticator(kernel, { seed: opts.seed, fido: opts.fido, ui: opts.ui });
     const fido = await FidoClient.connect(shell);
     const ui = await UiClient.connect(shell);
     return { kernel, pddb, fido, ui, shutdown: () => kernel.shutdown() };

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel, type Mode } from '../../../transports/ipc/index.ts';
 import { UiClient } from '../../../vault/ui/client.ts';
 import { PolicyMode, Presence, UpState } from '../../../vault/ui/api.ts';
-import { UI_SERVER_MODULE } from '../../../vault/fido/in-process.ts';
+import { UI_SERVER_MODULE } from '../../../vault/fido/spawn.ts';
 import type { UiInit } from '../../../vault/ui/server.ts';
 
 async function until(cond: () => Promise<boolean>): Promise<void> {
