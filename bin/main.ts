@@ -5,6 +5,11 @@ import { initCommand, INIT_HELP } from './commands/init.ts';
 import { startCommand, START_HELP } from './commands/start.ts';
 import { pddbCommand, PDDB_HELP } from './commands/pddb.ts';
 import { exportCommand, EXPORT_HELP } from './commands/export.ts';
+import { totpCommand, TOTP_HELP } from './commands/totp.ts';
+import { pwCommand, PW_HELP } from './commands/pw.ts';
+import { autotypeCommand, AUTOTYPE_HELP } from './commands/autotype.ts';
+import { importCommand, IMPORT_HELP } from './commands/import.ts';
+import { VaultError } from '../vault/records/errors.ts';
 import { PddbError } from '../pddb/errors.ts';
 import { DeviceBusy } from '../vault/device/device-lock.ts';
 import { DeviceFolderError } from '../vault/device/folder.ts';
@@ -25,6 +30,11 @@ commands:
                         dictlist, keylist, query, write, writeover, copy, keydelete, dictdelete, churn, flush, sync,
                         and our rebuildspace, status
   export hosted-dump    write NAME.bin + NAME.key for the original's tools (tools/pddbdbg.py)
+  totp <verb>           TOTP/HOTP entries: add, list, code, edit, delete, clock
+  pw <verb>             password entries: add, get, list, edit, delete, gen
+  autotype              type a code, password or username as USB keyboard reports into a file or socket
+  import FILE           otpauth, Google Authenticator, Aegis, Bitwarden, KeePassXC CSV, vault backup, CSV
+  export otpauth|qr|aegis|csv   the vault's entries for other apps
 
 common options:
   --dir DIR             the device folder (default ./.pvault)
@@ -41,6 +51,10 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   start: { run: startCommand, help: START_HELP },
   pddb: { run: pddbCommand, help: PDDB_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
+  totp: { run: totpCommand, help: TOTP_HELP },
+  pw: { run: pwCommand, help: PW_HELP },
+  autotype: { run: autotypeCommand, help: AUTOTYPE_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
 };
 
 /** Run one pvault command; resolves to the exit status (bin/pvault.js sets it). */
@@ -77,6 +91,7 @@ export async function main(args: string[]): Promise<number> {
 function describe(e: unknown): { code: string; message: string; exit: number } {
   if (e instanceof UsageError) return { code: 'Usage', message: e.message, exit: 2 };
   if (e instanceof PddbError) return { code: e.code, message: e.message, exit: 1 };
+  if (e instanceof VaultError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof DeviceBusy) return { code: 'DeviceBusy', message: e.message, exit: 1 };
   if (e instanceof DeviceFolderError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof FlashError) return { code: `Flash${e.code}`, message: e.message, exit: 1 };

@@ -4,6 +4,7 @@ import { flag, parseArgs, value, UsageError } from '../args.ts';
 import { done, emit, io } from '../output.ts';
 import { basisFlags, commonFlags, folderOf, noteOutputMode, withDevice } from '../session.ts';
 import { writeHostedDump, type DumpedBasis } from '../../pddb/hosted-dump.ts';
+import { isVaultExport, vaultExportCommand } from './vault-export.ts';
 
 export const EXPORT_HELP = `usage: pvault export hosted-dump --out NAME [--basis B ...] [--dir DIR] [--wait [SECONDS]] [--json]
 
@@ -14,11 +15,12 @@ NAME.key holds live keys: it opens those bases to anyone who has it. Check the d
 `;
 
 export async function exportCommand(argv: string[]): Promise<void> {
+  if (isVaultExport(argv)) return vaultExportCommand(argv);
   const p = parseArgs(argv, { ...basisFlags, ...commonFlags, out: { value: true } });
   noteOutputMode(p);
   const [what, ...extra] = p.positionals;
   if (flag(p, 'help') || what === undefined) return void io.out(EXPORT_HELP);
-  if (what !== 'hosted-dump') throw new UsageError('unknown export (only hosted-dump)');
+  if (what !== 'hosted-dump') throw new UsageError('unknown export (hosted-dump, otpauth, qr, aegis, csv)');
   if (extra.length > 0) throw new UsageError('hosted-dump takes no arguments (--out NAME names the files)');
   const name = value(p, 'out');
   if (!name) throw new UsageError('--out NAME is required');
