@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom, type Random } from '../../../lib/random.ts';
 import { KeyboxError } from '../../../pddb/keys/errors.ts';
-import { checkKeybox, createKeybox, unlockUser0 } from '../../../pddb/keys/keybox.ts';
+import { checkKeybox, createKeybox, keyboxProblem, unlockUser0 } from '../../../pddb/keys/keybox.ts';
 import { KeyRomLoc, readKeyBytes, readWord, writeWord } from '../../../pddb/keys/keyrom.ts';
 import { hex } from '../crypto/hex.ts';
 import { referenceUserKey } from './extract-keys-reference.ts';
@@ -120,4 +120,25 @@ describe('emulated keybox', () => {
       expect(shown).not.toContain(hex(user0Key).slice(0, 8));
     }
   });
+
+  it('names the damage it can see without the PIN: size, CONFIG, blank key words; a flipped key bit it cannot', () => {
+    const { keybox } = createKeybox(PIN, new SeededRandom('problems'));
+    expect(keyboxProblem(keybox)).toBeUndefined();
+    expect(keyboxProblem(keybox.subarray(0, 1000))).toBe('expected 1024 bytes, found 1000');
+    const unprovisioned = keybox.slice();
+    writeWord(unprovisioned, KeyRomLoc.CONFIG, 0);
+    expect(keyboxProblem(unprovisioned)).toMatch(/CONFIG word \(255\) does not mark a provisioned keyrom/);
+    for (const [loc, words, what] of [[KeyRomLoc.USER_KEY, 8, 'User0 key'], [KeyRomLoc.PEPPER, 4, 'pepper']] as const) {
+      for (const fill of [0, 0xffffffff]) {
+        const blank = keybox.slice();
+        for (let w = 0; w < words; w++) writeWord(blank, loc + w, fill);
+        expect(keyboxProblem(blank)).toMatch(new RegExp(`the ${what} words .* are blank`));
+        expect(caught(() => checkKeybox(blank))).toBeInstanceOf(KeyboxError);
+      }
+    }
+    const flipped = keybox.slice();
+    flipped[KeyRomLoc.USER_KEY * 4] ^= 1;
+    expect(keyboxProblem(flipped)).toBeUndefined(); // the layout has no checksum: this reads as a wrong PIN
+  });
+
 });
