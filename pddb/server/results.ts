@@ -1,11 +1,16 @@
 // What a failure looks like on the wire: the original's result number for its code, in the message's number space.
 // Flash faults and bugs are InternalError; their text stays in the server (it may quote a name).
+import { FlashError } from '../flash/errors.ts';
 import { codeNumber, PddbError, REQUEST_OK, RETCODE_OK, type CodeSpace, type PddbCode } from '../errors.ts';
 
 export const OK_IN: Record<CodeSpace, number> = { request: REQUEST_OK, retcode: RETCODE_OK };
 
+/** A failure's code. An image file that is not a PDDB image (wrong size, not a file) is BadImage; a missing one is
+ * NotMounted (nothing to mount); other flash faults and bugs are InternalError. */
 export function codeOf(e: unknown): PddbCode {
-  return e instanceof PddbError ? e.code : 'InternalError';
+  if (e instanceof PddbError) return e.code;
+  if (e instanceof FlashError) return e.code === 'BadImageSize' || e.code === 'NotAFile' ? 'BadImage' : e.code === 'NotFound' ? 'NotMounted' : 'InternalError';
+  return 'InternalError';
 }
 
 export function failureNumber(e: unknown, space: CodeSpace): number {

@@ -3,7 +3,7 @@
 // listing opcodes, read_dict's size limit, names refused at decode, FormatStep failures reported.
 import { afterEach, describe, expect, it } from 'vitest';
 import { isIpcError, INVALID_OPCODE, type Kernel } from '../../transports/ipc/index.ts';
-import { isPddbError, Pddb } from '../../pddb/index.ts';
+import { isPddbError } from '../../pddb/index.ts';
 import { PddbOp, tokenToWords } from '../../pddb/api.ts';
 import { codeNumber } from '../../pddb/errors.ts';
 import { bootServer, dec, enc, PIN, rawConnection } from './server-boot.ts';
@@ -160,5 +160,25 @@ describe('PDDB wire: listings', () => {
     await check(8192, (n) => n > 8192);
     await check(100, (n) => n > 4096); // at least one page, as the original rounds up
     await check(1 << 20, (n) => n > 32 * 1024); // at most 32 KiB, as the original
+  }, T);
+});
+
+describe('PDDB wire: a bad image file', () => {
+  it('an image file of the wrong size is BadImage at mount, a missing one NotMounted, not an opaque InternalError', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'pvault-badimg-'));
+    try {
+      writeFileSync(join(dir, 'pddb.bin'), new Uint8Array(5000));
+      writeFileSync(join(dir, 'keybox.bin'), new Uint8Array(1024));
+      const s = await bootServer({ init: { image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin') }, format: false });
+      kernel = s.kernel;
+      await expect(s.pddb.tryMount(PIN)).rejects.toSatisfy((e) => isPddbError(e, 'BadImage'));
+      rmSync(join(dir, 'pddb.bin'));
+      await expect(s.pddb.tryMount(PIN)).rejects.toSatisfy((e) => isPddbError(e, 'NotMounted')); // nothing to mount
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, T);
 });
