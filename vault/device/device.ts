@@ -4,6 +4,7 @@ import { Kernel, type ClientProcess, type Mode } from '../../transports/ipc/inde
 import { Pddb, PDDB_SERVER_MODULE, type PddbInit } from '../../pddb/index.ts';
 import { CryptoRandom, randomBytes } from '../../lib/random.ts';
 import { DeviceFolder } from './folder.ts';
+import { spawnVaultApps } from '../apps.ts';
 import { spawnAuthenticator } from '../fido/spawn.ts';
 import type { DeviceLock } from './device-lock.ts';
 
@@ -38,6 +39,7 @@ export class Device {
       const exportCapability = randomBytes(new CryptoRandom(), 32);
       const init: PddbInit = { image: { path: folder.image }, keyboxPath: folder.keybox, seed: opts.seed, exportCapability };
       await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });
+      await spawnVaultApps(kernel, folder.dir);
       await spawnAuthenticator(kernel, { seed: opts.seed });
       const shell = kernel.process('shell');
       return new Device(folder, kernel, shell, await Pddb.connect(shell, { exportCapability }), release);
