@@ -3,10 +3,8 @@
 // transitions, shrinking, growing, truncation, appends, patches in the middle, sparse growth.
 import { SeededRandom } from '../../../lib/random.ts';
 import { PddbEngine } from '../../../pddb/engine/engine.ts';
-import { PowerCut } from '../../../pddb/flash/errors.ts';
-import { FaultyFlash } from '../../../pddb/flash/faulty.ts';
-import type { Flash } from '../../../pddb/flash/flash.ts';
 import { MemoryFlash } from '../../../pddb/flash/memory.ts';
+import { FlashRecorder } from './flash-recorder.ts';
 import { PIN, bytesOf, freshDevice } from './helpers.ts';
 
 type Change = (e: PddbEngine) => void;
@@ -54,37 +52,10 @@ function apply(rng: SeededRandom, old: Uint8Array, s: Scenario): { change: Chang
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
-type Op = { kind: 'erase'; sector: number } | { kind: 'program'; offset: number; data: Uint8Array };
-
-/** The flash ops of one run, in order (the engine is deterministic, so every cut run repeats a prefix of them). */
-class Recorder implements Flash {
-  readonly ops: Op[] = [];
-  constructor(private readonly inner: MemoryFlash) {}
-  get size() {
-    return this.inner.size;
-  }
-  get stats() {
-    return this.inner.stats;
-  }
-  read = (offset: number, length: number) => this.inner.read(offset, length);
-  readInto = (offset: number, out: Uint8Array) => this.inner.readInto(offset, out);
-  sync = () => this.inner.sync();
-  sectorWear = (sector: number) => this.inner.sectorWear(sector);
-  close = () => this.inner.close();
-  erase(sector: number): void {
-    this.ops.push({ kind: 'erase', sector });
-    this.inner.erase(sector);
-  }
-  program(offset: number, data: Uint8Array): void {
-    this.ops.push({ kind: 'program', offset, data: data.slice() });
-    this.inner.program(offset, data);
-  }
-}
-
 /**
  * Cut the sync of `s`'s change at every flash op, cleanly and torn (torn at every `tornEvery`-th op), and check
  * what a remount reads: the key old or new, whole; its neighbours untouched; the next sync keeps it. The run is
- * recorded once and its ops replayed through a FaultyFlash for each cut (a remount per cut is the cost).
+ * recorded once and replayed for each cut (flash-recorder.ts): a remount per cut is the cost.
  */
 export function sweepScenario(s: Scenario, tornEvery = 1): string[] {
   const rng = new SeededRandom(`writeover/${s.name}`);
@@ -104,7 +75,7 @@ export function sweepScenario(s: Scenario, tornEvery = 1): string[] {
   const image = flash.snapshot();
   const { change, next } = apply(rng, old, s);
 
-  const recorder = new Recorder(MemoryFlash.from(image));
+  const recorder = new FlashRecorder(image);
   const e = PddbEngine.mount(recorder, keybox, PIN, { random: new SeededRandom('cut-run') });
   change(e);
   e.sync();
@@ -116,15 +87,9 @@ export function sweepScenario(s: Scenario, tornEvery = 1): string[] {
   for (const torn of [false, true]) {
     for (let op = 0; op < ops.length; op++) {
       if (torn && op % tornEvery !== 0) continue;
-      const inner = MemoryFlash.from(image);
-      const f = new FaultyFlash(inner, { cutAfterOps: op, torn, random: new SeededRandom(`tear-${op}`) });
-      try {
-        for (const o of ops) o.kind === 'erase' ? f.erase(o.sector) : f.program(o.offset, o.data);
-      } catch (err) {
-        if (!(err instanceof PowerCut)) throw err;
-      }
-      const where = `op ${op}${torn ? ' torn' : ''} (${f.cut?.kind})`;
-      const after = PddbEngine.mount(MemoryFlash.from(inner.snapshot()), keybox, PIN, { random: new SeededRandom('after') });
+      const cut = recorder.cut(image, op, torn);
+      const where = `op ${op}${torn ? ' torn' : ''} (${cut.kind})`;
+      const after = PddbEngine.mount(MemoryFlash.from(cut.image), keybox, PIN, { random: new SeededRandom('after') });
       const got = after.readAll(after.get('d', 'k'));
       if (!same(got, old) && !same(got, next)) failures.push(`${where}: ${got.length} bytes, neither old (${old.length}) nor new (${next.length})`);
       if (!same(after.readAll(after.get('d', 'small-neighbour')), small)) failures.push(`${where}: small neighbour changed`);
