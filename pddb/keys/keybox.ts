@@ -79,14 +79,14 @@ export function keyboxProblem(keybox: Uint8Array): string | undefined {
   if ((readWord(keybox, KeyRomLoc.CONFIG) & CONFIG_INITIALIZED) === 0) {
     return `the CONFIG word (${KeyRomLoc.CONFIG}) does not mark a provisioned keyrom: not a keybox, or damaged`;
   }
-  if (isBlank(readKeyBytes(keybox, KeyRomLoc.USER_KEY, 8))) return `the User0 key words (${KeyRomLoc.USER_KEY}..${KeyRomLoc.USER_KEY + 7}) are blank: damaged`;
-  if (isBlank(readKeyBytes(keybox, KeyRomLoc.PEPPER, 4))) return `the pepper words (${KeyRomLoc.PEPPER}..${KeyRomLoc.PEPPER + 3}) are blank: damaged`;
+  if (isErased(readKeyBytes(keybox, KeyRomLoc.USER_KEY, 8))) return `the User0 key words (${KeyRomLoc.USER_KEY}..${KeyRomLoc.USER_KEY + 7}) are erased (all 0xFF): damaged`;
+  if (isErased(readKeyBytes(keybox, KeyRomLoc.PEPPER, 4))) return `the pepper words (${KeyRomLoc.PEPPER}..${KeyRomLoc.PEPPER + 3}) are erased (all 0xFF): damaged`;
   return undefined;
 }
 
-/** All zeros or all ones: erased or never written, never the output of the provisioning RNG in practice. */
-function isBlank(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b === 0) || bytes.every((b) => b === 0xff);
+/** All ones: erased flash. (All zeros is not damage: the original's own renode test keybox has zero words.) */
+function isErased(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0xff);
 }
 
 function user0KeyFrom(keybox: Uint8Array, pinBytes: Uint8Array): Uint8Array {

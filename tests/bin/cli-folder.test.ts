@@ -42,7 +42,7 @@ describe('the device folder', () => {
       ['keybox a directory', (d) => (rmSync(join(d, 'keybox.bin')), mkdirSync(join(d, 'keybox.bin'))), /keybox\.bin: expected the keybox as a regular file, found a directory/],
       ['keybox truncated', (d) => writeFileSync(join(d, 'keybox.bin'), readFileSync(join(d, 'keybox.bin')).subarray(0, 100)), /keybox\.bin: expected 1024 bytes, found 100/],
       ['keybox not provisioned', (d) => writeFileSync(join(d, 'keybox.bin'), new Uint8Array(1024)), /keybox\.bin: the CONFIG word \(255\) does not mark a provisioned keyrom/],
-      ['keybox key words blank', (d) => blankUserKey(join(d, 'keybox.bin')), /keybox\.bin: the User0 key words \(40\.\.47\) are blank/],
+      ['keybox key words erased', (d) => eraseUserKey(join(d, 'keybox.bin')), /keybox\.bin: the User0 key words \(40\.\.47\) are erased/],
       ['image truncated', (d) => writeFileSync(join(d, 'pddb.bin'), readFileSync(join(d, 'pddb.bin')).subarray(0, 5000)), /pddb\.bin: expected a whole number of 4096-byte pages, found 5000 bytes/],
       ['keybox unreadable', (d) => chmodSync(join(d, 'keybox.bin'), 0), /keybox\.bin: cannot be read/],
     ];
@@ -78,8 +78,8 @@ describe('the device folder', () => {
   });
 });
 
-function blankUserKey(path: string): void {
+function eraseUserKey(path: string): void {
   const keybox = new Uint8Array(readFileSync(path));
-  for (let w = 0; w < 8; w++) writeWord(keybox, KeyRomLoc.USER_KEY + w, 0);
+  for (let w = 0; w < 8; w++) writeWord(keybox, KeyRomLoc.USER_KEY + w, 0xffffffff);
   writeFileSync(path, keybox);
 }
