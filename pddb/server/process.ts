@@ -23,6 +23,11 @@ export default async function pddbProcess(ctx: ProcessContext, init: PddbInit): 
     exportCapability: init.exportCapability?.slice(),
   });
   init.exportCapability?.fill(0);
+  await servePddb(ctx, server);
+}
+
+/** Register a PDDB server (built on any storage, e.g. a FaultyFlash in tests) under the original's two names. */
+export async function servePddb(ctx: ProcessContext, server: PddbServer): Promise<void> {
   await ctx.registerServer({ name: PDDB_SERVER_NAME, opcodes: pddbOps, handle: (msg) => dispatch(server, msg) });
   // The original answers this from a second thread even while the main server is busy mounting.
   await ctx.registerServer({ name: PDDB_POLLER_NAME, opcodes: pollerOps, handle: () => [server.mounted ? 1 : 0] });
