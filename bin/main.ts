@@ -9,6 +9,8 @@ import { totpCommand, TOTP_HELP } from './commands/totp.ts';
 import { pwCommand, PW_HELP } from './commands/pw.ts';
 import { autotypeCommand, AUTOTYPE_HELP } from './commands/autotype.ts';
 import { importCommand, IMPORT_HELP } from './commands/import.ts';
+import { fidoCommand, FIDO_HELP } from './commands/fido.ts';
+import { CtapError, CtapStatus } from '../vault/fido/status.ts';
 import { VaultError } from '../vault/records/errors.ts';
 import { PddbError } from '../pddb/errors.ts';
 import { DeviceBusy } from '../vault/device/device-lock.ts';
@@ -35,6 +37,7 @@ commands:
   autotype              type a code, password or username as USB keyboard reports into a file or socket
   import FILE           otpauth, Google Authenticator, Aegis, Bitwarden, KeePassXC CSV, vault backup, CSV
   export otpauth|qr|aegis|csv   the vault's entries for other apps
+  fido <verb>           the FIDO2/U2F authenticator: info, list, delete, pin set|change, reset
 
 common options:
   --dir DIR             the device folder (default ./.pvault)
@@ -55,6 +58,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   pw: { run: pwCommand, help: PW_HELP },
   autotype: { run: autotypeCommand, help: AUTOTYPE_HELP },
   import: { run: importCommand, help: IMPORT_HELP },
+  fido: { run: fidoCommand, help: FIDO_HELP },
 };
 
 /** Run one pvault command; resolves to the exit status (bin/pvault.js sets it). */
@@ -92,6 +96,7 @@ function describe(e: unknown): { code: string; message: string; exit: number } {
   if (e instanceof UsageError) return { code: 'Usage', message: e.message, exit: 2 };
   if (e instanceof PddbError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof VaultError) return { code: e.code, message: e.message, exit: 1 };
+  if (e instanceof CtapError) return { code: `Ctap${CtapStatus[e.status] ?? e.status}`, message: e.message, exit: 1 };
   if (e instanceof DeviceBusy) return { code: 'DeviceBusy', message: e.message, exit: 1 };
   if (e instanceof DeviceFolderError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof FlashError) return { code: `Flash${e.code}`, message: e.message, exit: 1 };
