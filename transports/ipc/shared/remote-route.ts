@@ -204,10 +204,8 @@ export class RemoteRoute implements Route {
     publish(this.ring, pos);
     const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
     if (asleep) ringBell(this.bell, true);
-    const full = asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs;
-    const t0 = this.spin(s, state, full);
-    if (t0 < 0) return this.answer(s, op, buf, mutable);
-    return this.sleep(s, state, t0, full).then(() => this.answer(s, op, buf, mutable));
+    if (this.spin(s, state, asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs)) return this.answer(s, op, buf, mutable);
+    return this.sleep(s, state).then(() => this.answer(s, op, buf, mutable));
   }
 
   private answer(s: number, op: number, buf: PageBuffer | undefined, mutable: boolean): Promise<Words | void> {
@@ -235,35 +233,30 @@ export class RemoteRoute implements Route {
     return area;
   }
 
-  /**
-   * Spin for the answer in slot `s` for up to the budget's share of `fullUs`. Returns -1 if it came, else the
-   * clock reading when the timed part of the spin began (how long the whole wait took feeds the budget).
-   */
-  private spin(s: number, state: number, fullUs: number): number {
+  /** Spin for the answer in slot `s`, for the budget's share of `fullUs`; true if it came. */
+  private spin(s: number, state: number, fullUs: number): boolean {
+    if (this.sameThread) return false;
     const i = s * INTS_PER_LINE + S_STATE;
     const slots = this.slots;
-    if (!this.sameThread) {
-      // Most answers from a busy server come within a few hundred ns: read the clock only once that is over.
-      for (let n = 0; n < 64; n++) {
-        if (Atomics.load(slots, i) !== state) {
-          this.budget.record(0, fullUs);
-          return -1;
-        }
+    const budget = this.budget;
+    // Most answers from a busy server come within a few hundred ns: read the clock only once that is over.
+    for (let n = 0; n < 64; n++) {
+      if (Atomics.load(slots, i) !== state) {
+        budget.hit();
+        return true;
       }
     }
-    const t0 = performance.now();
-    if (this.sameThread) return t0;
-    const limit = t0 + this.budget.us(fullUs) / 1000;
+    budget.begin(fullUs);
     for (let n = 1; ; n++) {
       if (Atomics.load(slots, i) !== state) {
-        this.budget.record(0, fullUs);
-        return -1;
+        budget.hit();
+        return true;
       }
-      if ((n & 15) === 0 && performance.now() > limit) return t0;
+      if ((n & 15) === 0 && budget.over()) return false;
     }
   }
 
-  private async sleep(s: number, state: number, t0: number, fullUs: number): Promise<void> {
+  private async sleep(s: number, state: number): Promise<void> {
     const b = s * INTS_PER_LINE;
     Atomics.store(this.slots, b + S_SLEEP, 1);
     callerWaits.sleeps++;
@@ -276,7 +269,7 @@ export class RemoteRoute implements Route {
     } finally {
       activity.pending--;
     }
-    if (!this.sameThread) this.budget.record((performance.now() - t0) * 1000, fullUs);
+    if (!this.sameThread) this.budget.slept();
   }
 
   /** Read a settled slot: the reply words, or the error it carries; frees the slot. */

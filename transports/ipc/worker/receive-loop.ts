@@ -102,32 +102,29 @@ export class ReceiveLoop implements ServerHooks {
     return false;
   }
 
-  /**
-   * Spin for work for up to the budget's share of serverSpinUs. Returns -1 if work came, else the clock reading when
-   * the timed part of the spin began (the gap until the next message feeds the budget).
-   */
-  private spin(): number {
+  /** Spin for work, for the budget's share of serverSpinUs; true if some came. */
+  private spin(): boolean {
+    const budget = this.budget;
     // A busy client's next message comes within a microsecond: read the clock only once that is over.
     for (let n = 0; n < 64; n++) {
       if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) {
-        this.budget.record(0, this.serverSpinUs);
-        return -1;
+        budget.hit();
+        return true;
       }
     }
+    budget.begin(this.serverSpinUs);
     const start = performance.now();
-    const limit = start + this.budget.us(this.serverSpinUs) / 1000;
     const unread = this.woke ? this.unreadSlots : undefined;
     this.woke = false;
     this.unreadSlots = undefined;
     for (let n = 1; ; n++) {
       if (this.anyWork() || Atomics.load(this.block, P_BELL) !== this.seenBell) {
-        this.budget.record(0, this.serverSpinUs);
-        return -1;
+        budget.hit();
+        return true;
       }
       if ((n & 15) === 0) {
-        const now = performance.now();
-        if (now > limit) return start;
-        if (unread !== undefined && now - start > UNREAD_US / 1000 && Atomics.load(unread, this.unreadIndex) === this.unreadWord) return start;
+        if (budget.over()) return false;
+        if (unread !== undefined && performance.now() - start > UNREAD_US / 1000 && Atomics.load(unread, this.unreadIndex) === this.unreadWord) return false;
       }
     }
   }
@@ -158,11 +155,8 @@ export class ReceiveLoop implements ServerHooks {
         }
         continue;
       }
-      let idleSince = -1;
-      if (activity.pending === 0) {
-        idleSince = this.spin();
-        if (idleSince < 0) continue;
-      }
+      const spun = activity.pending === 0;
+      if (spun && this.spin()) continue;
       Atomics.store(block, P_SLEEPING, 1);
       const seen = Atomics.load(block, P_BELL);
       if (seen !== this.seenBell || this.anyWork()) {
@@ -178,7 +172,7 @@ export class ReceiveLoop implements ServerHooks {
       } else {
         const res = Atomics.wait(block, P_BELL, seen, IDLE_SLICE_MS);
         Atomics.store(block, P_SLEEPING, 0);
-        if (idleSince >= 0) this.budget.record((performance.now() - idleSince) * 1000, this.serverSpinUs);
+        if (spun) this.budget.slept();
         if (res === 'timed-out') {
           await yieldToEventLoop();
           lastYield = performance.now();
