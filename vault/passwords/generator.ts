@@ -32,7 +32,8 @@ const CLASSES = {
 const SIMILAR = new Set('iIlL1|oO0\'"`');
 
 export function generatePassword(random: Random, opts: GeneratorOptions = {}): string {
-  const o = { ...GENERATOR_DEFAULTS, ...opts };
+  // An option left undefined takes its default (a spread would copy the undefined over it).
+  const o = { ...GENERATOR_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
   if (!Number.isInteger(o.length) || o.length < 1 || o.length > LENGTH_MAX) throw new VaultError('InvalidInput', `length must be 1 to ${LENGTH_MAX}`);
   const sets = (Object.keys(CLASSES) as (keyof typeof CLASSES)[])
     .filter((c) => o[c])
