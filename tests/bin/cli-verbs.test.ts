@@ -1,10 +1,9 @@
 // The pvault verbs and arguments, run in this process through bin/main.ts (the binary's code) on real device
 // folders, each test on its own copy; cli.test.ts runs the real binary for what needs a process.
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeHostedKeys } from '../../pddb/hosted-dump.ts';
-import { KEYROM_BYTES } from '../../pddb/keys/keyrom.ts';
 import { cli, json, workspace } from './pvault-run.ts';
 
 const ws = workspace();
@@ -146,6 +145,22 @@ describe('pvault verbs, in process', () => {
     expect(t.stdout).toBe('');
     expect(t.stderr).toMatch(/NoFreeSpace/);
     expect((await cli(['pddb', 'query', '--dir', dev, 'notes:big'])).stdout).toBe('old');
+  });
+
+
+  it('a generated PIN is kept 0600 and every boot that uses it says what that gives away', async () => {
+    const dev = join(ws.root, 'generated-pin');
+    const init = await cli(['init', '--dir', dev, '--size', '4MiB', '--json'], { PVAULT_PIN: undefined });
+    expect(init.status, init.stderr).toBe(0);
+    const { pin, pinGenerated } = json(init);
+    expect(pinGenerated).toBe(true);
+    expect(readFileSync(join(dev, 'boot-pin.emulator-only'), 'utf8')).toBe(`${pin}\n`);
+    expect(mode(join(dev, 'boot-pin.emulator-only'))).toBe(0o600);
+    const r = await cli(['pddb', 'basislist', '--dir', dev], { PVAULT_PIN: undefined });
+    expect(r.stdout).toBe('.System\n');
+    expect(r.stderr).toMatch(/anyone who copies the folder can open \.System without knowing the PIN\. Set PVAULT_PIN/);
+    expect(r.stderr).not.toContain(pin);
+    expect((await cli(['pddb', 'basislist', '--dir', dev], { PVAULT_PIN: pin })).stderr).toBe('');
   });
 
 });
