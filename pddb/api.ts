@@ -11,6 +11,7 @@
 // kernel zeroes every buffer that carried them once the server is done.
 import { codec, MessageKind, t, type OpcodeSpec } from '../transports/ipc/index.ts';
 import { BASIS_NAME_MAX, DICT_NAME_MAX, KEY_NAME_MAX } from './format/constants.ts';
+import { PddbError } from './errors.ts';
 
 export const PDDB_SERVER_NAME = '_Plausibly Deniable Database_';
 /** The original's second server: answers "mounted?" at once, even while the main server is busy. */
@@ -38,6 +39,7 @@ export enum PddbOp {
   KeyDrop = 20,
   ListKeyV2 = 45,
   DictBulkRead = 52,
+  DictBulkDelete = 55,
   BasisMonitor = 54,
   // Ours: the original has no opcode for these.
   Sync = 0x1000,
@@ -78,6 +80,8 @@ export enum FormatState {
 export const KEY_CHUNK = 60 * 1024;
 /** ListKeyV2 packs names as u8 length + bytes into this many bytes (MAX_PDDBKLISTLEN). */
 export const KEY_LIST_BYTES = 4064;
+/** DictBulkDelete packs names as u8 length + UTF-8 into this many bytes (MAX_PDDB_DELETE_LEN). */
+export const DELETE_LIST_BYTES = 3800;
 /** read_dict's default and largest size limit (the original's DEFAULT_LIMIT and MAX_BUFLEN). */
 export const BULK_LIMIT_DEFAULT = 32 * 1024;
 export const BULK_LIMIT_MIN = 4096;
@@ -246,6 +250,11 @@ export const BulkEntries = codec(
   }),
 );
 
+/** PddbDeleteList: the keys of one dict to delete, packed as KeyList packs them. Absent keys are no error. */
+export const DeleteList = codec(
+  t.record({ dict: nameBytes, basis: t.optional(nameBytes), data: t.bytes(DELETE_LIST_BYTES, secret), batched: t.bool({ public: true }) }),
+);
+
 export const ExportRequest = codec(t.record({ capability: t.bytes(CAPABILITY_BYTES, secret), basis: t.optional(nameBytes) }));
 export const HostedKeys = codec(
   t.record({ code, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32, secret), pt: t.bytes(32, secret) }), BASIS_LIST_MAX + 1)) }),
@@ -294,6 +303,7 @@ export const pddbOps = {
   [PddbOp.KeyDrop]: { name: 'KeyDrop', kinds: bs },
   [PddbOp.ListKeyV2]: { name: 'ListKeyV2', kinds: mb, request: Empty, response: KeyList, wipe: true },
   [PddbOp.DictBulkRead]: { name: 'DictBulkRead', kinds: mb, request: BulkRequest, response: BulkEntries, wipe: true },
+  [PddbOp.DictBulkDelete]: { name: 'DictBulkDelete', kinds: mb, request: DeleteList, response: Result, wipe: true },
   [PddbOp.BasisMonitor]: { name: 'BasisMonitor', kinds: mb, request: MonitorRequest, response: BasisList, wipe: true },
   [PddbOp.Sync]: { name: 'Sync', kinds: mb, request: Empty, response: Result },
   [PddbOp.FormatBegin]: { name: 'FormatBegin', kinds: mb, request: FormatRequest, response: Result, wipe: true },
@@ -325,5 +335,42 @@ export function wordsToToken(words: readonly number[]): Uint8Array {
   const out = new Uint8Array(TOKEN_BYTES);
   const v = new DataView(out.buffer);
   for (let i = 0; i < 4; i++) v.setUint32(i * 4, words[i] >>> 0, true);
+  return out;
+}
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Pack names as the original's key lists do (u8 length + UTF-8) into at most `capacity` bytes: how many fit. */
+export function packNames(names: readonly string[], capacity: number): { data: Uint8Array; count: number } {
+  const data = new Uint8Array(capacity);
+  let at = 0;
+  let count = 0;
+  for (const name of names) {
+    const bytes = utf8.encode(name);
+    if (bytes.length > 255) throw new PddbError('InvalidName', 'key name longer than 255 bytes');
+    if (at + 1 + bytes.length >= capacity) break;
+    data[at] = bytes.length;
+    data.set(bytes, at + 1);
+    at += 1 + bytes.length;
+    count++;
+  }
+  return { data: data.subarray(0, at), count };
+}
+
+/** The names of a packed list; a length past the end is InvalidArgument, bytes that are not UTF-8 InvalidName. */
+export function unpackNames(data: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < data.length; ) {
+    const len = data[at];
+    if (len === 0) break;
+    if (at + 1 + len > data.length) throw new PddbError('InvalidArgument', 'a packed name runs past the end of the list');
+    try {
+      out.push(strictUtf8.decode(data.subarray(at + 1, at + 1 + len)));
+    } catch {
+      throw new PddbError('InvalidName', 'key name is not UTF-8');
+    }
+    at += 1 + len;
+  }
   return out;
 }

@@ -6,6 +6,7 @@ import { bytesToHex } from '@noble/ciphers/utils.js';
 import { codeFromNumber, PddbError, type CodeSpace } from './errors.ts';
 import {
   BULK_LIMIT_DEFAULT,
+  DELETE_LIST_BYTES,
   FormatState,
   KEY_CHUNK,
   MountResult,
@@ -15,8 +16,10 @@ import {
   PddbOp,
   pddbOps,
   PollOp,
+  packNames,
   pollerOps,
   tokenToWords,
+  unpackNames,
   type FormatProgress,
   type GetOptions,
   type KeyAttributes,
@@ -37,7 +40,6 @@ export interface PddbConnectOptions {
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A name as the bytes the server gets. A lone surrogate would silently encode as U+FFFD (two strings, one name). */
 function nameBytes(name: string, what: string): Uint8Array {
@@ -175,6 +177,18 @@ export class Pddb {
     check(await this.conn.request(PddbOp.DeleteKey, req), 'DeleteKey');
   }
 
+  /** The original's delete_key_list: delete these keys of a dict (latest basis unless one is named); keys that are
+   * not there are no error, a dict that is not there is AccessDenied. */
+  async deleteKeyList(dict: string, keys: string[], basis?: string): Promise<void> {
+    for (const k of keys) nameBytes(k, 'key');
+    for (let rest = keys; rest.length > 0; ) {
+      const { data, count } = packNames(rest, DELETE_LIST_BYTES);
+      const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), data, batched: this.opts.batched ?? false };
+      check(await this.conn.request(PddbOp.DictBulkDelete, req), 'DictBulkDelete', 'retcode');
+      rest = rest.slice(count);
+    }
+  }
+
   async deleteDict(dict: string, basis?: string): Promise<void> {
     const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), batched: this.opts.batched ?? false };
     check(await this.conn.request(PddbOp.DeleteDict, req), 'DeleteDict');
@@ -202,12 +216,7 @@ export class Pddb {
     const names: string[] = [];
     for (;;) {
       const page = check(await this.conn.request(PddbOp.ListKeyV2, {}), 'ListKeyV2', 'retcode');
-      const data = page.data ?? new Uint8Array();
-      for (let at = 0; at < data.length; ) {
-        const len = data[at];
-        names.push(decoder.decode(data.subarray(at + 1, at + 1 + len)));
-        at += 1 + len;
-      }
+      names.push(...unpackNames(page.data ?? new Uint8Array()));
       if (page.end !== false) break;
     }
     return { names, keyCount: head.keyCount ?? 0, foundKeyCount: head.foundKeyCount ?? 0 };

@@ -1,7 +1,7 @@
 // One handler per opcode. Each names the result space it answers in (PddbRequestCode for requests, PddbRetcode for
 // key I/O, as the original) and returns the rest of its answer; dispatch.ts adds the result number, or the failure's.
 import type { IncomingOf } from '../../transports/ipc/index.ts';
-import { codeNumber, PddbError, type CodeSpace } from '../errors.ts';
+import { codeNumber, isPddbError, PddbError, type CodeSpace } from '../errors.ts';
 import {
   BASIS_LIST_MAX,
   BULK_LIMIT_DEFAULT,
@@ -12,6 +12,8 @@ import {
   KEY_LIST_BYTES,
   PddbOp,
   type PddbOps,
+  packNames,
+  unpackNames,
   wordsToToken,
 } from '../api.ts';
 import type { PddbServer } from './pddb-server.ts';
@@ -27,8 +29,6 @@ export interface Handler<K extends PddbOp> {
   /** Reply words (BlockingScalar), the answer's fields (MutableBorrow), or nothing (deferred, or Scalar). */
   run(s: PddbServer, msg: Msg<K>): object | readonly number[] | void;
 }
-
-const utf8 = new TextEncoder();
 
 export const handlers: { [K in PddbOp]: Handler<K> } = {
   [PddbOp.IsMounted]: { space: 'request', run: (s, msg) => s.isMounted(msg) },
@@ -137,19 +137,11 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     run(s, msg) {
       const session = s.keyLists.get(msg.sender);
       if (!session) throw new PddbError('AccessDenied', 'no key listing in progress (KeyCountInDict first)');
-      const data = new Uint8Array(KEY_LIST_BYTES);
-      let at = 0;
-      while (session.names.length > 0) {
-        const name = utf8.encode(session.names[0]);
-        if (at + 1 + name.length >= KEY_LIST_BYTES) break;
-        data[at] = name.length;
-        data.set(name, at + 1);
-        at += 1 + name.length;
-        session.names.shift();
-      }
+      const { data, count } = packNames(session.names, KEY_LIST_BYTES);
+      session.names.splice(0, count);
       const end = session.names.length === 0;
       if (end) s.keyLists.delete(msg.sender);
-      return { data: data.subarray(0, at), end };
+      return { data, end };
     },
   },
   [PddbOp.DictCountInBasis]: {
@@ -258,6 +250,31 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
         return { key: e.key, basis: e.basis, len: BigInt(e.len), reserved: BigInt(e.reserved), age: e.age, index: e.index, hasData: e.value !== undefined };
       });
       return { entries, data, more: records.more };
+    },
+  },
+  [PddbOp.DictBulkDelete]: {
+    space: 'retcode',
+    run(s, msg) {
+      const { dict, basis, data, batched } = msg.value;
+      const engine = s.need();
+      const [d, b] = [nameFrom(dict, 'dict'), optionalName(basis, 'basis')];
+      const target = b ?? engine.latestBasis();
+      const names = unpackNames(data);
+      let present: Set<string>;
+      try {
+        present = new Set(engine.listKeys(d, target));
+      } catch (e) {
+        // As the original (key_list_remove): a dict that is not there is AccessDenied; absent keys are no error.
+        throw isPddbError(e, 'NotFound') ? new PddbError('AccessDenied', 'no such dict') : e;
+      }
+      for (const k of names) {
+        if (!present.has(k)) continue;
+        engine.deleteKey(d, k, target);
+        const hit = s.keyChanged(target, d, k);
+        s.tokens.dropWhere((r) => hit.includes(r));
+      }
+      if (!batched) engine.sync();
+      return {};
     },
   },
   [PddbOp.BasisMonitor]: { space: 'request', run: (s, msg) => s.monitor(msg, msg.value.since) },

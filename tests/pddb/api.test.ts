@@ -10,7 +10,7 @@ describe('PDDB contract', () => {
     const original: Record<string, number> = {
       IsMounted: 0, TryMount: 1, ListBasis: 2, LatestBasis: 3, CreateBasis: 4, OpenBasis: 5, CloseBasis: 6, DeleteBasis: 7,
       DeleteKey: 8, DeleteDict: 9, KeyAttributes: 10, KeyCountInDict: 11, DictCountInBasis: 13, GetDictNameAtIndex: 14,
-      KeyRequest: 15, ReadKey: 16, WriteKey: 17, WriteKeyFlush: 18, KeyDrop: 20, ListKeyV2: 45, DictBulkRead: 52, BasisMonitor: 54,
+      KeyRequest: 15, ReadKey: 16, WriteKey: 17, WriteKeyFlush: 18, KeyDrop: 20, ListKeyV2: 45, DictBulkRead: 52, BasisMonitor: 54, DictBulkDelete: 55,
     };
     for (const [op, spec] of Object.entries(pddbOps)) {
       const n = Number(op);

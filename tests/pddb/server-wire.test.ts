@@ -182,3 +182,21 @@ describe('PDDB wire: a bad image file', () => {
     }
   }, T);
 });
+
+describe('PDDB wire: DictBulkDelete', () => {
+  it('deletes the listed keys across several messages; absent keys are no error, an absent dict AccessDenied', async () => {
+    const s = await bootServer();
+    kernel = s.kernel;
+    const names = Array.from({ length: 90 }, (_, i) => `${String(i).padStart(2, '0')}-${'z'.repeat(85)}`);
+    for (const n of names) await s.pddb.get('bulk', n, { createDict: true, createKey: true, batched: true });
+    await s.pddb.get('bulk', 'keep', { createKey: true });
+    await s.pddb.deleteKeyList('bulk', [...names, 'never-there']); // ~8 KB of names: three messages
+    expect(await s.pddb.listKeys('bulk')).toEqual(['keep']);
+    await expect(s.pddb.deleteKeyList('absent', ['x'])).rejects.toSatisfy((e) => isPddbError(e, 'AccessDenied'));
+    const raw = await rawConnection(s.shell);
+    const send = (data: Uint8Array) => raw.request(PddbOp.DictBulkDelete, { dict: enc('bulk'), data, batched: false });
+    expect((await send(new Uint8Array([10, 0x61]))).code).toBe(codeNumber('InvalidArgument', 'retcode')); // runs past the end
+    expect((await send(new Uint8Array([2, 0x61, 0xff]))).code).toBe(codeNumber('InvalidName', 'retcode'));
+    expect(await s.pddb.listKeys('bulk')).toEqual(['keep']);
+  }, T);
+});
