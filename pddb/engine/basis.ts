@@ -55,6 +55,9 @@ export interface Mapping {
   journal: number;
 }
 
+/** A page as check() sees it: readable, absent from the page table, failing authentication, or past the end. */
+export type PageState = 'ok' | 'missing' | 'undecryptable' | 'past-end';
+
 export type RetentionPolicy = { kind: 'persist' } | { kind: 'clearAfterSleeps'; sleeps: number };
 
 export class Basis {
@@ -222,6 +225,13 @@ export class Basis {
     return this.cache.get(vpage) ?? this.load(vpage);
   }
 
+  /** Whether page() would return this vpage, and if not, why (check() reports it). */
+  pageState(vpage: number): PageState {
+    if (this.tryPage(vpage)) return 'ok';
+    if (this.lost.has(vpage)) return 'past-end';
+    return this.mapping.has(vpage) ? 'undecryptable' : 'missing';
+  }
+
   /** Decrypt and cache a mapped vpage; null when it is not mapped or does not decrypt. */
   private load(vpage: number): Uint8Array | null {
     const m = this.mapping.get(vpage);
@@ -284,6 +294,12 @@ export class Basis {
       });
       this.place(placed, i === 0 ? Step.Data : Step.Descriptors, steps);
     });
+    if (this.rootCanStay(byStep[1].length > 0)) {
+      this.dirty.clear();
+      this.rootDirty = false;
+      this.retireAll(steps);
+      return;
+    }
     this.age = (this.age + 1) >>> 0;
     this.rootJournal = (this.rootJournal + 1) >>> 0;
     const rootPage = sealRootPage(
@@ -298,6 +314,14 @@ export class Basis {
     this.dirty.clear();
     this.rootDirty = false;
     this.retireAll(steps);
+  }
+
+  /**
+   * A commit that only rewrites data pages (the second pass of a sync, zeroing superseded small values) leaves the
+   * root as it is: nothing in it changes but its age, and the new copies win by journal on their own.
+   */
+  private rootCanStay(descriptorsChanged: boolean): boolean {
+    return this.store.policy === 'copy-on-write' && !descriptorsChanged && this.dropped.size === 0 && this.garbage.length === 0 && this.mapping.has(ROOT_VPAGE);
   }
 
   /**

@@ -17,7 +17,7 @@ import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
 import type { Dict, KeyEntry } from './dictionary.ts';
-import { FastSpace } from './fastspace.ts';
+import { FastSpace, type FastSpaceOptions } from './fastspace.ts';
 import { checkBasisName, checkDictName, checkKeyName, checkPassword } from './names.ts';
 import { PageTable } from './pagetable.ts';
 import type { Store, SyncPolicy } from './store.ts';
@@ -39,6 +39,8 @@ export interface EngineOptions {
    * without this promise such a sync fails NoFreeSpace before writing anything). Needed for values over ~8 MiB.
    */
   allBasesPresent?: boolean;
+  /** FastSpace tuning, and its leaky test variant (see pddb/engine/fastspace.ts). */
+  fastSpace?: FastSpaceOptions;
 }
 
 export interface FormatOptions extends EngineOptions {
@@ -115,7 +117,7 @@ export class PddbEngine {
       throw e;
     }
     const pt = PageTable.load(flash, layout, random);
-    const space = FastSpace.load(flash, layout, copyKeys(system), dna, random);
+    const space = FastSpace.load(flash, layout, copyKeys(system), dna, random, opts.fastSpace);
     const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: opts.syncPolicy ?? 'copy-on-write', allBasesPresent: opts.allBasesPresent === true, stats: { sealed: 0 } };
     const engine = new PddbEngine(store, keyPage.saltBase);
     const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
@@ -390,7 +392,10 @@ export class PddbEngine {
   /** Make every change durable: only what is dirty is written. */
   sync(): void {
     this.requireMounted();
+    const idle = !this.stack.some((c) => c.basis.hasChanges);
     for (const c of this.stack) c.sync();
+    // A sync with nothing to write (the one before power-off) lists every known free page in FastSpace again.
+    if (idle) this.store.space.flush();
     this.store.flash.sync();
   }
 
@@ -425,19 +430,21 @@ export class PddbEngine {
 
   /**
    * `pddb churn`: every page of every open basis is rewritten (fresh nonce, fresh physical page, the old one
-   * scrubbed), and every page the free-space cache lists gets fresh noise. Between two snapshots, the pages that
-   * changed then say nothing about which basis was used. Pages of bases left locked are not touched.
+   * scrubbed), and every page FastSpace knows to be free gets fresh noise. Between two snapshots, the pages that
+   * changed then say nothing about which basis was used. Pages of bases left locked are never touched: they are
+   * neither open nor known free (FastSpace lists only pages known free; see fastspace.ts).
    */
   churn(): void {
     this.requireMounted();
     for (const c of this.stack) for (const vpage of [...c.basis.vpages()]) if (vpage !== ROOT_VPAGE) c.basis.writablePage(vpage);
     this.sync();
-    const { flash, layout, random, inUse } = this.store;
-    for (const e of this.store.space.listed()) {
-      if (inUse.has(e.page)) continue;
-      flash.erase(dataPageOffset(layout, e.page) / PAGE_SIZE);
-      flash.program(dataPageOffset(layout, e.page), randomBytes(random, PAGE_SIZE));
+    const { flash, layout, random, inUse, space } = this.store;
+    for (const page of space.knownFree()) {
+      if (inUse.has(page)) continue;
+      flash.erase(dataPageOffset(layout, page) / PAGE_SIZE);
+      flash.program(dataPageOffset(layout, page), randomBytes(random, PAGE_SIZE));
     }
+    space.flush();
     flash.sync();
   }
 
@@ -451,6 +458,7 @@ export class PddbEngine {
   close(): void {
     if (this.stack.length === 0) return;
     this.sync();
+    this.store.space.flush();
     for (const c of this.stack.splice(0)) c.basis.close();
   }
 

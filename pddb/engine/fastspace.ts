@@ -1,27 +1,44 @@
-// FastSpace: the .System-encrypted cache of pages believed free, and the SpaceUpdate log of what was taken from it
-// or given back since it was last written (backend/fastspace.rs). It deliberately holds only about half of the
-// free pages (capped at 2041): an adversary who can read it with the boot PIN cannot subtract it from the disk to
-// find the pages of bases they were not shown.
+// FastSpace: the .System-encrypted cache of pages known to be free, in the FSCB (backend/fastspace.rs): a master
+// record listing about half of the free pages (at most 2041) and the SpaceUpdate log.
+//
+// What the boot PIN shows. Whoever has .System's keys reads the master record and the log, so neither may say
+// anything about pages that other bases took. Pages leave the cache only by a master rewrite that omits them: a
+// rewrite takes out what a commit needs plus some slack (the reserve, kept in memory), and allocations are drawn
+// from the reserve. A released page (unmapped and scrubbed by whichever basis held it) is kept in memory and
+// listed again by the next rewrite as Free with a fresh journal, exactly like a page listed at format. Entries are
+// shuffled at every rewrite. Nothing is ever logged, so the log is empty at rest and its rate is 0 whatever happens
+// (a log found at mount, from the original or an older image, is replayed and erased by the next rewrite). At rest
+// the master therefore lists Free entries of free pages, nothing else: a page taken by a locked basis and a free
+// page the cache does not list are both simply absent. What is left to count is sizes: listed + mapped (all bases)
+// + leaked = what regenerate() listed, a random fraction of the free pages held below the 2041 cap by a random
+// margin, so a small basis hides in that noise. (The original logs every allocation as Used under .System's keys
+// until its next master rewrite: a secret basis's recent pages and its write rate show until then.)
 //
 // Crash safety. What must never happen is that FastSpace, after a power cut, offers a page some basis (open or
-// locked) still maps: that page would be overwritten. Every allocation is logged as Used BEFORE the page is written,
-// and a release is logged only after the page is unmapped, so the log alone is always on the safe side. Two things
-// could still turn it into a lie, and are handled here:
-//   - The 4-bit journals wrap. Log pages are picked at random, so file order is not time order, and "highest journal
-//     wins" is wrong once a page's journal wraps (Free 15 -> Used 0 would replay as Free). Replay instead orders a
-//     page's records as a chain: they must be exactly master journal + 1, + 2, ... + n (mod 16), with n at most
-//     MAX_CHAIN (the master record is rewritten before any page's chain can get longer). Anything else is
-//     ambiguous and the page is taken as Used (leaked until the next master rewrite, never handed out).
-//   - Rewriting the master record. It is written to a blank pair of FSCB pages first, then the log pages are erased,
-//     then the old master. A cut before the new master is whole leaves the old master and its complete log; a cut
-//     while the log is being erased leaves two valid masters and part of the log; a cut while the old master is
-//     being erased leaves the new master and no log. Two valid masters at mount mean "a rewrite was cut": which is
-//     the new one cannot be told, so each is replayed with only the records for pages it lists (records that may be
-//     stale can then only break a chain, i.e. leak), a page is offered only if every master's view offers it, and the
-//     rewrite is redone before anything is appended to the log. Log pages are chosen so that a blank pair of FSCB
-//     pages always remains for the next master; images that lack one (the original's) fall back to erase-then-write,
-//     where a cut leaves an empty cache: safe, but nothing is offered until rebuildSpace().
-import { ecbDecrypt, ecbEncrypt } from '../crypto/ecb.ts';
+// locked) maps: that page would be overwritten.
+//   1. A page is handed out only from the reserve: pages the master on flash omits. The rewrite that omitted them
+//      finished (new master whole, old one erased) before allocate() returns, so whatever the page is used for, a
+//      cut can only leave it unlisted: leaked, never offered.
+//   2. A page is listed only when known free: released (its basis unmapped it in the table and scrubbed it before
+//      calling release), returned from the reserve unwritten, or found free by a full scan with every basis
+//      presented (regenerate: format and rebuildSpace).
+//   3. A rewrite writes the new master to a blank pair of FSCB pages, then erases the log, any debris and the old
+//      master. A cut before the new master is whole leaves the old one, whose pages are all still free (nothing the
+//      new one omits has been handed out yet). A cut after it may leave two valid masters: mount then offers only
+//      pages that both list (the new one omits the reserve; released pages that only the new one lists are leaked)
+//      and every allocation after a mount starts with a rewrite. Without a blank pair (the original's images) the
+//      old master is erased first: a cut leaves none, and nothing is offered until rebuildSpace().
+//   4. A log found at mount is trusted only where it is unambiguous. The 4-bit journals wrap and log pages are
+//      picked at random, so "highest journal wins" is wrong; replay orders each page's records as a chain that must
+//      be exactly master journal + 1, + 2, ... + n (mod 16), n at most MAX_CHAIN. Anything else leaves the page out.
+//      With two masters each is replayed with only the records for pages it lists.
+// A cut thus leaks at most the reserve and the releases since the last rewrite (a few dozen pages). They look like
+// any other unlisted free page; rebuildSpace() with every basis presented lists them again.
+//
+// Leaky variant, for tests and the deniability lab only (FastSpaceOptions.keepUsedRecords): every page handed out
+// stays in the master as a Used entry until it is released, as this engine did before: the PIN holder can then
+// count the pages of every secret basis.
+import { ecbDecrypt } from '../crypto/ecb.ts';
 import type { Flash } from '../flash/flash.ts';
 import { PAGE_SIZE } from '../format/constants.ts';
 import {
@@ -31,7 +48,6 @@ import {
   SPACE_UPDATES_PER_PAGE,
   SpaceState,
   decodeSpaceUpdate,
-  encodeSpaceUpdate,
   isErased,
   openMasterRecord,
   sealMasterRecord,
@@ -41,30 +57,36 @@ import { FSCB_PAGES, type Layout } from '../format/layout.ts';
 import { randomBelow, randomBytes, shuffle, type Random } from '../../lib/random.ts';
 import type { BasisKeys } from '../crypto/kdf.ts';
 
-/**
- * Tunables. logFlushThreshold: the original rewrites the master record after this many log entries since mount
- * (tests lower it to exercise the rewrite).
- */
-export const fastSpaceTuning = { logFlushThreshold: 3328 };
+export interface FastSpaceOptions {
+  /** Pages a master rewrite takes out beyond what the caller asks for, so that several syncs share one rewrite. */
+  reserveSlack?: number;
+  /** Tests and forensics only: keep Used entries in the master (the leak issue 7 closed). */
+  keepUsedRecords?: boolean;
+}
+
+const RESERVE_SLACK = 16;
+/** regenerate() lists up to this many fewer than the 2041 slots, so that even a full cache's size is noise. */
+const CAP_MARGIN = 256;
 /** The 4-bit FastSpace journal: a freed page is offered again only while its journal has room to grow. */
 const DIRTY_REUSE_LIMIT = 15;
-/** Most log records one page may collect between master rewrites, so that its 4-bit journals stay ordered. */
+/** Most log records one page may have between master rewrites for its 4-bit journals to stay ordered. */
 const MAX_CHAIN = 14;
 
 export class FastSpace {
-  private readonly entries = new Map<number, PhysPage>();
-  /** The pages `entries` lists, for uniform draws (see allocate). */
-  private pageList: number[] = [];
+  /** What the master record on flash lists: pages known free. */
+  private readonly listed = new Map<number, PhysPage>();
+  /** Pages the master on flash omits, known free and not handed out yet. */
+  private readonly reserve = new Map<number, PhysPage>();
+  /** Pages given back since the last rewrite (unmapped and scrubbed); the next rewrite lists them. */
+  private released: number[] = [];
+  /** Leaky variant only: pages handed out, kept as Used entries. */
+  private readonly used = new Map<number, PhysPage>();
   /** FSCB pages of every master record known valid (normally one pair; two pairs after a cut rewrite). */
   private masterPages = new Set<number>();
-  /** Next free log slot: FSCB page index and record index (1..255). */
-  private logPage: number | null = null;
-  private logSlot = 0;
-  private logCount = 0;
-  /** Log records per page since the master record was written. */
-  private readonly chain = new Map<number, number>();
-  /** A master rewrite was cut short: redo it before anything is appended to the log. */
+  /** The FSCB holds more than `listed` (a log, a second master, damage): flush() rewrites even with nothing new. */
   private rewritePending = false;
+  private readonly slack: number;
+  private readonly leaky: boolean;
 
   private constructor(
     private readonly flash: Flash,
@@ -72,11 +94,16 @@ export class FastSpace {
     private readonly keys: BasisKeys,
     private readonly dna: bigint,
     private readonly random: Random,
-  ) {}
+    opts: FastSpaceOptions,
+  ) {
+    this.slack = opts.reserveSlack ?? RESERVE_SLACK;
+    this.leaky = opts.keepUsedRecords ?? false;
+    if (!Number.isSafeInteger(this.slack) || this.slack < 0) throw new RangeError('reserveSlack is a non-negative integer');
+  }
 
-  /** Read the master record(s) and replay the log (see the header comment). No master: an empty cache. */
-  static load(flash: Flash, layout: Layout, keys: BasisKeys, dna: bigint, random: Random): FastSpace {
-    const fs = new FastSpace(flash, layout, keys, dna, random);
+  /** Read the master record(s) and replay any log (see the header comment). No master: an empty cache. */
+  static load(flash: Flash, layout: Layout, keys: BasisKeys, dna: bigint, random: Random, opts: FastSpaceOptions = {}): FastSpace {
+    const fs = new FastSpace(flash, layout, keys, dna, random, opts);
     const region = flash.read(layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
     const page = (i: number) => region.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
     const headerErased = (i: number) => isErased(page(i).subarray(0, SPACE_UPDATE_SIZE));
@@ -107,7 +134,6 @@ export class FastSpace {
         else records.set(e.page, [e]);
       }
       plain.fill(0);
-      if (slot > 1 && slot <= SPACE_UPDATES_PER_PAGE) [fs.logPage, fs.logSlot] = [i, slot];
     }
 
     // A wholly zeroed FSCB page is never written, nor left by a cut: it is damage, and it may have held log
@@ -117,24 +143,12 @@ export class FastSpace {
     if (damaged) {
       fs.rewritePending = true;
     } else if (masters.length === 1) {
-      fs.replay(masters[0], records, false);
+      fs.adopt(replay(masters[0], records, false).values());
+      fs.rewritePending = records.size > 0;
     } else if (masters.length > 1) {
-      const views = masters.map((m) => {
-        const v = new FastSpace(flash, layout, keys, dna, random);
-        v.replay(m, records, true);
-        return v.entries;
-      });
-      for (const view of views) {
-        for (const [p, e] of view) {
-          if (fs.entries.has(p)) continue;
-          const everywhere = views.every((v) => {
-            const o = v.get(p);
-            return o !== undefined && allocatable(o);
-          });
-          fs.entries.set(p, everywhere ? e : { page: p, state: SpaceState.Used, journal: e.journal });
-          fs.chain.set(p, MAX_CHAIN);
-        }
-      }
+      // A rewrite was cut short and which master is the new one cannot be told: offer what every view offers.
+      const views = masters.map((m) => replay(m, records, true));
+      fs.adopt([...views[0].values()].filter((e) => views.every((v) => allocatable(v.get(e.page)))));
       fs.rewritePending = true;
     } else {
       // No master (never written, a fallback rewrite cut short, or damage): nothing is offered; the log alone
@@ -145,8 +159,16 @@ export class FastSpace {
   }
 
   /** A fresh cache over `freePages` (format, or a full sweep with every basis presented), written to flash. */
-  static create(flash: Flash, layout: Layout, keys: BasisKeys, dna: bigint, random: Random, freePages: number[]): FastSpace {
-    const fs = new FastSpace(flash, layout, keys, dna, random);
+  static create(
+    flash: Flash,
+    layout: Layout,
+    keys: BasisKeys,
+    dna: bigint,
+    random: Random,
+    freePages: number[],
+    opts: FastSpaceOptions = {},
+  ): FastSpace {
+    const fs = new FastSpace(flash, layout, keys, dna, random, opts);
     for (let i = 0; i < FSCB_PAGES; i++) {
       if (!isErased(flash.read(layout.fscbOffset + i * PAGE_SIZE, PAGE_SIZE))) fs.masterPages.add(i);
     }
@@ -165,122 +187,119 @@ export class FastSpace {
    */
   availableFor(taken: (page: number) => boolean, enough = Infinity): number {
     let n = 0;
-    for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page) && ++n >= enough) break;
+    for (const p of this.allocatable()) if (!taken(p) && ++n >= enough) break;
     return n;
   }
 
-  /** Pages the cache would hand out now (tests check none of them is live). */
+  /** Pages the cache could hand out now (tests check none of them is live). */
   allocatable(): number[] {
-    const out: number[] = [];
-    for (const e of this.entries.values()) if (allocatable(e)) out.push(e.page);
+    const out = [...this.reserve.keys(), ...this.released];
+    for (const e of this.listed.values()) if (allocatable(e)) out.push(e.page);
     return out;
   }
 
-  /** Pages the cache lists, any state (forensics and tests). */
-  listed(): PhysPage[] {
-    return [...this.entries.values()];
+  /** Every page the cache knows to be free, whether it would hand it out or not (churn refreshes their noise). */
+  knownFree(): number[] {
+    return [...this.reserve.keys(), ...this.released, ...this.listed.keys()];
   }
 
   /**
-   * A uniformly random page from the cache that `taken` does not claim, logged as Used before it is returned so a
-   * power cut can only leak it, never hand it out twice. Null when the cache has run dry.
+   * Make sure `n` pages can be handed out without another rewrite: when the reserve is short, one master rewrite
+   * takes out what is missing plus the slack (see the header comment). False, with nothing written, when the cache
+   * cannot supply them: the caller fails before touching flash.
    */
-  allocate(taken: (page: number) => boolean): number | null {
-    // Rejection sampling: a uniform draw over all entries, kept only if it can be handed out, is a uniform draw
-    // over those that can; most entries can, so this avoids scanning 2041 entries per page written.
-    // Entries are only ever added (or all cleared), so the key list is rebuilt only when the count changes.
-    if (this.pageList.length !== this.entries.size) this.pageList = [...this.entries.keys()];
-    for (let tries = 0; tries < 16 && this.pageList.length > 0; tries++) {
-      const e = this.entries.get(this.pageList[randomBelow(this.random, this.pageList.length)])!;
-      if (allocatable(e) && !taken(e.page)) return this.take(e);
-    }
-    const candidates: PhysPage[] = [];
-    for (const e of this.entries.values()) if (allocatable(e) && !taken(e.page)) candidates.push(e);
-    if (candidates.length === 0) return null;
-    return this.take(candidates[randomBelow(this.random, candidates.length)]);
+  prepare(n: number, taken: (page: number) => boolean): boolean {
+    let have = 0;
+    for (const p of this.reserve.keys()) if (!taken(p)) have++;
+    if (have >= n) return true;
+    if (this.availableFor(taken, n) < n) return false;
+    this.writeMaster(n - have + this.slack, taken);
+    return true;
   }
 
-  private take(e: PhysPage): number {
-    this.log({ page: e.page, state: SpaceState.Used, journal: (e.journal + 1) & 0xf });
+  /** A uniformly random page of the reserve that `taken` does not claim (refilled first if it ran out); null when dry. */
+  allocate(taken: (page: number) => boolean): number | null {
+    if (!this.prepare(1, taken)) return null;
+    const candidates = [...this.reserve.values()].filter((e) => !taken(e.page));
+    const e = candidates[randomBelow(this.random, candidates.length)];
+    this.reserve.delete(e.page);
+    if (this.leaky) this.used.set(e.page, { page: e.page, state: SpaceState.Used, journal: (e.journal + 1) & 0xf });
     return e.page;
   }
 
-  /** Give a retired page back (logged Dirty: reusable while its journal has room). */
+  /** Give back a page its basis has unmapped and scrubbed; the next rewrite lists it again. */
   release(page: number): void {
-    const e = this.entries.get(page);
-    this.log({ page, state: SpaceState.Dirty, journal: e ? (e.journal + 1) & 0xf : randomBelow(this.random, 16) });
+    this.released.push(page);
+    this.used.delete(page);
+  }
+
+  /** Make the cache on flash list everything known free (the reserve and the releases): a rewrite, if anything is pending. */
+  flush(): void {
+    if (this.released.length > 0 || this.reserve.size > 0 || this.rewritePending) this.writeMaster(0, () => false);
   }
 
   /**
-   * Rebuild from a full list of free pages: a random (0.5 +/- 0.1) fraction of them, at most 2041, then the master
-   * record is rewritten and the log cleared.
+   * Rebuild from a full list of free pages: a random (0.5 +/- 0.1) fraction of them, at most 2041 less a random
+   * margin, then the master record is rewritten and the log cleared.
    */
   regenerate(freePages: number[]): void {
     const picked = shuffle(this.random, reservoir(this.random, freePages, 2048));
     const fraction = 0.5 + (randomBelow(this.random, 2001) - 1000) / 10_000;
-    const keep = Math.min(FASTSPACE_ENTRIES, Math.max(1, Math.floor(freePages.length * fraction)));
-    this.entries.clear();
-    this.pageList = [];
-    for (const page of picked.slice(0, freePages.length === 0 ? 0 : keep)) {
-      this.entries.set(page, { page, state: SpaceState.Free, journal: randomBelow(this.random, 24) & 0xf });
+    const cap = FASTSPACE_ENTRIES - randomBelow(this.random, CAP_MARGIN);
+    const keep = Math.min(cap, Math.max(1, Math.floor(freePages.length * fraction)));
+    this.listed.clear();
+    this.reserve.clear();
+    this.used.clear();
+    this.released = [];
+    for (const page of picked.slice(0, freePages.length === 0 ? 0 : keep)) this.listed.set(page, this.freshEntry(page));
+    this.writeMaster(0, () => false);
+  }
+
+  /** Take the entries a replay ended with: Free and Dirty ones are listed; the rest only the leaky variant keeps. */
+  private adopt(entries: Iterable<PhysPage>): void {
+    for (const e of entries) {
+      if (e.state === SpaceState.Free || e.state === SpaceState.Dirty) this.listed.set(e.page, e);
+      else if (this.leaky) this.used.set(e.page, e);
     }
-    this.writeMaster();
+  }
+
+  /** A listed entry as format makes them: Free, with a random journal (it tells nothing of the page's past). */
+  private freshEntry(page: number): PhysPage {
+    return { page, state: SpaceState.Free, journal: randomBelow(this.random, 24) & 0xf };
   }
 
   /**
-   * Apply log records on top of one master record. `restricted`: only records for pages the master lists count
-   * (the log may be stale: see the header comment).
+   * One master rewrite: list the releases (and, when nothing is taken out, the reserve), take `takeOut` random
+   * listed pages that `taken` does not claim into the reserve, and write the master to a blank pair of FSCB pages,
+   * then erase the log (and any debris), then the old master (the order the header comment's argument needs).
+   * Without a blank pair: erase first, then write.
    */
-  private replay(master: PhysPage[], records: Map<number, PhysPage[]>, restricted: boolean): void {
-    for (const e of master) this.entries.set(e.page, e);
-    for (const [page, list] of records) {
-      const base = this.entries.get(page);
-      if (!base && restricted) continue;
-      const latest = chainEnd(base, list);
-      if (latest) {
-        this.entries.set(page, latest);
-        this.chain.set(page, list.length);
-      } else {
-        // Ambiguous: never offer it. Its journal continues from the highest seen, so the next record moves on.
-        const journal = Math.max(base?.journal ?? 0, ...list.map((r) => r.journal));
-        this.entries.set(page, { page, state: SpaceState.Used, journal });
-        this.chain.set(page, MAX_CHAIN);
+  private writeMaster(takeOut: number, taken: (page: number) => boolean): void {
+    for (const p of this.released) this.listed.set(p, this.freshEntry(p));
+    this.released = [];
+    if (takeOut === 0) {
+      for (const e of this.reserve.values()) this.listed.set(e.page, e);
+      this.reserve.clear();
+    } else {
+      const candidates = shuffle(this.random, [...this.listed.values()].filter((e) => allocatable(e) && !taken(e.page)));
+      for (const e of candidates.slice(0, takeOut)) {
+        this.listed.delete(e.page);
+        this.reserve.set(e.page, e);
       }
     }
-  }
-
-  private log(e: PhysPage): void {
-    this.entries.set(e.page, e);
-    const n = (this.chain.get(e.page) ?? 0) + 1;
-    this.chain.set(e.page, n);
-    if (this.rewritePending || n > MAX_CHAIN || this.logCount >= fastSpaceTuning.logFlushThreshold) {
-      this.writeMaster();
-      return;
-    }
-    if (this.logPage === null || this.logSlot > SPACE_UPDATES_PER_PAGE) {
-      const next = this.nextLogPage();
-      if (next === null) {
-        this.writeMaster();
-        return;
-      }
-      [this.logPage, this.logSlot] = [next, 1];
-    }
-    const record = ecbEncrypt(this.keys.pt, encodeSpaceUpdate(e, randomBytes(this.random, 8)));
-    this.flash.program(this.layout.fscbOffset + this.logPage * PAGE_SIZE + this.logSlot * SPACE_UPDATE_SIZE, record);
-    this.logSlot++;
-    this.logCount++;
-  }
-
-  /**
-   * Write the master record to a blank pair of FSCB pages, then erase the log (and any debris), then the old master
-   * (this order is what the header comment's crash argument needs). Without a blank pair, erase first, then write.
-   */
-  private writeMaster(): void {
+    const entries = shuffle(this.random, [...this.listed.values()]);
+    // Beyond 2041 entries (only after a rebuild lists pages that were leaked), the rest are left out: leaked again.
+    for (const e of entries.slice(FASTSPACE_ENTRIES)) this.listed.delete(e.page);
+    const record = sealMasterRecord(
+      this.keys.data,
+      randomBytes(this.random, 12),
+      [...entries, ...this.used.values()].slice(0, FASTSPACE_ENTRIES),
+      this.dna,
+    );
     const sector0 = this.layout.fscbOffset / PAGE_SIZE;
     const blank = this.blankMap();
     const pairs: number[] = [];
     for (let i = 0; i + FASTSPACE_PAGES <= FSCB_PAGES; i++) if (blank[i] && blank[i + 1]) pairs.push(i);
-    const record = sealMasterRecord(this.keys.data, randomBytes(this.random, 12), this.masterEntries(), this.dna);
     let at: number;
     if (pairs.length > 0) {
       at = pairs[randomBelow(this.random, pairs.length)];
@@ -297,9 +316,7 @@ export class FastSpace {
       this.programMaster(at, record);
     }
     this.masterPages = new Set(Array.from({ length: FASTSPACE_PAGES }, (_, p) => at + p));
-    this.chain.clear();
     this.rewritePending = false;
-    [this.logPage, this.logSlot, this.logCount] = [null, 0, 0];
   }
 
   private programMaster(at: number, record: Uint8Array): void {
@@ -308,36 +325,31 @@ export class FastSpace {
     }
   }
 
-  /** At most 2041 entries: the ones that can be handed out first, then Used ones (they anchor later chains). */
-  private masterEntries(): PhysPage[] {
-    const all = [...this.entries.values()];
-    if (all.length <= FASTSPACE_ENTRIES) return all;
-    return [...all.filter(allocatable), ...all.filter((e) => !allocatable(e))].slice(0, FASTSPACE_ENTRIES);
-  }
-
   /** Which FSCB pages are wholly erased. */
   private blankMap(): boolean[] {
     const region = this.flash.read(this.layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
     return Array.from({ length: FSCB_PAGES }, (_, i) => isErased(region.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)));
   }
-
-  /** A random blank page for the log that leaves a blank pair for the next master; null when there is none. */
-  private nextLogPage(): number | null {
-    const blank = this.blankMap();
-    const ok: number[] = [];
-    for (let i = 0; i < FSCB_PAGES; i++) {
-      if (!blank[i] || i === this.logPage) continue;
-      blank[i] = false;
-      let pair = false;
-      for (let j = 0; j + 1 < FSCB_PAGES && !pair; j++) pair = blank[j] && blank[j + 1];
-      blank[i] = true;
-      if (pair) ok.push(i);
-    }
-    return ok.length === 0 ? null : ok[randomBelow(this.random, ok.length)];
-  }
 }
 
-function allocatable(e: PhysPage): boolean {
+/**
+ * The entries one master record and the log give: the master's, each page's log records applied on top where they
+ * form a chain (see chainEnd), Used where they do not. `restricted`: only records for pages the master lists count
+ * (with two masters the log may be stale: see the header comment).
+ */
+function replay(master: PhysPage[], records: Map<number, PhysPage[]>, restricted: boolean): Map<number, PhysPage> {
+  const out = new Map<number, PhysPage>();
+  for (const e of master) out.set(e.page, e);
+  for (const [page, list] of records) {
+    const base = out.get(page);
+    if (!base && restricted) continue;
+    out.set(page, chainEnd(base, list) ?? { page, state: SpaceState.Used, journal: 0 });
+  }
+  return out;
+}
+
+function allocatable(e: PhysPage | undefined): boolean {
+  if (!e) return false;
   return e.state === SpaceState.Free || (e.state === SpaceState.Dirty && e.journal < DIRTY_REUSE_LIMIT);
 }
 

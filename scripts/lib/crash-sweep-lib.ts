@@ -21,7 +21,6 @@ import { PowerCut } from '../../pddb/flash/errors.ts';
 import type { Flash } from '../../pddb/flash/flash.ts';
 import { PddbEngine } from '../../pddb/engine/engine.ts';
 import { PageTable } from '../../pddb/engine/pagetable.ts';
-import { fastSpaceTuning } from '../../pddb/engine/fastspace.ts';
 import type { Store } from '../../pddb/engine/store.ts';
 import { PddbError } from '../../pddb/errors.ts';
 import { SeededRandom } from '../../lib/random.ts';
@@ -31,8 +30,8 @@ import { computeLayout } from '../../pddb/format/layout.ts';
 export const SWEEP_PIN = '2468';
 const SYSTEM = '.System';
 const PASSWORDS: Record<string, string> = { secret: 'hunter2', temp: 'correct horse' };
-/** FastSpace log flush threshold during the sweep: low, so the workload rewrites the master record several times. */
-export const SWEEP_LOG_FLUSH = 96;
+/** FastSpace reserve during the sweep: small, so the workload rewrites the master record many times. */
+const SWEEP_FASTSPACE = { reserveSlack: 2 };
 
 type Contents = Map<string, Map<string, Uint8Array>>;
 
@@ -305,19 +304,9 @@ export function setupSweep(seed = 'sweep', rounds = 24): SweepSetup {
   return { image: flash.snapshot(), keybox, seed, rounds };
 }
 
-function withTuning<T>(fn: () => T): T {
-  const saved = fastSpaceTuning.logFlushThreshold;
-  fastSpaceTuning.logFlushThreshold = SWEEP_LOG_FLUSH;
-  try {
-    return fn();
-  } finally {
-    fastSpaceTuning.logFlushThreshold = saved;
-  }
-}
-
 /** Run the workload over `flash`; returns the driver (its model) and whether power was cut. */
 function run(setup: SweepSetup, flash: Flash, onStep?: (step: string) => void): { driver: Driver; cut: boolean } {
-  const engine = PddbEngine.mount(flash, setup.keybox, SWEEP_PIN, { random: new SeededRandom(`${setup.seed}/engine`) });
+  const engine = PddbEngine.mount(flash, setup.keybox, SWEEP_PIN, { random: new SeededRandom(`${setup.seed}/engine`), fastSpace: SWEEP_FASTSPACE });
   const driver = new Driver(engine, setup.seed, onStep);
   try {
     workload(driver, setup.rounds);
@@ -385,14 +374,12 @@ export class TracingFlash implements Flash {
  * the violations a check of the final image finds (none expected).
  */
 export function countOps(setup: SweepSetup): { ops: number; trace: TracedOp[]; violations: string[] } {
-  return withTuning(() => {
-    const inner = MemoryFlash.from(setup.image);
-    const tracing = new TracingFlash(inner);
-    const faulty = new FaultyFlash(tracing);
-    const { driver } = run(setup, faulty, (step) => (tracing.step = step));
-    const violations = checkImage(setup, inner.snapshot(), driver.model, 'clean run');
-    return { ops: faulty.opsSoFar, trace: tracing.ops, violations };
-  });
+  const inner = MemoryFlash.from(setup.image);
+  const tracing = new TracingFlash(inner);
+  const faulty = new FaultyFlash(tracing);
+  const { driver } = run(setup, faulty, (step) => (tracing.step = step));
+  const violations = checkImage(setup, inner.snapshot(), driver.model, 'clean run');
+  return { ops: faulty.opsSoFar, trace: tracing.ops, violations };
 }
 
 /**
@@ -426,16 +413,14 @@ export interface CutResult {
 
 /** Replay the workload with power lost during op `op`, then check what survives. */
 export function checkCut(setup: SweepSetup, op: number, torn: boolean): CutResult {
-  return withTuning(() => {
-    const inner = MemoryFlash.from(setup.image);
-    const faulty = new FaultyFlash(inner, { cutAfterOps: op, torn, random: new SeededRandom(`${setup.seed}/tear/${op}`) });
-    const { driver, cut } = run(setup, faulty);
-    const label = `op ${op}${torn ? ' torn' : ''} (${driver.step})`;
-    const report = faulty.cut;
-    const what = report ? `${report.kind} sector ${report.sector}${report.torn ? ` torn after ${report.applied}` : ''}` : 'no cut';
-    const violations = cut ? checkImage(setup, inner.snapshot(), driver.model, label) : [`${label}: the workload finished before op ${op}`];
-    return { op, torn, step: driver.step, what, violations };
-  });
+  const inner = MemoryFlash.from(setup.image);
+  const faulty = new FaultyFlash(inner, { cutAfterOps: op, torn, random: new SeededRandom(`${setup.seed}/tear/${op}`) });
+  const { driver, cut } = run(setup, faulty);
+  const label = `op ${op}${torn ? ' torn' : ''} (${driver.step})`;
+  const report = faulty.cut;
+  const what = report ? `${report.kind} sector ${report.sector}${report.torn ? ` torn after ${report.applied}` : ''}` : 'no cut';
+  const violations = cut ? checkImage(setup, inner.snapshot(), driver.model, label) : [`${label}: the workload finished before op ${op}`];
+  return { op, torn, step: driver.step, what, violations };
 }
 
 type Observed = Map<string, Map<string, Map<string, Uint8Array>>>;
