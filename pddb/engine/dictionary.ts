@@ -29,7 +29,7 @@ import {
   slotLocation,
   smallPoolVpage,
 } from '../format/vaddr.ts';
-import type { Basis } from './basis.ts';
+import type { Basis, PageState } from './basis.ts';
 
 export interface KeyEntry extends KeyDescriptor {
   slot: number;
@@ -100,6 +100,11 @@ export class Dict {
       }
     }
     this.keyMap = map;
+    // A pool page that keys point at but the table does not map is damage: never hand out room there, or its
+    // first write would commit zeros over the keys it held.
+    this.poolTail.forEach((_, p) => {
+      if (!this.basis.isMapped(smallPoolVpage(this.index, p))) this.poolTail[p] = VPAGE_SIZE;
+    });
     this.nextSlot = maxSlot + 1;
     const used = new Set([...map.values()].map((k) => k.slot));
     for (let s = 1; s < this.nextSlot; s++) if (!used.has(s)) this.freeSlots.push(s);
@@ -204,6 +209,22 @@ export class Dict {
     const { vpage, at } = slotLocation(this.index, entry.slot);
     this.basis.writablePage(vpage).fill(0, at, at + 127);
     this.touch();
+  }
+
+  /** Keys with a page of their extent that cannot be read: the pages, and how many of the key's bytes still read. */
+  damagedKeys(): { key: string; len: number; readable: number; pages: { vpage: number; state: PageState }[] }[] {
+    const out = [];
+    for (const entry of this.keys.values()) {
+      let readable = 0;
+      const pages: { vpage: number; state: PageState }[] = [];
+      forEachSpan(entry.start, entry.len, (vpage, _at, _done, n) => {
+        const state = this.basis.pageState(vpage);
+        if (state === 'ok') readable += n;
+        else pages.push({ vpage, state });
+      });
+      if (pages.length > 0) out.push({ key: entry.name, len: entry.len, readable, pages });
+    }
+    return out;
   }
 
   /** Every page of the dict goes (delete dict). */
@@ -357,7 +378,8 @@ export class Dict {
 
   /** A range in the dict's small-key pool, or null when all of its pool pages are taken. */
   private allocSmall(size: number): number | null {
-    let p = this.poolTail.findIndex((tail) => tail + size <= VPAGE_SIZE);
+    // A page that does not decrypt is skipped too (damage stays an error on its keys, never zeros).
+    let p = this.poolTail.findIndex((tail, i) => tail + size <= VPAGE_SIZE && this.readable(smallPoolVpage(this.index, i)));
     if (p < 0) p = this.poolTail.length;
     // The pool of dict d is 4096 vpages; page 4096 would be the first pool page of dict d + 1.
     if (p >= POOL_VPAGES) return null;
@@ -368,6 +390,10 @@ export class Dict {
     this.poolLive[p] += size;
     this.fresh.add(start);
     return start;
+  }
+
+  private readable(vpage: number): boolean {
+    return !this.basis.isMapped(vpage) || this.basis.tryPage(vpage) !== null;
   }
 
   /**

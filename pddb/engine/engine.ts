@@ -16,6 +16,7 @@ import { unwrapSystemKeys } from '../keys/rootkeys.ts';
 import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/random.ts';
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
+import { checkBases, type CheckReport } from './check.ts';
 import type { Dict, KeyEntry } from './dictionary.ts';
 import { FastSpace, type FastSpaceOptions } from './fastspace.ts';
 import { checkBasisName, checkDictName, checkKeyName, checkPassword } from './names.ts';
@@ -420,6 +421,15 @@ export class PddbEngine {
       if (!isPddbError(e, 'NoFreeSpace')) throw e;
     }
     return this.store.space.available;
+  }
+
+  /**
+   * The original shell's `consistency`: walk every open basis and report each page that is missing or damaged, what
+   * it holds, each key it touches and how much of it still reads (check.ts). Decrypts every page of the open bases.
+   */
+  check(): CheckReport {
+    this.requireMounted();
+    return checkBases(this.stack);
   }
 
   /** Pages FastSpace can still hand out. */
