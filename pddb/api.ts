@@ -57,6 +57,8 @@ export enum PddbOp {
   KeyWatch = 0x100a,
   /** The caller is done with the PDDB: every token it holds is freed (sent by Pddb.close()). */
   ReleaseTokens = 0x100b,
+  /** `pddb check` / `consistency`: the damaged or missing pages of the open bases, and the keys they touch. */
+  Check = 0x100c,
 }
 
 export enum PollOp {
@@ -135,6 +137,21 @@ export interface FormatProgress {
   done: number;
   total: number;
 }
+
+/** What Check answers (the engine's check(), lists cut at CHECK_LIST_MAX with the totals kept). */
+export interface PddbCheckReport {
+  ok: boolean;
+  bases: { basis: string; dicts: number; keys: number; pages: number }[];
+  pages: { basis: string; vpage: number; state: PageDamageState; holds: string }[];
+  keys: { basis: string; dict: string; key: string; len: number; readable: number; badPages: number }[];
+  pagesTotal: number;
+  keysTotal: number;
+}
+
+/** Why a page cannot be read; on the wire, its index in this list. */
+export const PAGE_DAMAGE_STATES = ['missing', 'undecryptable', 'past-end'] as const;
+export type PageDamageState = (typeof PAGE_DAMAGE_STATES)[number];
+export const CHECK_LIST_MAX = 64;
 
 export interface PddbStatus {
   mounted: boolean;
@@ -275,8 +292,30 @@ export const StatusReport = codec(
     ),
   }),
 );
+const pub64 = t.u64({ public: true });
+export const CheckAnswer = codec(
+  t.record({
+    code,
+    report: t.optional(
+      t.record({
+        ok: t.bool({ public: true }),
+        bases: t.list(t.record({ basis: basisName, dicts: pub32, keys: pub32, pages: pub32 }), BASIS_LIST_MAX + 1),
+        pages: t.list(t.record({ basis: basisName, vpage: pub64, state: t.u8({ public: true }), holds: t.string(400, secret) }), CHECK_LIST_MAX),
+        keys: t.list(
+          t.record({ basis: basisName, dict: dictName, key: keyName, len: pub64, readable: pub64, badPages: pub32 }),
+          CHECK_LIST_MAX,
+        ),
+        pagesTotal: pub32,
+        keysTotal: pub32,
+      }),
+    ),
+  }),
+);
+/** RebuildSpace lists every page no open basis uses: the caller confirms that every basis is open. */
+export const RebuildRequest = codec(t.record({ allBasesPresent: t.bool({ public: true }) }));
 export const NameList = codec(t.record({ code, names: t.optional(t.list(basisName, BASIS_LIST_MAX + 1)) }));
-export const ChangedTokens = codec(t.record({ code, tokens: t.optional(t.list(token, 256)) }));
+/** KeyWatch's answer: tokens whose key changed; `gone`: those among them the server freed (deleted key, locked basis). */
+export const ChangedTokens = codec(t.record({ code, tokens: t.optional(t.list(token, 256)), gone: t.optional(t.list(token, 256)) }));
 
 const mb = [MessageKind.MutableBorrow];
 const bs = [MessageKind.BlockingScalar];
@@ -310,7 +349,8 @@ export const pddbOps = {
   [PddbOp.FormatStep]: { name: 'FormatStep', kinds: bs, publicArgs: true },
   [PddbOp.TruncateKey]: { name: 'TruncateKey', kinds: mb, request: KeyIo, response: Result, wipe: true },
   [PddbOp.Suspend]: { name: 'Suspend', kinds: mb, request: Empty, response: NameList, wipe: true },
-  [PddbOp.RebuildSpace]: { name: 'RebuildSpace', kinds: mb, request: Empty, response: StatusReport },
+  [PddbOp.RebuildSpace]: { name: 'RebuildSpace', kinds: mb, request: RebuildRequest, response: StatusReport },
+  [PddbOp.Check]: { name: 'Check', kinds: mb, request: Empty, response: CheckAnswer },
   [PddbOp.ExportKeys]: { name: 'ExportKeys', kinds: mb, request: ExportRequest, response: HostedKeys, wipe: true },
   [PddbOp.Status]: { name: 'Status', kinds: mb, request: Empty, response: StatusReport },
   [PddbOp.Churn]: { name: 'Churn', kinds: mb, request: Empty, response: Result },

@@ -320,6 +320,7 @@ export class Pddb {
         while (this.watchers.size > 0 && !this.closed) {
           const r = check(await this.conn.request(PddbOp.KeyWatch, {}), 'KeyWatch');
           for (const t of r.tokens ?? []) this.watchers.get(bytesToHex(t))?.();
+          for (const t of r.gone ?? []) this.watchers.delete(bytesToHex(t)); // freed on the server: watch no more
         }
       } catch {
         // the connection or the server is gone: nothing more to watch

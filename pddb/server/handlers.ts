@@ -93,9 +93,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       const [d, k, b] = [nameFrom(dict, 'dict'), nameFrom(key, 'key'), optionalName(basis, 'basis')];
       const target = b ?? engine.latestBasis();
       engine.deleteKey(d, k, b);
-      // The original evicts the tokens of a deleted key; their watchers hear of it.
-      const hit = s.keyChanged(target, d, k);
-      s.tokens.dropWhere((r) => hit.includes(r));
+      s.keysDeleted(target, d, k);
       if (!batched) engine.sync();
       return {};
     },
@@ -108,8 +106,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       const [d, b] = [nameFrom(dict, 'dict'), optionalName(basis, 'basis')];
       const target = b ?? engine.latestBasis();
       engine.deleteDict(d, b);
-      const hit = s.keyChanged(target, d, undefined);
-      s.tokens.dropWhere((r) => hit.includes(r));
+      s.keysDeleted(target, d, undefined);
       if (!batched) engine.sync();
       return {};
     },
@@ -201,7 +198,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       s.need().write(rec.handle, safeNumber(position), data);
       data.fill(0);
       if (!rec.batched) s.syncHandle(rec.handle);
-      s.keyChanged(rec.handle.basis, rec.handle.dict, rec.handle.key, rec);
+      s.keyChanged(rec);
       return {};
     },
   },
@@ -211,7 +208,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       const rec = s.tokens.get(msg.sender, msg.value.token);
       s.need().truncate(rec.handle, safeNumber(msg.value.position));
       if (!rec.batched) s.syncHandle(rec.handle);
-      s.keyChanged(rec.handle.basis, rec.handle.dict, rec.handle.key, rec);
+      s.keyChanged(rec);
       return {};
     },
   },
@@ -270,8 +267,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       for (const k of names) {
         if (!present.has(k)) continue;
         engine.deleteKey(d, k, target);
-        const hit = s.keyChanged(target, d, k);
-        s.tokens.dropWhere((r) => hit.includes(r));
+        s.keysDeleted(target, d, k);
       }
       if (!batched) engine.sync();
       return {};

@@ -126,12 +126,17 @@ export class PddbServer {
     else this.monitors.push(m);
   }
 
-  /** A key's bytes changed through `by` (or it was deleted): tell the other watchers of the same key. */
-  keyChanged(basis: string, dict: string, key: string | undefined, by?: TokenRecord): TokenRecord[] {
-    const hit = (r: TokenRecord) => r !== by && r.handle.basis === basis && r.handle.dict === dict && (key === undefined || r.handle.key === key);
-    const records = [...this.tokens.all()].filter(hit);
-    this.watches.notify(records);
-    return records;
+  /** A key's bytes changed through `by`: tell the other watchers of the same key. */
+  keyChanged(by: TokenRecord): void {
+    const { basis, dict, key } = by.handle;
+    this.watches.notify([...this.tokens.all()].filter((r) => r !== by && r.handle.basis === basis && r.handle.dict === dict && r.handle.key === key));
+  }
+
+  /** A key (or every key of a dict, `key` undefined) was deleted from `basis`: its tokens go, as the original
+   * evicts them, and their watchers hear of it. */
+  keysDeleted(basis: string, dict: string, key: string | undefined): void {
+    const gone = this.tokens.dropWhere((r) => r.handle.basis === basis && r.handle.dict === dict && (key === undefined || r.handle.key === key));
+    this.watches.notify(gone, true);
   }
 
   /** The process is done with the PDDB: its tokens, watches and listing sessions go; its long polls answer. */
@@ -149,8 +154,7 @@ export class PddbServer {
     this.basisSeq++;
     if (kind === 'locked' || kind === 'deleted' || kind === 'unlocked') {
       // Tokens of a basis that is no longer open go, and so do listings that may hold its names.
-      const gone = this.tokens.dropWhere((r) => !this.isOpen(r.handle));
-      this.watches.notify(gone);
+      this.watches.notify(this.tokens.dropWhere((r) => !this.isOpen(r.handle)), true);
       for (const lists of [this.keyLists, this.dictLists]) {
         for (const [pid, l] of lists) if (l.basis === undefined || l.basis === basis) lists.delete(pid);
       }

@@ -1,22 +1,26 @@
 // Key-change notices (the original's cb_sid callbacks, here a long poll): each process that holds watched tokens
-// gets the tokens whose key changed, on its KeyWatch request, answered at once or when the next change comes.
+// gets the tokens whose key changed, on its KeyWatch request, answered at once or when the next change comes. Tokens
+// the server freed (their key deleted, their basis locked) come back in `gone` as well, so the client forgets them.
 import type { Incoming, Responder } from '../../transports/ipc/index.ts';
 import type { TokenRecord } from './tokens.ts';
 
-type Waiter = { msg: Incoming<number, unknown, { code: number; tokens?: Uint8Array[] }>; responder: Responder };
+type Waiter = { msg: Incoming<number, unknown, { code: number; tokens?: Uint8Array[]; gone?: Uint8Array[] }>; responder: Responder };
+type Notice = { token: Uint8Array; gone: boolean };
 
 export class KeyWatches {
-  private readonly pending = new Map<number, Uint8Array[]>();
+  private readonly pending = new Map<number, Notice[]>();
   private readonly waiting = new Map<number, Waiter>();
 
   constructor(private readonly ok: number) {}
 
-  /** Tell the holders of these tokens (those watching) that their key changed. */
-  notify(records: Iterable<TokenRecord>): void {
+  /** Tell the holders of these tokens (those watching) that their key changed; `gone`: and the token was freed. */
+  notify(records: Iterable<TokenRecord>, gone = false): void {
     for (const r of records) {
       if (!r.watch) continue;
       const list = this.pending.get(r.pid) ?? [];
-      if (!list.some((t) => t === r.token)) list.push(r.token);
+      const seen = list.find((n) => n.token === r.token);
+      if (seen) seen.gone ||= gone;
+      else list.push({ token: r.token, gone });
       this.pending.set(r.pid, list);
     }
     for (const pid of [...this.waiting.keys()]) if (this.pending.has(pid)) this.answer(pid);
@@ -46,10 +50,10 @@ export class KeyWatches {
 
   private answer(pid: number): void {
     const w = this.waiting.get(pid)!;
-    const tokens = this.pending.get(pid)!.splice(0, 256);
+    const notices = this.pending.get(pid)!.splice(0, 256);
     if (this.pending.get(pid)!.length === 0) this.pending.delete(pid);
     this.waiting.delete(pid);
-    w.msg.respond({ code: this.ok, tokens });
+    w.msg.respond({ code: this.ok, tokens: notices.map((n) => n.token), gone: notices.filter((n) => n.gone).map((n) => n.token) });
     w.responder.reply();
   }
 }

@@ -128,6 +128,19 @@ describe('PDDB isolation: key-change notices and traces', () => {
     await expect.poll(() => heard).toBeGreaterThan(before);
   }, T);
 
+  it('a watch ends when the server frees its token (basis locked): the client stops polling for it', async () => {
+    const s = await bootServer();
+    kernel = s.kernel;
+    await s.pddb.createBasis('b', 'pw');
+    await s.pddb.unlockBasis('b', 'pw');
+    let heard = 0;
+    await s.pddb.get('d', 'k', { createDict: true, createKey: true, onChange: () => heard++ });
+    await s.pddb.lockBasis('b');
+    await expect.poll(() => heard).toBeGreaterThanOrEqual(1);
+    const watchers = (s.pddb as unknown as { watchers: Map<string, unknown> }).watchers;
+    await expect.poll(() => watchers.size).toBe(0);
+  }, T);
+
   it('traces show no password, PIN, value, basis, dict or key name', async () => {
     const s = await bootServer();
     kernel = s.kernel;
