@@ -2,8 +2,8 @@
 // atomically (mkdir) by proper-lockfile, kept fresh from a worker thread (lock-keeper.mjs); a lock whose holder
 // died (SIGKILL, power cut) goes stale STALE_MS after its last refresh and is then taken over. `pvault.owner`
 // beside it names the holder's PID, for messages only: ownership is the directory alone.
-import { readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** A lock not refreshed for this long belongs to a dead process. */
@@ -40,6 +40,7 @@ export class DeviceLock {
   /** Take the lock of the device folder `dir` (which must exist), waiting up to `waitMs` for a holder to finish. */
   static async acquire(dir: string, waitMs = 0): Promise<DeviceLock> {
     const lockDir = DeviceLock.lockDir(dir);
+    removeLegacyLock(lockDir);
     const keeper = new Worker(KEEPER, { workerData: { lockDir, stale: STALE_MS, update: UPDATE_MS, waitMs } });
     const first = await new Promise<KeeperMessage>((resolve, reject) => {
       keeper.once('message', resolve);
@@ -66,7 +67,11 @@ export class DeviceLock {
     this.released = true;
     process.off('exit', this.onExit);
     rmSync(join(this.dir, 'pvault.owner'), { force: true });
-    const done = new Promise<void>((resolve) => this.keeper.once('message', () => resolve()));
+    // A keeper that died cannot answer: its exit ends the wait too (the lock then goes stale on its own).
+    const done = new Promise<void>((resolve) => {
+      this.keeper.once('message', () => resolve());
+      this.keeper.once('exit', () => resolve());
+    });
     this.keeper.ref();
     this.keeper.postMessage('release');
     await done;
@@ -83,6 +88,28 @@ export class DeviceLock {
     } catch {
       // Already gone (taken over as stale): nothing of ours to remove.
     }
+  }
+}
+
+/**
+ * Before this lock, pvault kept its PID in a regular file of the same name. Such a file left by a process that no
+ * longer runs is removed; one whose process runs means an older pvault has the device.
+ */
+function removeLegacyLock(lockDir: string): void {
+  if (!statSync(lockDir, { throwIfNoEntry: false })?.isFile()) return;
+  const pid = Number(readFileSync(lockDir, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    throw new DeviceBusy(`the device in ${dirname(lockDir)} is in use by process ${pid} (an older pvault)`);
+  }
+  rmSync(lockDir, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
