@@ -23,6 +23,8 @@ export const passwordKind: RecordKind<PasswordRecord> = {
 
 type Msg = IncomingOf<typeof passwordOps>;
 
+const collator = new Intl.Collator();
+
 export default async function passwordsProcess(ctx: ProcessContext, init: VaultServerInit = {}): Promise<void> {
   const store = new RecordStore(await Pddb.connect(ctx), passwordKind);
   const clock = new DeviceClock({ dir: init.dir });
@@ -44,11 +46,12 @@ export default async function passwordsProcess(ctx: ProcessContext, init: VaultS
 async function handle(msg: Msg, store: RecordStore<PasswordRecord>, clock: DeviceClock): Promise<void> {
   switch (msg.opcode) {
     case PasswordOp.List: {
-      const { entries, unreadable } = await store.all();
       const needle = msg.value.filter?.toLowerCase() ?? '';
-      const hits = entries
-        .filter(({ record: r }) => needle === '' || [r.description, r.username, r.notes].some((f) => f.toLowerCase().includes(needle)))
-        .sort((a, b) => a.record.description.localeCompare(b.record.description) || a.record.username.localeCompare(b.record.username));
+      const { hits, unreadable } = await store.query(
+        needle,
+        ({ record: r }) => needle === '' || [r.description, r.username, r.notes].some((f) => f.toLowerCase().includes(needle)),
+        (a, b) => collator.compare(a.record.description, b.record.description) || collator.compare(a.record.username, b.record.username),
+      );
       const page = hits.slice(msg.value.start, msg.value.start + LIST_PAGE).map(({ key, basis, record: r }) => ({
         key, basis, description: r.description, username: r.username, notes: r.notes, ctime: BigInt(r.ctime), atime: BigInt(r.atime), count: BigInt(r.count),
       }));

@@ -39,6 +39,9 @@ export interface BatchResult<R> {
 export class RecordStore<R> {
   private cache: { bases: string[]; entries: Map<string, Stored<R>>; unreadable: number } | null = null;
   private readonly stopMonitor: () => void;
+  private queryCache: { generation: number; key: string; hits: Stored<R>[] } | null = null;
+  /** Bumped whenever what all() returns may have changed. */
+  private generation = 0;
 
   constructor(
     private readonly pddb: Pddb,
@@ -54,6 +57,19 @@ export class RecordStore<R> {
 
   invalidate(): void {
     this.cache = null;
+    this.generation++;
+  }
+
+  /**
+   * The entries `select` keeps, in `order`, remembered until anything changes: a listing is read in pages, and
+   * filtering and sorting 10,000 entries again for each page would cost more than the PDDB reads.
+   */
+  async query(key: string, select: (s: Stored<R>) => boolean, order: (a: Stored<R>, b: Stored<R>) => number): Promise<{ hits: Stored<R>[]; unreadable: number }> {
+    const c = await this.load();
+    if (this.queryCache?.generation !== this.generation || this.queryCache.key !== key) {
+      this.queryCache = { generation: this.generation, key, hits: [...c.entries.values()].filter(select).sort(order) };
+    }
+    return { hits: this.queryCache.hits, unreadable: c.unreadable };
   }
 
   /** Every readable entry, and how many stored values did not parse (they are never rewritten). */
@@ -190,7 +206,10 @@ export class RecordStore<R> {
     const shadowed = c.entries.get(s.key);
     // A key written under an older basis than the one that shows it: simplest to read the union again.
     if (shadowed && shadowed.basis !== s.basis) this.invalidate();
-    else c.entries.set(s.key, s);
+    else {
+      c.entries.set(s.key, s);
+      this.generation++;
+    }
   }
 
   private async load(): Promise<NonNullable<typeof this.cache>> {
@@ -214,6 +233,7 @@ export class RecordStore<R> {
       }
     }
     this.cache = { bases, entries, unreadable };
+    this.generation++;
     return this.cache;
   }
 }

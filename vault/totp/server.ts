@@ -27,6 +27,8 @@ export const totpKind: RecordKind<TotpRecord> = {
 
 type Msg = IncomingOf<typeof totpOps>;
 
+const collator = new Intl.Collator();
+
 export default async function totpProcess(ctx: ProcessContext, init: VaultServerInit = {}): Promise<void> {
   const store = new RecordStore(await Pddb.connect(ctx), totpKind);
   const clock = new DeviceClock({ dir: init.dir });
@@ -47,11 +49,12 @@ export default async function totpProcess(ctx: ProcessContext, init: VaultServer
 async function handle(msg: Msg, store: RecordStore<TotpRecord>, clock: DeviceClock): Promise<void> {
   switch (msg.opcode) {
     case TotpOp.List: {
-      const { entries, unreadable } = await store.all();
       const needle = msg.value.filter?.toLowerCase() ?? '';
-      const hits = entries
-        .filter(({ record: r }) => needle === '' || [r.name, r.issuer, r.notes].some((f) => f.toLowerCase().includes(needle)))
-        .sort((a, b) => a.record.name.localeCompare(b.record.name));
+      const { hits, unreadable } = await store.query(
+        needle,
+        ({ record: r }) => needle === '' || [r.name, r.issuer, r.notes].some((f) => f.toLowerCase().includes(needle)),
+        (a, b) => collator.compare(a.record.name, b.record.name),
+      );
       const page = hits.slice(msg.value.start, msg.value.start + LIST_PAGE).map(summary);
       return msg.respond({ ...OK, entries: page, total: hits.length, unreadable });
     }
