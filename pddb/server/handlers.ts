@@ -7,6 +7,8 @@ import {
   BULK_LIMIT_DEFAULT,
   BULK_LIMIT_MIN,
   BULK_PAGE,
+  CHECK_LIST_MAX,
+  PAGE_DAMAGE_STATES,
   FormatState,
   KEY_CHUNK,
   KEY_LIST_BYTES,
@@ -17,6 +19,7 @@ import {
   wordsToToken,
 } from '../api.ts';
 import type { PddbServer } from './pddb-server.ts';
+import type { CheckReport } from '../engine/check.ts';
 import { bulkRead, listKeysCounted } from './listing.ts';
 import { nameFrom, optionalName, secretText } from './results.ts';
 
@@ -175,8 +178,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
         allocHint,
       });
       const rec = s.tokens.issue(msg.sender, h, { batched: v.batched, watch: v.watch });
-      // A key created here is durable at once unless the caller batches.
-      if ((v.createKey || v.createDict) && !v.batched) s.syncHandle(h);
+      // As the original, a key created here reaches flash with its first write (or a sync): no commit of its own.
       return { token: rec.token, basis: h.basis };
     },
   },
@@ -301,11 +303,12 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
   [PddbOp.Suspend]: { space: 'request', run: (s) => ({ names: s.need().suspend() }) },
   [PddbOp.RebuildSpace]: {
     space: 'request',
-    run(s) {
-      s.need().rebuildSpace();
+    run(s, msg) {
+      s.need().rebuildSpace({ allBasesPresent: msg.value.allBasesPresent });
       return { status: status(s) };
     },
   },
+  [PddbOp.Check]: { space: 'request', run: (s) => ({ report: checkReport(s.need().check()) }) },
   [PddbOp.Status]: { space: 'request', run: (s) => ({ status: status(s) }) },
   [PddbOp.Churn]: {
     space: 'request',
@@ -328,6 +331,18 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     },
   },
 };
+
+/** The engine's report on the wire: lists cut at CHECK_LIST_MAX, with the totals. */
+function checkReport(r: CheckReport) {
+  return {
+    ok: r.ok,
+    bases: r.bases,
+    pages: r.pages.slice(0, CHECK_LIST_MAX).map((p) => ({ ...p, vpage: BigInt(p.vpage), state: PAGE_DAMAGE_STATES.indexOf(p.state) })),
+    keys: r.keys.slice(0, CHECK_LIST_MAX).map((k) => ({ ...k, len: BigInt(k.len), readable: BigInt(k.readable) })),
+    pagesTotal: r.pages.length,
+    keysTotal: r.keys.length,
+  };
+}
 
 function status(s: PddbServer) {
   const f = s.flashStats;
