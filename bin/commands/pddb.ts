@@ -6,6 +6,7 @@ import { flag, parseArgs, value, UsageError, type Parsed } from '../args.ts';
 import { done, emit, list, type Outcome, io } from '../output.ts';
 import { basisFlags, commonFlags, noteOutputMode, passwordFor, withDevice } from '../session.ts';
 import type { Device } from '../../vault/device/device.ts';
+import type { PddbCheckReport } from '../../pddb/api.ts';
 
 interface Verb {
   /** Arguments, for the help text. */
@@ -162,12 +163,29 @@ const VERBS: Record<string, Verb> = {
   },
   rebuildspace: {
     args: '',
-    about: '(+) rebuild the free-space cache from every open basis (present ALL bases first)',
-    run: (p, args) =>
-      device(p, args, 0, async (d) => {
-        const free = await d.pddb.rebuildSpace();
+    about: '(+) rebuild the free-space cache from the open bases: open ALL of them, then --all-bases-present',
+    run: (p, args) => {
+      if (!flag(p, 'all-bases-present')) {
+        throw new UsageError(
+          'rebuildspace lists every page no open basis uses as free: pages of a basis left locked would be overwritten. ' +
+            'Open every basis with --basis, then confirm with --all-bases-present',
+        );
+      }
+      return device(p, args, 0, async (d) => {
+        const free = await d.pddb.rebuildSpace({ allBasesPresent: true });
         return done(`free-space cache rebuilt: ${free} pages`, { freeSpace: free });
-      }),
+      });
+    },
+  },
+  check: {
+    args: '',
+    about: '(+) walk the open bases: every damaged or missing page, the keys it touches (exit 1 if any)',
+    run: (p, args) => device(p, args, 0, async (d) => checkOutcome(await d.pddb.check())),
+  },
+  consistency: {
+    args: '',
+    about: 'the original\'s name for check',
+    run: (p, args) => device(p, args, 0, async (d) => checkOutcome(await d.pddb.check())),
   },
   status: {
     args: '',
@@ -193,6 +211,7 @@ const specs = {
   stdin: {},
   hex: {},
   out: { value: true },
+  'all-bases-present': {},
 } as const;
 
 export const PDDB_HELP = `usage: pvault pddb [options] <verb> [args]
@@ -218,7 +237,7 @@ options:
 secrets: the boot PIN from PVAULT_PIN; a single basis password may come from PVAULT_PASSWORD.
 `;
 
-export async function pddbCommand(argv: string[]): Promise<void> {
+export async function pddbCommand(argv: string[]): Promise<number | void> {
   const p = parseArgs(argv, specs, {
     dataFrom: (pos) => {
       const verb = pos.length > 0 ? VERBS[pos[0]] : undefined;
@@ -230,7 +249,22 @@ export async function pddbCommand(argv: string[]): Promise<void> {
   if (flag(p, 'help') || verbName === undefined) return void io.out(PDDB_HELP);
   const verb = Object.hasOwn(VERBS, verbName) ? VERBS[verbName] : undefined;
   if (!verb) throw new UsageError(`unknown pddb verb '${verbName.slice(0, 40)}' (see pvault pddb --help)`);
-  emit(await verb.run(p, args));
+  const outcome = await verb.run(p, args);
+  emit(outcome);
+  return outcome.exit;
+}
+
+/** A check report: one line per damaged page and per key it touches, then what was walked; exit 1 on damage. */
+function checkOutcome(r: PddbCheckReport): Outcome {
+  const lines = [
+    ...r.pages.map((g) => `damaged: basis '${g.basis}', page ${g.vpage} ${g.state}: ${g.holds}`),
+    ...r.keys.map((k) => `key ${k.dict}:${k.key} in '${k.basis}': ${k.readable} of ${k.len} bytes readable, ${k.badPages} bad page(s)`),
+  ];
+  const more = r.pagesTotal + r.keysTotal - r.pages.length - r.keys.length;
+  if (more > 0) lines.push(`... and ${more} more (${r.pagesTotal} damaged pages, ${r.keysTotal} keys touched)`);
+  const walked = r.bases.map((b) => `${b.basis}: ${b.dicts} dicts, ${b.keys} keys, ${b.pages} pages`).join('; ');
+  lines.push(r.ok ? `no damage found (${walked})` : `checked ${walked}`);
+  return { json: r, text: lines.join('\n'), exit: r.ok ? 0 : 1 };
 }
 
 /** Run `body` on the booted device once `args` is known to hold exactly `count` arguments. */
