@@ -193,7 +193,7 @@ describe('page-table update through the MBBB, cut at every op', () => {
     // Pages 0 and 1 take step 0; page 2 step 1 (and page 0 again: one cycle still orders 1, 0, 2); step 2 touches
     // page 1 again, which an order can no longer honour (page 2 lies between): a second cycle.
     const steps: TableStep[] = [
-      { map: [...mapsOn(0, 2, 6), ...mapsOn(1, 1, 6)], erase: [] },
+      { map: [...mapsOn(0, 2, 6), ...mapsOn(1, 1, 8)], erase: [] }, // distinct tags: no two identical entries
       { map: mapsOn(2, 2, 7), erase: [at(0, 200)] },
       { map: [], erase: [at(1, 201), at(3, 9)] },
     ];
