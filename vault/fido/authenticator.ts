@@ -60,6 +60,8 @@ export class Authenticator {
     this.perCredentialCounter = opts.counter === 'per-credential';
     this.protocols = { 1: new PinProtocol(1, random), 2: new PinProtocol(2, random) };
     this.token = new PinToken(random, this.now);
+    // Keys are cached by basis name: any basis change (lock, unlock, delete, a new basis of the same name) drops them.
+    pddb.monitorBasis(() => this.forgetMasterKeys());
   }
 
   /** One CTAP2 message: command byte | CBOR parameters -> status | CBOR response. */
@@ -98,12 +100,18 @@ export class Authenticator {
     }
   }
 
-  /** A basis's master keys, made on first use in that basis (OpenSK: generated at startup if absent). */
-  async masterKeys(basis: string): Promise<MasterKeys> {
+  /**
+   * A basis's master keys. Made only when a credential is about to be made there (`create`): a basis that never
+   * held a credential gets no `opensk` dict just because it was open while the authenticator looked.
+   */
+  async masterKeys(basis: string, create: true): Promise<MasterKeys>;
+  async masterKeys(basis: string, create?: false): Promise<MasterKeys | undefined>;
+  async masterKeys(basis: string, create = false): Promise<MasterKeys | undefined> {
     const cached = this.masterKeyCache.get(basis);
     if (cached) return cached;
     let bytes = await this.store.read(Key.MasterKeys, basis);
     if (!bytes || bytes.length !== MASTER_KEYS_LEN) {
+      if (!create) return undefined;
       bytes = randomBytes(this.random, MASTER_KEYS_LEN);
       await this.store.write(Key.MasterKeys, bytes, basis);
       await this.store.sync();
@@ -113,12 +121,13 @@ export class Authenticator {
     return keys;
   }
 
-  /** The master keys of every open basis, newest first; a locked basis is not there. */
+  /** The master keys of every open basis that has them, newest first; a locked basis is not there. */
   async openIdentities(): Promise<{ basis: string; keys: MasterKeys }[]> {
-    const bases = await this.store.bases();
-    for (const b of [...this.masterKeyCache.keys()]) if (!bases.includes(b)) this.masterKeyCache.delete(b);
     const out = [];
-    for (const basis of bases) out.push({ basis, keys: await this.masterKeys(basis) });
+    for (const basis of await this.store.bases()) {
+      const keys = await this.masterKeys(basis);
+      if (keys) out.push({ basis, keys });
+    }
     return out;
   }
 

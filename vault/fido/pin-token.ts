@@ -1,6 +1,5 @@
 // The pinUvAuthToken (CTAP 2.1 section 6.5.2.1): one random token for both protocols, regenerated at boot and on
 // every new grant, with its permissions, its optional RP binding, and a lifetime.
-import { timingSafeEqual } from 'node:crypto';
 import { randomBytes, type Random } from '../../lib/random.ts';
 
 export enum Permission {
@@ -45,10 +44,5 @@ export class PinToken {
     this.permissions = 0;
     this.rpId = undefined;
     this.token = randomBytes(this.random, 32);
-  }
-
-  /** The token a platform proves it holds by authenticating with it. */
-  is(candidate: Uint8Array): boolean {
-    return candidate.length === this.token.length && timingSafeEqual(candidate, this.token);
   }
 }

@@ -59,6 +59,30 @@ describe('locked bases and per-basis identity', () => {
     await dev.pddb.lockBasis('hidden');
   });
 
+  it('looking does not write: a basis that never held a credential gets no opensk dict', async () => {
+    await dev.pddb.createBasis('quiet', 'shh');
+    await dev.pddb.unlockBasis('quiet', 'shh');
+    expect((await authenticate(dev.fido, { rpId: 'nobody.example' })).status).toBe(S.NoCredentials);
+    expect((await authenticate(dev.fido, { allow: [new Uint8Array(64)] })).status).toBe(S.NoCredentials);
+    expect(await dev.pddb.listDicts('quiet')).not.toContain('opensk');
+    await dev.pddb.lockBasis('quiet');
+  });
+
+  it('a basis deleted and made again under the same name is a new identity', async () => {
+    await dev.pddb.createBasis('again', 'one');
+    await dev.pddb.unlockBasis('again', 'one');
+    const old = await register(dev.fido, { rk: false, rpId: 'again.example' });
+    if (!old.ok) throw new Error('register');
+    await dev.pddb.deleteBasis('again');
+    await dev.pddb.createBasis('again', 'two');
+    await dev.pddb.unlockBasis('again', 'two');
+    expect((await authenticate(dev.fido, { rpId: 'again.example', allow: [old.id] })).status).toBe(S.NoCredentials);
+    const fresh = await register(dev.fido, { rk: false, rpId: 'again.example' });
+    if (!fresh.ok) throw new Error('register');
+    expect((await authenticate(dev.fido, { rpId: 'again.example', allow: [fresh.id] })).status).toBe(0);
+    await dev.pddb.lockBasis('again');
+  });
+
   it('credential management lists only the open bases', async () => {
     const pin = new PinSession(dev.fido, 2);
     expect(await pin.setPin('24680')).toBe(0);

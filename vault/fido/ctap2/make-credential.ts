@@ -3,7 +3,7 @@ import type { Authenticator } from '../authenticator.ts';
 import { AAGUID } from '../limits.ts';
 import { sha256 } from '../hash.ts';
 import type { Params } from '../cbor.ts';
-import { coseKey, generateKey, isSupportedAlg, type CoseAlg } from '../cose.ts';
+import { CoseAlg, coseKey, generateKey, isSupportedAlg } from '../cose.ts';
 import { credRandom, sealId, type CredentialRecord } from '../credential.ts';
 import { nextCreationOrder, resolveId, saveCredential } from '../credentials.ts';
 import { authenticatorData } from '../auth-data.ts';
@@ -77,9 +77,10 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   await auth.requirePresence('register', rpId, displayName ?? userName ?? '');
 
   const basis = await auth.store.latestBasis();
-  const keys = await auth.masterKeys(basis);
+  const keys = await auth.masterKeys(basis, true);
   const pair = generateKey(alg);
-  const stored = rk || !pair.privateKey || alg === -257;
+  // RS256 keys do not fit a credential ID: such credentials are stored even when not discoverable.
+  const stored = rk || alg === CoseAlg.RS256;
   const credProtect = ext.credProtect ?? CredProtect.UvOptional;
   const id = sealId(
     keys,
@@ -91,7 +92,6 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   const largeBlobKey = ext.largeBlobKey && rk ? randomBytes(auth.random, 32) : undefined;
   if (ext.largeBlobKey) ensure(rk, CtapStatus.InvalidOption, 'largeBlobKey needs a discoverable credential');
 
-  let counter: number;
   if (stored) {
     const record: CredentialRecord = {
       id,
@@ -112,7 +112,7 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
     };
     await saveCredential(auth, basis, record);
   }
-  counter = auth.perCredentialCounter && stored ? 0 : await auth.nextGlobalCounter();
+  const counter = auth.perCredentialCounter && stored ? 0 : await auth.nextGlobalCounter();
 
   const extensions = new Map<string, unknown>();
   if (ext.credProtect !== undefined) extensions.set('credProtect', credProtect);

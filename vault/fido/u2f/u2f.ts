@@ -70,7 +70,7 @@ export class U2f {
     this.requirePresence(app);
     const basis = await this.auth.store.latestBasis();
     const pair = generateKey(CoseAlg.ES256);
-    const handle = sealId(await this.auth.masterKeys(basis), app, { alg: CoseAlg.ES256, privateKey: pair.privateKey, credProtect: 1, stored: false }, this.auth.random);
+    const handle = sealId(await this.auth.masterKeys(basis, true), app, { alg: CoseAlg.ES256, privateKey: pair.privateKey, credProtect: 1, stored: false }, this.auth.random);
     const pub = rawP256(pair);
     const batch = await this.auth.batchAttestation();
     const signature = signWith(importKey(CoseAlg.ES256, batch.privateKey), concatBytes(Uint8Array.of(0), app, challenge, handle, pub));
