@@ -49,7 +49,7 @@ secrets are never taken from argv: the boot PIN from PVAULT_PIN, basis passwords
 --password NAME=ENVVAR, --password-stdin, or a prompt.
 `;
 
-const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+const commands: Record<string, { run: (argv: string[]) => Promise<number | void>; help: string }> = {
   init: { run: initCommand, help: INIT_HELP },
   start: { run: startCommand, help: START_HELP },
   pddb: { run: pddbCommand, help: PDDB_HELP },
@@ -81,8 +81,7 @@ export async function main(args: string[]): Promise<number> {
   const end = rest.indexOf('--');
   outputMode.json = (end < 0 ? rest : rest.slice(0, end)).includes('--json');
   try {
-    await command.run(rest);
-    return 0;
+    return (await command.run(rest)) ?? 0;
   } catch (e) {
     const { code, message, exit } = describe(e);
     if (outputMode.json) io.out(JSON.stringify({ ok: false, error: { code, message } }) + '\n');

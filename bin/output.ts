@@ -6,6 +6,8 @@
 export interface Outcome {
   json: unknown;
   text?: string | Uint8Array;
+  /** The exit status when the command ran but reports a problem (pddb check: damage found); 0 when absent. */
+  exit?: number;
 }
 
 /** Set once a command has parsed its flags; main.ts reads it to print a failure in the same mode. */

@@ -26,6 +26,8 @@ import {
   type KeyRecord,
   type PddbOps,
   type PddbStatus,
+  type PddbCheckReport,
+  PAGE_DAMAGE_STATES,
   type RetentionPolicy,
 } from './api.ts';
 import type { ClientProcess, Connection } from '../transports/ipc/index.ts';
@@ -257,8 +259,23 @@ export class Pddb {
     return check(await this.conn.request(PddbOp.Suspend, {}), 'Suspend').names ?? [];
   }
 
-  async rebuildSpace(): Promise<number> {
-    return check(await this.conn.request(PddbOp.RebuildSpace, {}), 'RebuildSpace').status!.freeSpace;
+  /**
+   * Relist every page no open basis uses in the free-space cache. Pages of a basis left locked look free to it and
+   * may then be overwritten: `allBasesPresent` is the caller's confirmation that every basis is open.
+   */
+  async rebuildSpace(opts: { allBasesPresent: boolean }): Promise<number> {
+    const answer = await this.conn.request(PddbOp.RebuildSpace, { allBasesPresent: opts.allBasesPresent === true });
+    return check(answer, 'RebuildSpace').status!.freeSpace;
+  }
+
+  /** The original's `consistency`: every damaged or missing page of the open bases and the keys it touches. */
+  async check(): Promise<PddbCheckReport> {
+    const r = check(await this.conn.request(PddbOp.Check, {}), 'Check').report!;
+    return {
+      ...r,
+      pages: r.pages.map((p) => ({ ...p, vpage: Number(p.vpage), state: PAGE_DAMAGE_STATES[p.state] ?? 'missing' })),
+      keys: r.keys.map((k) => ({ ...k, len: Number(k.len), readable: Number(k.readable) })),
+    };
   }
 
   async churn(): Promise<void> {

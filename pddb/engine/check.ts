@@ -55,17 +55,21 @@ export function checkBases(catalogs: readonly Catalog[]): CheckReport {
       if (state !== 'ok') damage.set(vpage, { basis: c.name, vpage, state, holds: holder(vpage, dictNames) });
     }
     // Every key's extent: a page missing from the table is found only here.
+    const keysOn = new Map<PageDamage, string[]>();
     let keys = 0;
     for (const dict of c.dicts.values()) {
       keys += dict.keys.size;
       for (const k of dict.damagedKeys()) {
         report.keys.push({ basis: c.name, dict: dict.name, key: k.key, len: k.len, readable: k.readable, badPages: k.pages.length });
-        const holds = `key '${k.key}' of dict '${dict.name}'`;
         for (const { vpage, state } of k.pages) {
           const known = damage.get(vpage);
-          if (known && !known.holds.startsWith('key')) known.holds = holds;
-          else if (!known) damage.set(vpage, { basis: c.name, vpage, state: state as PageDamage['state'], holds });
-          else if (!known.holds.includes(holds)) known.holds += `, ${holds}`;
+          const touched = (known && keysOn.get(known)) ?? [];
+          touched.push(`key '${k.key}' of dict '${dict.name}'`);
+          const page = known ?? { basis: c.name, vpage, state: state as PageDamage['state'], holds: '' };
+          // Bounded: the first key by name, then how many more (report.keys lists them all).
+          page.holds = touched.length === 1 ? touched[0] : `${touched[0]} and ${touched.length - 1} more key(s)`;
+          keysOn.set(page, touched);
+          damage.set(vpage, page);
         }
       }
     }

@@ -129,7 +129,7 @@ describe('check()', () => {
     const r = mount(img).engine.check();
     expect(r.ok).toBe(false);
     expect(r.pages.map((p) => [p.basis, p.state, p.holds])).toEqual([
-      ['.System', 'undecryptable', "key 'small' of dict 'd', key 'neighbour' of dict 'd'"],
+      ['.System', 'undecryptable', "key 'small' of dict 'd' and 1 more key(s)"],
       ['.System', 'missing', "key 'large' of dict 'd'"],
     ]);
     const byKey = Object.fromEntries(r.keys.map((k) => [k.key, k]));
