@@ -255,7 +255,7 @@ export async function run(): Promise<void> {
     await sleeper.close();
     report(SUITE, 'baseline: wake a worker asleep in Atomics.wait after a 4 ms gap (paired)', idle.floor, 'us');
     report(SUITE, 'worker: BlockingScalar round trip, after a 4 ms idle gap', idle.kernel, 'us', { name: 'raw wake after the same gap', value: idle.floor });
-    report(SUITE, 'worker: after idle gap', idle.kernel, 'us', { name: 'wait/notify ping-pong', value: waitFloor });
+    report(SUITE, 'worker: BlockingScalar after a 4 ms idle gap, against two wake-ups', idle.kernel, 'us', { name: 'wait/notify ping-pong', value: waitFloor });
     const page = allocPages(1);
     const mb = await timeUs(() => conn.mutableBorrow(DemoOp.Touch, page), { batch: 20_000, runs: 9, warmup: 10 });
     report(SUITE, 'worker: 4 KiB MutableBorrow round trip, back-to-back', mb, 'us', { name: '4 KiB postMessage (best case)', value: post4k });
