@@ -1,6 +1,8 @@
 // The signature algorithms the authenticator offers, through node:crypto: key generation, COSE_Key encoding of the
 // public key (RFC 9053 / RFC 8230), and signing in the form WebAuthn expects (ECDSA as DER, Ed25519 raw, RSA PKCS#1 v1.5).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { randomBytes, type Random } from '../../lib/random.ts';
+import { p256Scalar } from './pin-protocol.ts';
 import { CtapError, CtapStatus } from './status.ts';
 
 export enum CoseAlg {
@@ -23,15 +25,31 @@ export interface KeyPair {
   key: KeyObject;
 }
 
-export function generateKey(alg: CoseAlg): KeyPair {
-  const { privateKey } =
-    alg === CoseAlg.ES256
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : alg === CoseAlg.EdDSA
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { alg, key: privateKey, privateKey: new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' })) };
+/**
+ * A fresh key pair. ES256 and EdDSA keys come from `random` (seeded runs make the same credentials); node:crypto
+ * cannot take randomness for RSA key generation, so RS256 keys come from the OS CSPRNG.
+ */
+export function generateKey(alg: CoseAlg, random: Random): KeyPair {
+  let key: KeyObject;
+  if (alg === CoseAlg.EdDSA) {
+    key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(random, 32)]), format: 'der', type: 'pkcs8' });
+  } else if (alg === CoseAlg.ES256) {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(p256Scalar(random));
+    const pub = ecdh.getPublicKey();
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+    key = createPrivateKey({
+      key: { kty: 'EC', crv: 'P-256', d: b64(ecdh.getPrivateKey()), x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33, 65)) },
+      format: 'jwk',
+    });
+  } else {
+    key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  }
+  return { alg, key, privateKey: new Uint8Array(key.export({ format: 'der', type: 'pkcs8' })) };
 }
+
+/** PKCS#8 DER up to the 32-byte Ed25519 seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export function importKey(alg: CoseAlg, pkcs8: Uint8Array): KeyPair {
   try {

@@ -106,7 +106,7 @@ function cbc(encrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array
 
 /** A uniformly random valid P-256 private scalar (rejection sampling below the group order). */
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-function p256Scalar(random: Random): Uint8Array {
+export function p256Scalar(random: Random): Uint8Array {
   for (;;) {
     const b = randomBytes(random, 32);
     const v = BigInt('0x' + Buffer.from(b).toString('hex'));

@@ -182,3 +182,30 @@ describe('CTAP 2.1 features', () => {
     await dev.ui.setPolicy({ mode: PolicyMode.Approve });
   });
 });
+
+describe('seeded randomness', () => {
+  it.each([-7, -8])('the same seed makes the same alg %i credential (reproducible runs)', async (alg) => {
+    const made: Buffer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const dev = await startAuthenticator({ seed: 'same-seed' });
+      try {
+        await dev.ui.setPolicy({ mode: PolicyMode.Approve });
+        const reg = await register(dev.fido, { algs: [alg], challenge: 'fixed' });
+        if (!reg.ok) throw new Error(`register ${reg.status}`);
+        made.push(Buffer.from(reg.body.get(2) as Uint8Array));
+      } finally {
+        await dev.shutdown();
+      }
+    }
+    expect(made[0].equals(made[1])).toBe(true);
+    const other = await startAuthenticator({ seed: 'other-seed' });
+    try {
+      await other.ui.setPolicy({ mode: PolicyMode.Approve });
+      const reg = await register(other.fido, { algs: [alg] });
+      if (!reg.ok) throw new Error('register');
+      expect(Buffer.from(reg.body.get(2) as Uint8Array).equals(made[0])).toBe(false);
+    } finally {
+      await other.shutdown();
+    }
+  });
+});

@@ -78,7 +78,7 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
 
   const basis = await auth.store.latestBasis();
   const keys = await auth.masterKeys(basis, true);
-  const pair = generateKey(alg);
+  const pair = generateKey(alg, auth.random);
   // RS256 keys do not fit a credential ID: such credentials are stored even when not discoverable.
   const stored = rk || alg === CoseAlg.RS256;
   const credProtect = ext.credProtect ?? CredProtect.UvOptional;

@@ -69,7 +69,7 @@ export class U2f {
   private async register(challenge: Uint8Array, app: Uint8Array): Promise<Uint8Array> {
     this.requirePresence(app);
     const basis = await this.auth.store.latestBasis();
-    const pair = generateKey(CoseAlg.ES256);
+    const pair = generateKey(CoseAlg.ES256, this.auth.random);
     const handle = sealId(await this.auth.masterKeys(basis, true), app, { alg: CoseAlg.ES256, privateKey: pair.privateKey, credProtect: 1, stored: false }, this.auth.random);
     const pub = rawP256(pair);
     const batch = await this.auth.batchAttestation();
