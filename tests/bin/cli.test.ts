@@ -1,10 +1,11 @@
-// The pvault CLI as a user runs it: real child processes on real device folders, each test on its own copy.
+// The pvault CLI as a user runs it: real child processes on real device folders, each test on its own copy, for
+// what needs a process (exit status, stdout as a whole, stdin); cli-verbs.test.ts covers the verbs in process.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEYROM_BYTES } from '../../pddb/keys/keyrom.ts';
-import { json, PVAULT, run, workspace } from './pvault-run.ts';
+import { cli, json, PVAULT, run, workspace } from './pvault-run.ts';
 
 const ws = workspace();
 afterAll(() => ws.cleanup());
@@ -37,10 +38,9 @@ describe('pvault CLI, real processes', () => {
     expect(readFileSync(join(dev, 'pddb.bin')).length).toBe(4 * 1024 * 1024);
   });
 
-  it('basis passwords from stdin, one line per basis; an empty line is refused', () => {
+  it('basis passwords from stdin, one line per basis; an empty line is refused', async () => {
     const dev = ws.fresh();
-    const create = run(['pddb', 'basiscreate', '--dir', dev, '--password-stdin', 'hidden'], {}, 'pw-one\n');
-    expect(create.status, create.stderr).toBe(0);
+    expect((await cli(['pddb', 'basiscreate', '--dir', dev, 'hidden'], { PVAULT_PASSWORD: 'pw-one' })).status).toBe(0);
     const listed = run(['pddb', 'dictlist', '--dir', dev, '--basis', 'hidden', '--password-stdin', '--json'], {}, 'pw-one\n');
     expect(json(listed)).toEqual([]);
     const emptyLine = run(['pddb', 'basiscreate', '--dir', dev, 'b', '--password-stdin'], {}, '\n');
@@ -48,7 +48,7 @@ describe('pvault CLI, real processes', () => {
     expect(emptyLine.stderr).toMatch(/cannot be empty/);
   });
 
-  it('wrong boot PIN: AccessDenied and nothing else; the folder counts the attempt, a right PIN clears it', () => {
+  it('wrong boot PIN: AccessDenied and nothing else; the folder counts the attempt, a right PIN clears it', async () => {
     const dev = ws.fresh();
     const r = run(['pddb', 'basislist', '--dir', dev, '--json'], { PVAULT_PIN: '1111' });
     expect(r.status).toBe(1);
@@ -56,7 +56,7 @@ describe('pvault CLI, real processes', () => {
     expect(r.stdout + r.stderr).not.toContain('1111');
     expect(readFileSync(join(dev, 'pin-attempts'), 'utf8')).toMatch(/^1 \d+\n$/);
     expect(mode(join(dev, 'pin-attempts'))).toBe(0o600);
-    expect(run(['pddb', 'basislist', '--dir', dev]).stdout).toBe('.System\n');
+    expect((await cli(['pddb', 'basislist', '--dir', dev])).stdout).toBe('.System\n');
     expect(existsSync(join(dev, 'pin-attempts'))).toBe(false);
   });
 
