@@ -5,7 +5,9 @@ import { createPublicKey, createVerify, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthenticator, type InProcessAuthenticator } from '../../../vault/fido/in-process.ts';
 import { PolicyMode } from '../../../vault/ui/api.ts';
-import { authenticate, sha256 } from './platform.ts';
+import { encode } from 'cborg';
+import { verifyRegistrationResponse } from '@simplewebauthn/server';
+import { authenticate, b64u, ORIGIN, RP, sha256 } from './platform.ts';
 
 const sw = (r: Uint8Array) => (r[r.length - 2] << 8) | r[r.length - 1];
 const apdu = (ins: number, p1: number, data: Uint8Array) => Uint8Array.from([0, ins, p1, 0, 0, data.length >> 8, data.length & 0xff, ...data, 0, 0]);
@@ -74,6 +76,29 @@ describe('U2F', () => {
     expect(await dev.pddb.listKeys('fido.u2fapps')).toEqual([Buffer.from(app).toString('hex')]);
     const viaCtap2 = await authenticate(dev.fido, { rpId: 'https://u2f.example', allow: [kh] });
     expect(viaCtap2.status).toBe(0);
+  });
+
+  it('a U2F registration, wrapped as a browser does (fmt fido-u2f), verifies with SimpleWebAuthn', async () => {
+    const cdj = new TextEncoder().encode(JSON.stringify({ type: 'webauthn.create', challenge: 'u2f-chal', origin: ORIGIN }));
+    const reg = await poll(apdu(1, 0, Buffer.concat([sha256(cdj), sha256(RP)])));
+    expect(sw(reg)).toBe(0x9000);
+    const pub = reg.subarray(1, 66);
+    const kh = reg.subarray(67, 67 + reg[66]);
+    const rest = Buffer.from(reg.subarray(67 + reg[66], reg.length - 2));
+    const certLen = ((rest[2] << 8) | rest[3]) + 4;
+    const cose = new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, pub.subarray(1, 33)], [-3, pub.subarray(33)]]);
+    const authData = Buffer.concat([sha256(RP), Buffer.from([0x41, 0, 0, 0, 0]), Buffer.alloc(16), Buffer.from([0, kh.length]), kh, encode(cose)]);
+    const attStmt = new Map<string, unknown>([['sig', rest.subarray(certLen)], ['x5c', [rest.subarray(0, certLen)]]]);
+    const attObj = encode(new Map<string, unknown>([['fmt', 'fido-u2f'], ['attStmt', attStmt], ['authData', authData]]));
+    const v = await verifyRegistrationResponse({
+      response: { id: b64u(kh), rawId: b64u(kh), type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: b64u(cdj), attestationObject: b64u(attObj) } },
+      expectedChallenge: 'u2f-chal',
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP,
+      requireUserVerification: false,
+    });
+    expect(v.verified).toBe(true);
+    expect(v.registrationInfo!.fmt).toBe('fido-u2f');
   });
 
   it('a denied request keeps answering 0x6985', async () => {
