@@ -69,6 +69,7 @@ function check<T extends { code: number }>(r: T, what: string, space: CodeSpace 
 export class Pddb {
   private readonly watchers = new Map<string, () => void>();
   private watching = false;
+  private poller: Promise<Connection<typeof pollerOps>> | undefined;
   private closed = false;
 
   private constructor(
@@ -90,8 +91,8 @@ export class Pddb {
 
   /** The original's PddbMountPoller.is_mounted_nonblocking: the state now, even while the server is busy. */
   async isMounted(): Promise<boolean> {
-    const poller = await this.proc.connect(PDDB_POLLER_NAME, { api: pollerOps, timeoutMs: this.opts.timeoutMs });
-    const [m] = await poller.blockingScalar(PollOp.Poll);
+    this.poller ??= this.proc.connect(PDDB_POLLER_NAME, { api: pollerOps, timeoutMs: this.opts.timeoutMs });
+    const [m] = await (await this.poller).blockingScalar(PollOp.Poll);
     return m !== 0;
   }
 
