@@ -115,8 +115,14 @@ function isAlive(pid: number): boolean {
 
 function busyMessage(dir: string, waitMs: number): string {
   const holder = ownerPid(dir);
-  const who = holder === undefined ? 'another process' : `process ${holder}`;
   const waited = waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : '';
+  if (holder !== undefined && !isAlive(holder)) {
+    return (
+      `the device in ${dir} is locked by process ${holder}, which no longer runs${waited}: its lock is taken over ` +
+      `${STALE_MS / 1000} s after its last refresh; --wait [SECONDS] queues for it`
+    );
+  }
+  const who = holder === undefined ? 'another process' : `process ${holder}`;
   return `the device in ${dir} is in use by ${who}${waited}; --wait [SECONDS] queues for it`;
 }
 
