@@ -69,13 +69,24 @@ function coercedView(image: Uint8Array, system: BasisKeys): CoercedView {
   return { usedUnmapped: [...used].filter((p) => !mapped.has(p)).length, unexplained, logRecords };
 }
 
+/** Device i freshly formatted (the same image in both worlds: only the workload differs); formatted once. */
+function formatted(i: number): { flash: MemoryFlash; keybox: Uint8Array } {
+  let image = images.get(i);
+  if (!image) {
+    const flash = new MemoryFlash(TEST_PDDB_LEN);
+    const keybox = PddbEngine.format(flash, { pin: PIN, random: new SeededRandom(`deny/format/${i}`) });
+    images.set(i, (image = { bytes: flash.snapshot(), keybox }));
+  }
+  return { flash: MemoryFlash.from(image.bytes), keybox: image.keybox };
+}
+const images = new Map<number, { bytes: Uint8Array; keybox: Uint8Array }>();
+
 /**
  * One device: format, then a seeded decoy workload in .System (keys written and overwritten, a sync after each);
  * in world 1, a secret basis is created part-way, written to and locked, and the decoy workload goes on.
  */
 function device(world: 0 | 1, i: number, fastSpace?: FastSpaceOptions): CoercedView {
-  const flash = new MemoryFlash(TEST_PDDB_LEN);
-  const keybox = PddbEngine.format(flash, { pin: PIN, random: new SeededRandom(`deny/format/${i}`) });
+  const { flash, keybox } = formatted(i);
   const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom(`deny/engine/${world}/${i}`), fastSpace });
   const decoy = new SeededRandom(`deny/decoy/${i}`);
   const write = (dict: string, key: string, n: number, basis?: string) => {
