@@ -74,9 +74,18 @@ describe('makeCredential / getAssertion refusals', () => {
     ['pinUvAuthParam with no token', () => new Map([...mc(), [8, new Uint8Array(32)], [9, 2]]), S.PinAuthInvalid],
     ['excludeList entry without id', () => new Map([...mc(), [5, [new Map([['type', 'public-key']])]]]), S.MissingParameter],
     ['credProtect out of range', () => mc({ extensions: new Map([['credProtect', 9]]) }), S.InvalidOption],
+    ['largeBlobKey on a non-discoverable credential', () => mc({ extensions: new Map([['largeBlobKey', true]]) }), S.InvalidOption],
+    ['largeBlobKey: false', () => mc({ rk: true, extensions: new Map([['largeBlobKey', false]]) }), S.InvalidOption],
+    ['hmac-secret not a boolean', () => mc({ extensions: new Map([['hmac-secret', 1]]) }), S.CborUnexpectedType],
   ];
   it.each(cases)('makeCredential: %s', async (_what, params, status) => {
     expect((await ctap(dev.fido, 0x01, params())).status).toBe(status);
+  });
+
+  it('credBlob on a non-discoverable credential: made, with credBlob: false', async () => {
+    const r = await ctap(dev.fido, 0x01, mc({ extensions: new Map([['credBlob', new Uint8Array(4)]]) }));
+    expect(r.status).toBe(0);
+    expect(Buffer.from(r.body!.get(2) as Uint8Array).includes(Buffer.from(encode(new Map([['credBlob', false]]))))).toBe(true);
   });
 
   it('a mixed algorithm list picks the supported one', async () => {

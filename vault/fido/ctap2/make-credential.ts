@@ -72,7 +72,7 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
       throw new CtapError(CtapStatus.CredentialExcluded, 'a credential in excludeList is here');
     }
   }
-  if (ext.credBlob !== undefined) ensure(rk, CtapStatus.InvalidOption, 'credBlob needs a discoverable credential');
+  if (ext.largeBlobKey) ensure(rk, CtapStatus.InvalidOption, 'largeBlobKey needs a discoverable credential');
 
   await auth.requirePresence('register', rpId, displayName ?? userName ?? '');
 
@@ -88,9 +88,9 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
     { alg, privateKey: stored ? undefined : pair.privateKey, credProtect, stored, nonce: stored ? randomBytes(auth.random, 8) : undefined },
     auth.random,
   );
-  const credBlobOk = ext.credBlob !== undefined && ext.credBlob.length <= MAX_CRED_BLOB;
-  const largeBlobKey = ext.largeBlobKey && rk ? randomBytes(auth.random, 32) : undefined;
-  if (ext.largeBlobKey) ensure(rk, CtapStatus.InvalidOption, 'largeBlobKey needs a discoverable credential');
+  // credBlob is kept with discoverable credentials only; otherwise (or too long) the answer is credBlob: false.
+  const credBlobOk = ext.credBlob !== undefined && ext.credBlob.length <= MAX_CRED_BLOB && rk;
+  const largeBlobKey = ext.largeBlobKey ? randomBytes(auth.random, 32) : undefined;
 
   if (stored) {
     const record: CredentialRecord = {
