@@ -72,12 +72,28 @@ export async function run(): Promise<void> {
       await key.write(bytes);
       await dev.pddb.sync();
     }, { runs: 21 });
-    const ga = await timeUs(async () => dev.fido.cbor(getAssertion(new Uint8Array(64))), { runs: 21 }); // NO_CREDENTIALS after the basis search
+    const miss = await timeUs(async () => dev.fido.cbor(getAssertion(new Uint8Array(64))), { runs: 21 }); // NO_CREDENTIALS after the basis search
+    const fileReply = check(await dev.fido.cbor(makeCredential(-7, false, 2)));
+    const fileAd = (decodeCbor(fileReply.subarray(1)) as Map<number, Uint8Array>).get(2)!;
+    const fileId = fileAd.subarray(55, 55 + ((fileAd[53] << 8) | fileAd[54]));
+    const ga = await timeUs(async () => check(await dev.fido.cbor(getAssertion(fileId))), { runs: 21 });
+    // The same getAssertion on an in-memory image: what file durability (the sync's writes reaching the file) costs.
+    const mem = await startAuthenticator({ format: true });
+    try {
+      await mem.ui.setPolicy({ mode: PolicyMode.Approve });
+      const reply = check(await mem.fido.cbor(makeCredential(-7, false, 1)));
+      const ad = (decodeCbor(reply.subarray(1)) as Map<number, Uint8Array>).get(2)!;
+      const memId = ad.subarray(55, 55 + ((ad[53] << 8) | ad[54]));
+      const memGa = await timeUs(async () => check(await mem.fido.cbor(getAssertion(memId))), { runs: 31 });
+      report(SUITE, 'getAssertion ES256 on an in-memory image', 1e6 / memGa, 'ops/s', { name: 'getAssertion ES256 on the file image', value: 1e6 / ga });
+    } finally {
+      await mem.shutdown();
+    }
     report(SUITE, 'part: strict CBOR decode + canonical check + encode of a makeCredential request', cbor, 'us');
     report(SUITE, 'part: IPC round trip to the FIDO server (a command answered at once)', ipc, 'us');
     report(SUITE, 'part: presence round trip to the ui server (auto-approve)', presence, 'us');
     report(SUITE, 'part: PDDB 4-byte key write + sync on the file image (the counter update)', write, 'us');
-    report(SUITE, 'part: getAssertion that finds nothing (master keys + ID check, no sign, no write)', ga, 'us');
+    report(SUITE, 'part: getAssertion that finds nothing (master keys + ID check, no sign, no write)', miss, 'us');
   } finally {
     await dev.shutdown();
     rmSync(dir, { recursive: true, force: true });
