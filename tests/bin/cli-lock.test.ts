@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceLock, STALE_MS } from '../../vault/device/device-lock.ts';
 import { cli, json, runAsync, workspace } from './pvault-run.ts';
 
+/** Child processes take seconds each on a busy machine: generous, never a timing assertion. */
+const SLOW = 180_000;
 const ws = workspace();
 afterAll(() => ws.cleanup());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +28,7 @@ describe('the device lock', () => {
     expect(json(await cli(['pddb', 'keylist', '--dir', dev, '--json', 'c']))).toEqual(Array.from({ length: n }, (_, i) => `k${i}`));
     for (let i = 0; i < n; i++) expect((await cli(['pddb', 'query', '--dir', dev, `c:k${i}`])).stdout).toBe(`value ${i}`);
     expect(existsSync(join(dev, 'pvault.lock'))).toBe(false);
-  });
+  }, SLOW);
 
   it('a live holder refuses a second user with DeviceBusy naming it; --wait queues until it lets go', async () => {
     const dev = ws.fresh();
@@ -41,7 +43,7 @@ describe('the device lock', () => {
     const r = await queued;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('.System\n');
-  });
+  }, SLOW);
 
   it("a SIGKILLed holder's lock is refused while fresh and taken over once stale", async () => {
     const dev = ws.fresh();
@@ -60,5 +62,5 @@ describe('the device lock', () => {
     const r = await cli(['pddb', 'basislist', '--dir', dev, '--wait', String((STALE_MS / 1000) * 6)]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('.System\n');
-  });
+  }, SLOW);
 });

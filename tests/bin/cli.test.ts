@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KEYROM_BYTES } from '../../pddb/keys/keyrom.ts';
 import { cli, json, PVAULT, run, workspace } from './pvault-run.ts';
 
+/** Child processes take seconds each on a busy machine: generous, never a timing assertion. */
+const SLOW = 180_000;
 const ws = workspace();
 afterAll(() => ws.cleanup());
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -25,7 +27,7 @@ describe('pvault CLI, real processes', () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds a device \(--force replaces it\)/);
     expect(readFileSync(join(dev, 'pddb.bin')).equals(before)).toBe(true);
-  });
+  }, SLOW);
 
   it('a write that fails at the final sync prints one JSON document: the failure', () => {
     const dev = ws.fresh();
@@ -36,7 +38,7 @@ describe('pvault CLI, real processes', () => {
     expect(r.status).toBe(1);
     expect(json(r).ok).toBe(false); // one document: JSON.parse fails on two
     expect(readFileSync(join(dev, 'pddb.bin')).length).toBe(4 * 1024 * 1024);
-  });
+  }, SLOW);
 
   it('basis passwords from stdin, one line per basis; an empty line is refused', async () => {
     const dev = ws.fresh();
@@ -46,7 +48,7 @@ describe('pvault CLI, real processes', () => {
     const emptyLine = run(['pddb', 'basiscreate', '--dir', dev, 'b', '--password-stdin'], {}, '\n');
     expect(emptyLine.status).toBe(2);
     expect(emptyLine.stderr).toMatch(/cannot be empty/);
-  });
+  }, SLOW);
 
   it('wrong boot PIN: AccessDenied and nothing else; the folder counts the attempt, a right PIN clears it', async () => {
     const dev = ws.fresh();
@@ -58,12 +60,12 @@ describe('pvault CLI, real processes', () => {
     expect(mode(join(dev, 'pin-attempts'))).toBe(0o600);
     expect((await cli(['pddb', 'basislist', '--dir', dev])).stdout).toBe('.System\n');
     expect(existsSync(join(dev, 'pin-attempts'))).toBe(false);
-  });
+  }, SLOW);
 
   it('-h prints help and exits 0; --version', () => {
     const r = run(['pddb', '-h']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/writeover DICT:KEY/);
     expect(execFileSync(process.execPath, [PVAULT, '--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
-  });
+  }, SLOW);
 });
