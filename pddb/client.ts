@@ -66,9 +66,45 @@ function check<T extends { code: number }>(r: T, what: string, space: CodeSpace 
   return r;
 }
 
+/**
+ * The key-change watches of one process. The server keeps one KeyWatch poll per process (it cannot tell two clients
+ * of one process apart: they share a connection), so every Pddb of a process shares this hub and its one loop.
+ */
+class KeyWatchHub {
+  readonly watchers = new Map<string, () => void>();
+  private running = false;
+
+  constructor(private readonly conn: Connection<PddbOps>) {}
+
+  add(token: Uint8Array, onChange: () => void): void {
+    this.watchers.set(bytesToHex(token), onChange);
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  remove(token: Uint8Array): void {
+    this.watchers.delete(bytesToHex(token));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.watchers.size > 0) {
+        const r = check(await this.conn.request(PddbOp.KeyWatch, {}), 'KeyWatch');
+        for (const t of r.tokens ?? []) this.watchers.get(bytesToHex(t))?.();
+        for (const t of r.gone ?? []) this.remove(t); // freed on the server: watch no more
+      }
+    } catch {
+      // the connection or the server is gone: nothing more to watch
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+const hubs = new WeakMap<ClientProcess, KeyWatchHub>();
+
 export class Pddb {
-  private readonly watchers = new Map<string, () => void>();
-  private watching = false;
   private poller: Promise<Connection<typeof pollerOps>> | undefined;
   private closed = false;
 
@@ -76,7 +112,12 @@ export class Pddb {
     private readonly conn: Connection<PddbOps>,
     private readonly proc: ClientProcess,
     private readonly opts: PddbConnectOptions,
-  ) {}
+  ) {
+    this.hub = hubs.get(proc) ?? new KeyWatchHub(conn);
+    hubs.set(proc, this.hub);
+  }
+
+  private readonly hub: KeyWatchHub;
 
   /** Connect to the PDDB server (waits until it is registered, as a Xous client blocks on the name server). One
    * per process, as the original intends: a process's connections to a server share one CID. */
@@ -166,11 +207,8 @@ export class Pddb {
       }),
       'KeyRequest',
     );
-    const handle = new PddbKey(this.conn, r.token!, dict, key, r.basis!, () => this.watchers.delete(bytesToHex(r.token!)));
-    if (opts.onChange) {
-      this.watchers.set(bytesToHex(r.token!), opts.onChange);
-      this.watch();
-    }
+    const handle = new PddbKey(this.conn, r.token!, dict, key, r.basis!, () => this.hub.remove(r.token!));
+    if (opts.onChange) this.hub.add(r.token!, opts.onChange);
     return handle;
   }
 
@@ -324,29 +362,10 @@ export class Pddb {
   /** Done with the PDDB: every handle and watch of this process is freed on the server, and the connection goes. */
   async close(): Promise<void> {
     this.closed = true;
-    this.watchers.clear();
+    this.hub.watchers.clear(); // ReleaseTokens answers the pending poll; the loop then ends
+    hubs.delete(this.proc);
     await this.conn.blockingScalar(PddbOp.ReleaseTokens);
     await this.conn.disconnect();
-  }
-
-  /** One KeyWatch long poll at a time while any handle of this client watches. */
-  private watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    const loop = async () => {
-      try {
-        while (this.watchers.size > 0 && !this.closed) {
-          const r = check(await this.conn.request(PddbOp.KeyWatch, {}), 'KeyWatch');
-          for (const t of r.tokens ?? []) this.watchers.get(bytesToHex(t))?.();
-          for (const t of r.gone ?? []) this.watchers.delete(bytesToHex(t)); // freed on the server: watch no more
-        }
-      } catch {
-        // the connection or the server is gone: nothing more to watch
-      } finally {
-        this.watching = false;
-      }
-    };
-    void loop();
   }
 }
 

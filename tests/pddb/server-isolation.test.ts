@@ -128,6 +128,22 @@ describe('PDDB isolation: key-change notices and traces', () => {
     await expect.poll(() => heard).toBeGreaterThan(before);
   }, T);
 
+  it('two clients in one process share one watch poll: both hear of their keys', async () => {
+    const s = await bootServer();
+    kernel = s.kernel;
+    const app = kernel.process('app');
+    const [one, two] = [await Pddb.connect(app), await Pddb.connect(app)];
+    let heard1 = 0;
+    let heard2 = 0;
+    await one.get('d', 'a', { createDict: true, createKey: true, onChange: () => heard1++ });
+    await two.get('d', 'b', { createDict: true, createKey: true, onChange: () => heard2++ });
+    await (await s.pddb.get('d', 'a')).write(enc('1'));
+    await (await s.pddb.get('d', 'b')).write(enc('2'));
+    await expect.poll(() => [heard1, heard2]).toEqual([1, 1]);
+    const polls = kernel.trace.entries().filter((e) => e.op === 'KeyWatch').length;
+    expect(polls).toBeLessThan(10); // no two loops answering each other
+  }, T);
+
   it('a watch ends when the server frees its token (basis locked): the client stops polling for it', async () => {
     const s = await bootServer();
     kernel = s.kernel;
@@ -137,7 +153,7 @@ describe('PDDB isolation: key-change notices and traces', () => {
     await s.pddb.get('d', 'k', { createDict: true, createKey: true, onChange: () => heard++ });
     await s.pddb.lockBasis('b');
     await expect.poll(() => heard).toBeGreaterThanOrEqual(1);
-    const watchers = (s.pddb as unknown as { watchers: Map<string, unknown> }).watchers;
+    const watchers = (s.pddb as unknown as { hub: { watchers: Map<string, unknown> } }).hub.watchers;
     await expect.poll(() => watchers.size).toBe(0);
   }, T);
 
