@@ -1,6 +1,7 @@
 // One CLI run against a device folder: take the device (waiting with --wait), check the folder, boot, mount .System
 // with the boot PIN, unlock the bases named by --basis (in order: the last named ends on top), run, then sync and
 // power off so commands chain in a shell script. The result is returned only once the device is off.
+import { existsSync } from 'node:fs';
 import { value, values, flag, type Parsed, type FlagSpec, UsageError } from './args.ts';
 import { basisPasswords } from './secrets.ts';
 import { bootPin } from './boot-pin.ts';
@@ -87,9 +88,11 @@ export async function bootMounted(folder: DeviceFolder, lock: DeviceLock, mode: 
 export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise<T>, afterPowerOff?: (result: T) => void): Promise<T> {
   const bases = values(p, 'basis');
   const passwords = await basisPasswords(p, [...new Set(bases)]);
+  const noDevice = (dir: string) => new UsageError(`no device in ${dir}: run 'pvault init' first`);
+  // Taking the lock creates the folder: a mistyped --dir must not leave one behind.
+  if (!existsSync(folderOf(p).dir)) throw noDevice(folderOf(p).dir);
   return withLock(p, async (folder, lock) => {
-    const state = folder.state();
-    if (state === 'empty') throw new UsageError(`no device in ${folder.dir}: run 'pvault init' first`);
+    if (folder.state() === 'empty') throw noDevice(folder.dir);
     folder.refuseIncomplete();
     const device = await bootMounted(folder, lock, modeOf(p), flag(p, 'trace'));
     let result: T;

@@ -1,6 +1,6 @@
 // The pvault verbs and arguments, run in this process through bin/main.ts (the binary's code) on real device
 // folders, each test on its own copy; cli.test.ts runs the real binary for what needs a process.
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeHostedKeys } from '../../pddb/hosted-dump.ts';
@@ -104,6 +104,7 @@ describe('pvault verbs, in process', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).not.toContain('s3cret');
     const noDevice = await cli(['pddb', 'basislist', '--dir', join(ws.root, 'none')]);
+    expect(existsSync(join(ws.root, 'none'))).toBe(false);
     expect(noDevice.status).toBe(2);
     expect(noDevice.stderr).toMatch(/pvault init/);
   });
