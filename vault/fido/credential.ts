@@ -31,8 +31,6 @@ export interface SealedPayload {
   credProtect: number;
   /** The credential is stored in the basis: it exists only while its record does. */
   stored: boolean;
-  /** Per-credential uniqueness for stored ones (their ID must differ even with identical fields). */
-  nonce?: Uint8Array;
 }
 
 export function sealId(keys: MasterKeys, rpIdHash: Uint8Array, p: SealedPayload, random: Random): Uint8Array {
@@ -42,7 +40,6 @@ export function sealId(keys: MasterKeys, rpIdHash: Uint8Array, p: SealedPayload,
       [2, p.privateKey ?? new Uint8Array(0)],
       [3, p.credProtect],
       [4, p.stored],
-      ...(p.nonce ? [[5, p.nonce] as [number, unknown]] : []),
     ]),
   );
   const nonce = randomBytes(random, NONCE);

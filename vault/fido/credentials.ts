@@ -62,11 +62,18 @@ export async function resolveId(auth: Authenticator, rpIdHash: Uint8Array, id: U
   return undefined;
 }
 
-/** Store a credential in `basis`: replacing the one of the same RP and user (as the spec asks), else a free slot. */
-export async function saveCredential(auth: Authenticator, basis: string, r: CredentialRecord): Promise<number> {
+/**
+ * Store a credential in `basis`: replacing the one of the same RP and user (as the spec asks), else in a free slot;
+ * its creation order is one more than the basis's newest. One read of the basis's records for both.
+ */
+export async function saveCredential(auth: Authenticator, basis: string, r: Omit<CredentialRecord, 'creationOrder'>): Promise<CredentialRecord> {
   const existing = await storedIn(auth, basis);
   let slot: number | undefined;
-  for (const [s, old] of existing) if (r.discoverable && old.discoverable && old.rpId === r.rpId && equalBytes(old.userId, r.userId)) slot = s;
+  let newest = 0;
+  for (const [s, old] of existing) {
+    newest = Math.max(newest, old.creationOrder);
+    if (r.discoverable && old.discoverable && old.rpId === r.rpId && equalBytes(old.userId, r.userId)) slot = s;
+  }
   if (slot === undefined) {
     for (let s = Key.CredentialsStart; s < Key.CredentialsStart + MAX_RESIDENT_CREDENTIALS; s++) {
       if (!existing.has(s)) {
@@ -76,13 +83,7 @@ export async function saveCredential(auth: Authenticator, basis: string, r: Cred
     }
   }
   if (slot === undefined) throw new CtapError(CtapStatus.KeyStoreFull, 'no room for another credential');
-  await auth.store.write(slot, encodeRecord(r), basis);
-  return slot;
-}
-
-/** The next creation order in a basis (one more than the largest). */
-export async function nextCreationOrder(auth: Authenticator, basis: string): Promise<number> {
-  let max = 0;
-  for (const r of (await storedIn(auth, basis)).values()) max = Math.max(max, r.creationOrder);
-  return max + 1;
+  const record = { ...r, creationOrder: newest + 1 };
+  await auth.store.write(slot, encodeRecord(record), basis);
+  return record;
 }

@@ -178,3 +178,25 @@ describe('state across restarts (file-backed image)', () => {
     expect(await new PinSession(d.fido, 2).getToken('13579')).toBe(S.PinBlocked);
   }, 60_000);
 });
+
+describe('what the IPC trace shows', () => {
+  it('sizes only: no PIN, RP, user or key material in the trace of a PIN setup, a registration and a sign-in', async () => {
+    const dev = await startAuthenticator({ seed: 'trace', trace: true });
+    try {
+      await dev.ui.setPolicy({ mode: PolicyMode.Approve });
+      const pin = new PinSession(dev.fido, 2);
+      expect(await pin.setPin('864209')).toBe(0);
+      expect(await pin.getToken('864209', 0x03, 'secret-site.example')).toBe(0);
+      const reg = await register(dev.fido, { rk: true, rpId: 'secret-site.example', userName: 'carol-the-user', pin });
+      if (!reg.ok) throw new Error(`register ${reg.status}`);
+      expect((await authenticate(dev.fido, { rpId: 'secret-site.example', pin })).status).toBe(0);
+      const trace = JSON.stringify(dev.kernel.trace.toJSON()) + dev.kernel.trace.toSequenceDiagram();
+      expect(trace).toContain('_FIDO authenticator_.Cbor');
+      for (const secret of ['864209', 'secret-site', 'carol-the-user', Buffer.from(reg.id).toString('hex').slice(0, 16), reg.json.id.slice(0, 16)]) {
+        expect(trace).not.toContain(secret);
+      }
+    } finally {
+      await dev.shutdown();
+    }
+  });
+});

@@ -4,8 +4,8 @@ import { AAGUID } from '../limits.ts';
 import { sha256 } from '../hash.ts';
 import type { Params } from '../cbor.ts';
 import { CoseAlg, coseKey, generateKey, isSupportedAlg } from '../cose.ts';
-import { credRandom, sealId, type CredentialRecord } from '../credential.ts';
-import { nextCreationOrder, resolveId, saveCredential } from '../credentials.ts';
+import { credRandom, sealId } from '../credential.ts';
+import { resolveId, saveCredential } from '../credentials.ts';
 import { authenticatorData } from '../auth-data.ts';
 import { attestationStatement } from '../attestation.ts';
 import { CredProtect, hmacSecretOutput, MAX_CRED_BLOB, parseMakeCredentialExtensions } from '../extensions.ts';
@@ -82,18 +82,14 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   // RS256 keys do not fit a credential ID: such credentials are stored even when not discoverable.
   const stored = rk || alg === CoseAlg.RS256;
   const credProtect = ext.credProtect ?? CredProtect.UvOptional;
-  const id = sealId(
-    keys,
-    rpIdHash,
-    { alg, privateKey: stored ? undefined : pair.privateKey, credProtect, stored, nonce: stored ? randomBytes(auth.random, 8) : undefined },
-    auth.random,
-  );
+  // Each seal draws a fresh nonce, so two credentials never share an ID even with identical fields.
+  const id = sealId(keys, rpIdHash, { alg, privateKey: stored ? undefined : pair.privateKey, credProtect, stored }, auth.random);
   // credBlob is kept with discoverable credentials only; otherwise (or too long) the answer is credBlob: false.
   const credBlobOk = ext.credBlob !== undefined && ext.credBlob.length <= MAX_CRED_BLOB && rk;
   const largeBlobKey = ext.largeBlobKey ? randomBytes(auth.random, 32) : undefined;
 
   if (stored) {
-    const record: CredentialRecord = {
+    await saveCredential(auth, basis, {
       id,
       alg,
       privateKey: pair.privateKey,
@@ -103,14 +99,12 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
       userName,
       displayName,
       credProtect,
-      creationOrder: await nextCreationOrder(auth, basis),
       discoverable: rk,
       credBlob: credBlobOk ? ext.credBlob : undefined,
       largeBlobKey,
       hmacSecret: ext.hmacSecret,
       signCount: 0,
-    };
-    await saveCredential(auth, basis, record);
+    });
   }
   const counter = auth.perCredentialCounter && stored ? 0 : await auth.nextGlobalCounter();
 
