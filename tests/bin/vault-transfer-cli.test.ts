@@ -12,7 +12,7 @@ const fixture = (f: string) => new URL(`../vault/transfer/fixtures/${f}`, import
 const names = async (dev: string) => json(await cli(['totp', 'list', '--dir', dev, '--json'])).map((e: { name: string }) => e.name);
 
 describe('pvault import', () => {
-  it("imports Aegis's encrypted test vault with PVAULT_IMPORT_PASSWORD; a wrong one is WrongPassword, nothing stored", async () => {
+  it("imports an encrypted Aegis vault with PVAULT_IMPORT_PASSWORD; a wrong one is WrongPassword, nothing stored", async () => {
     const dev = ws.fresh();
     const wrong = await cli(['import', '--dir', dev, fixture('aegis_encrypted.json'), '--json'], { PVAULT_IMPORT_PASSWORD: 'wrong' });
     expect(wrong.status).toBe(1);

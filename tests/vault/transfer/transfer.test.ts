@@ -1,4 +1,4 @@
-// Import parsers and export writers: real files from other apps where we have them, hostile input everywhere.
+// Import parsers and export writers: files written by independent code (node:crypto for Aegis), hostile input everywhere.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { encode as cbor } from 'cborg';
@@ -102,9 +102,9 @@ describe('Google Authenticator migration', () => {
 });
 
 describe('Aegis', () => {
-  const expected = ['Deno:Mason', 'SPDX:James', 'Airbnb:Elijah', 'Issuu:James', 'Air Canada:Benjamin', 'WWE:Mason'];
+  const expected = ['Lovelace Labs:ada', 'Compiler Co:grace@navy.example', 'Bletchley:alan', 'Goto Considered:edsger', 'Liskov Substitutes:barbara', 'Tex Works:donald'];
 
-  it("reads Aegis's own plain test vault; a Steam entry is refused by position", () => {
+  it('reads a plain Aegis vault; a Steam entry is refused by position', () => {
     const b = parseImport(fixture('aegis_plain.json'));
     expect(b.format).toBe('aegis');
     expect(b.totp.map((t) => t.name)).toEqual(expected);
@@ -112,7 +112,7 @@ describe('Aegis', () => {
     expect(b.refused).toEqual([{ where: 'entry 7', reason: expect.stringMatching(/steam/) }]);
   });
 
-  it("decrypts Aegis's own encrypted test vault (scrypt slot + AES-GCM); a wrong password is WrongPassword", () => {
+  it('decrypts an Aegis vault encrypted by node:crypto (scrypt slot + AES-GCM); a wrong password is WrongPassword', () => {
     const b = parseImport(fixture('aegis_encrypted.json'), { password: 'test' });
     expect(b.totp.map((t) => t.name)).toEqual(expected);
     expect(codeOf(() => parseImport(fixture('aegis_encrypted.json'), { password: 'nope' }))).toBe('WrongPassword');
