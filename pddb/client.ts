@@ -104,6 +104,14 @@ class KeyWatchHub {
 
 const hubs = new WeakMap<ClientProcess, KeyWatchHub>();
 
+/** The listing opcodes keep one session per process on the server: a process's listings run one after another. */
+const listings = new WeakMap<ClientProcess, Promise<unknown>>();
+function oneListingAtATime<T>(proc: ClientProcess, run: () => Promise<T>): Promise<T> {
+  const next = (listings.get(proc) ?? Promise.resolve()).then(run, run);
+  listings.set(proc, next.catch(() => undefined));
+  return next;
+}
+
 export class Pddb {
   private poller: Promise<Connection<typeof pollerOps>> | undefined;
   private closed = false;
@@ -236,7 +244,11 @@ export class Pddb {
   }
 
   /** Dict names: the union over open bases (sorted), or one basis. DictCountInBasis, then GetDictNameAtIndex. */
-  async listDicts(basis?: string): Promise<string[]> {
+  listDicts(basis?: string): Promise<string[]> {
+    return oneListingAtATime(this.proc, () => this.dictList(basis));
+  }
+
+  private async dictList(basis: string | undefined): Promise<string[]> {
     const first = check(await this.conn.request(PddbOp.DictCountInBasis, { basis: optionalName(basis, 'basis'), index: 0 }), 'DictCountInBasis');
     const out: string[] = [];
     for (let index = 0; index < (first.index ?? 0); index++) {
@@ -251,7 +263,11 @@ export class Pddb {
 
   /** Key names with the original's counts (keyCount: descriptors summed over the bases; foundKeyCount: those
    * found). KeyCountInDict, then ListKeyV2 pages. */
-  async listKeysCounted(dict: string, basis?: string): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
+  listKeysCounted(dict: string, basis?: string): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
+    return oneListingAtATime(this.proc, () => this.keyList(dict, basis));
+  }
+
+  private async keyList(dict: string, basis: string | undefined): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
     const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), index: 0 };
     const head = check(await this.conn.request(PddbOp.KeyCountInDict, req), 'KeyCountInDict');
     const names: string[] = [];

@@ -57,6 +57,21 @@ describe('Pddb client', () => {
     await expect(s.pddb.readDict('absent')).rejects.toSatisfy((e) => isPddbError(e, 'NotFound'));
   }, T);
 
+  it('concurrent listings of one process do not mix (the server keeps one listing session per process)', async () => {
+    const s = await bootServer();
+    kernel = s.kernel;
+    const app = kernel.process('app');
+    const [one, two] = [await Pddb.connect(app), await Pddb.connect(app)];
+    const dicts = ['a', 'b', 'c'];
+    for (const d of dicts) for (let i = 0; i < 60; i++) await one.get(d, `${d}-${String(i).padStart(2, '0')}-${'x'.repeat(80)}`, { createDict: true, createKey: true, batched: true });
+    const lists = await Promise.all([...dicts.map((d) => one.listKeys(d)), ...dicts.map((d) => two.listKeys(d)), one.listDicts(), two.listDicts()]);
+    for (const [i, d] of [...dicts, ...dicts].entries()) {
+      expect(lists[i]).toHaveLength(60);
+      expect(lists[i].every((k) => k.startsWith(`${d}-`))).toBe(true);
+    }
+    expect(lists.slice(6)).toEqual([dicts, dicts]);
+  }, T);
+
   it('close() frees the process handles and ends its long polls; the server keeps serving others', async () => {
     const s = await bootServer();
     kernel = s.kernel;
