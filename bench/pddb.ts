@@ -17,6 +17,7 @@ import { decodePte } from '../pddb/format/pte.ts';
 import { SeededRandom } from '../lib/random.ts';
 import { report, timeUs } from './harness.ts';
 import { durabilityBench } from './cases/pddb-durability.ts';
+import { largeValueBench } from './cases/pddb-large-value.ts';
 
 const SUITE = 'pddb';
 const PIN = '1234';
@@ -32,6 +33,7 @@ export async function run(): Promise<void> {
   flashOpsBench(TEST_PDDB_LEN, '4 MiB');
   flashOpsBench(PRECURSOR_PDDB_LEN, '98 MiB');
   await durabilityBench();
+  largeValueBench();
 }
 
 function formatted(size: number, seed: string) {

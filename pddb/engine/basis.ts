@@ -23,7 +23,7 @@
 // Journals continue across deletion: a vpage dropped and written again before the commit (a pool page reused)
 // continues its dropped copy's journal, and a dropped vpage counts as mapped until it is unmapped, so a dict index is not
 // reused within the sync; a dict deleted and re-created under its name in one sync gets a new index and its header
-// continues the old header's journal, so if a cut leaves both headers, mount keeps the new one (resolveDictNames).
+// continues the old header's journal, so if a cut leaves both headers, mount keeps the new one (Catalog.mount).
 // The original instead rewrites pages in place (a cut mid-rewrite loses the page) and re-syncs every open basis
 // after every write chunk.
 import { PddbError } from '../errors.ts';
@@ -32,7 +32,6 @@ import { openDataPage, pageAad, sealDataPage } from '../format/datapage.ts';
 import { dataPageOffset } from '../format/layout.ts';
 import { ROOT_VPAGE, openRootPage, sealRootPage, type BasisRoot } from '../format/rootpage.ts';
 import { DICT_REGION, SMALL_POOL_START, dictOfDescriptorVpage } from '../format/vaddr.ts';
-import { decodeDictHeader } from '../format/descriptors.ts';
 import type { BasisKeys } from '../crypto/kdf.ts';
 import { bytesEqual } from '../crypto/bytes.ts';
 import { randomBelow, randomBytes, randomU32 } from '../../lib/random.ts';
@@ -78,11 +77,14 @@ export class Basis {
   /** Made by `new` (format, create) rather than found by mount: its first commit clears stale entries first. */
   private fresh = true;
   private pteNonce: number;
-  rootJournal = 0;
+  private rootJournal = 0;
+  /** Bumped at every commit; read for the root page (nothing outside writes it). */
   age = 0;
-  rootDirty = false;
-  policy: RetentionPolicy = { kind: 'persist' };
-  sleepsLeft = 0;
+  private rootDirty = false;
+  private retention: RetentionPolicy = { kind: 'persist' };
+  private sleepsLeft = 0;
+  /** New dict header vpage -> the header vpage of the dict of that name deleted in the same sync (inheritJournal). */
+  private readonly inherits = new Map<number, number>();
 
   constructor(
     readonly name: string,
@@ -95,6 +97,61 @@ export class Basis {
 
   get open(): boolean {
     return this.keys !== null;
+  }
+
+  /** A basis that is not on flash yet (format, create): its first commit writes the root, at a fresh journal. */
+  static create(name: string, keys: BasisKeys, store: Store): Basis {
+    const basis = new Basis(name, keys, store);
+    basis.rootJournal = basis.freshJournal();
+    basis.rootDirty = true;
+    return basis;
+  }
+
+  /** Something the root counts changed (a dict deleted): the next commit writes the root even with no page dirty. */
+  touchRoot(): void {
+    this.rootDirty = true;
+  }
+
+  get policy(): RetentionPolicy {
+    return this.retention;
+  }
+
+  setPolicy(policy: RetentionPolicy): void {
+    this.retention = policy.kind === 'persist' ? { kind: 'persist' } : { kind: 'clearAfterSleeps', sleeps: policy.sleeps };
+    this.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
+  }
+
+  /** One suspend: true when the retention policy says the basis locks now. */
+  sleep(): boolean {
+    return this.retention.kind === 'clearAfterSleeps' && --this.sleepsLeft <= 0;
+  }
+
+  /**
+   * A dict deleted and re-created under its name in one sync: its new header page continues the old header's
+   * journal, so that if a cut leaves both on flash, mount keeps the new one (Catalog.mount) instead of showing one
+   * of two dicts of one name and hiding the other until it resurfaces.
+   */
+  inheritJournal(vpage: number, from: number): void {
+    this.inherits.set(vpage, from);
+  }
+
+  /** Journal of a mapped vpage, once page() or tryPage() has read it (-1 before). */
+  journalOf(vpage: number): number {
+    return this.mapping.get(vpage)?.journal ?? -1;
+  }
+
+  /**
+   * Dict `d` is not part of the basis (the loser of two headers of one name): its pages are garbage, unmapped at
+   * the next commit, and count as mapped until then.
+   */
+  discardDict(d: number): void {
+    for (const [vpage, m] of this.mapping) {
+      if (dictOfVpage(vpage) !== d) continue;
+      this.mapping.delete(vpage);
+      this.cache.delete(vpage);
+      this.garbage.push(m.phys);
+      this.garbageVpages.add(vpage);
+    }
   }
 
   /**
@@ -136,7 +193,6 @@ export class Basis {
       basis.resolveDuplicates(vpage, physList);
     }
     for (const m of store.pt.scanBeyondData(keys.pt)) if (!basis.mapping.has(m.vpage)) basis.lost.set(m.vpage, m.phys);
-    basis.resolveDictNames();
     // Pages of a dict whose header page is gone: what a cut during the unmapping of a deleted dict leaves. (Not
     // when the header lies past the end of a truncated image: that dict is unreadable, not deleted.)
     for (const [vpage, m] of basis.mapping) {
@@ -152,32 +208,6 @@ export class Basis {
     for (const phys of basis.garbage) store.inUse.add(phys);
     if (maxNonce >= 0) basis.pteNonce = (maxNonce + 1) >>> 0;
     return { basis, root };
-  }
-
-  /**
-   * Two dict headers of one name: a dict deleted and re-created under its name in the sync a cut interrupted. The
-   * new header continues the old one's journal (replacedHeader), so the higher journal is the new dict; the other
-   * header goes, and with it (as orphans) the rest of its dict.
-   */
-  private resolveDictNames(): void {
-    const byName = new Map<string, { vpage: number; journal: number }>();
-    for (const vpage of [...this.mapping.keys()]) {
-      if (!isDictHeaderVpage(vpage)) continue;
-      const header = this.tryPage(vpage);
-      const name = header && decodeDictHeader(header, 0)?.name;
-      if (!name) continue;
-      const journal = this.mapping.get(vpage)!.journal;
-      const other = byName.get(name);
-      if (!other) {
-        byName.set(name, { vpage, journal });
-        continue;
-      }
-      const loser = other.journal > journal ? vpage : other.vpage;
-      if (loser === other.vpage) byName.set(name, { vpage, journal });
-      this.garbage.push(this.mapping.get(loser)!.phys);
-      this.mapping.delete(loser);
-      this.cache.delete(loser);
-    }
   }
 
   /** Two entries map one vpage (a cut between commit steps): decrypt both, the higher journal wins. */
@@ -289,7 +319,7 @@ export class Basis {
       const placed = vpages.map((vpage) => {
         const data = this.cache.get(vpage)!;
         const old = this.mapping.get(vpage);
-        const journal = this.nextJournal(old ?? this.dropped.get(vpage) ?? this.replacedHeader(vpage));
+        const journal = this.nextJournal(old ?? this.dropped.get(vpage) ?? this.inherited(vpage));
         return { vpage, page: sealDataPage(keys.data, randomBytes(this.store.random, 12), journal, data, this.aad), journal, old };
       });
       this.place(placed, i === 0 ? Step.Data : Step.Descriptors, steps);
@@ -341,27 +371,15 @@ export class Basis {
     this.scrub(steps.flatMap((s) => s.erase));
     this.retired = [];
     this.dropped.clear();
+    this.inherits.clear();
     this.garbage = [];
     this.garbageVpages.clear();
   }
 
-  /**
-   * The header page of a dict deleted in this commit under the same name as the new dict whose header `vpage` is:
-   * the new header continues its journal, so that if a cut leaves both on flash, mount keeps the new one (see
-   * resolveDictNames) instead of showing one of two dicts of one name and hiding the other until it resurfaces.
-   */
-  private replacedHeader(vpage: number): Mapping | undefined {
-    if (!isDictHeaderVpage(vpage)) return undefined;
-    const name = decodeDictHeader(this.cache.get(vpage)!, 0)?.name;
-    if (name === undefined) return undefined;
-    for (const [dv, m] of this.dropped) {
-      if (!isDictHeaderVpage(dv) || this.mapping.has(dv)) continue;
-      const opened = openDataPage(this.requireKeys().data, this.readPhys(m.phys), this.aad);
-      if (!opened) continue;
-      m.journal = opened.journal;
-      if (decodeDictHeader(opened.data, 0)?.name === name) return m;
-    }
-    return undefined;
+  /** The dropped copy whose journal `vpage` continues (see inheritJournal). */
+  private inherited(vpage: number): Mapping | undefined {
+    const from = this.inherits.get(vpage);
+    return from === undefined ? undefined : this.dropped.get(from);
   }
 
   /**

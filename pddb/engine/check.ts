@@ -44,7 +44,7 @@ export function checkBases(catalogs: readonly Catalog[]): CheckReport {
   const report: CheckReport = { ok: true, bases: [], pages: [], keys: [] };
   for (const c of catalogs) {
     const damage = new Map<number, PageDamage>();
-    const dictNames = new Map([...c.dicts.values()].map((d) => [d.index, d.name]));
+    const dictNames = new Map([...c.dicts()].map((d) => [d.index, d.name]));
     let pages = 0;
     // Every page the basis maps: a damaged dict header or descriptor page hides its dict or keys, so only this walk
     // finds it. (The root is not a data page; it was checked when the basis opened.)
@@ -57,7 +57,7 @@ export function checkBases(catalogs: readonly Catalog[]): CheckReport {
     // Every key's extent: a page missing from the table is found only here.
     const keysOn = new Map<PageDamage, string[]>();
     let keys = 0;
-    for (const dict of c.dicts.values()) {
+    for (const dict of c.dicts()) {
       keys += dict.keys.size;
       for (const k of dict.damagedKeys()) {
         report.keys.push({ basis: c.name, dict: dict.name, key: k.key, len: k.len, readable: k.readable, badPages: k.pages.length });
@@ -74,7 +74,7 @@ export function checkBases(catalogs: readonly Catalog[]): CheckReport {
       }
     }
     report.pages.push(...[...damage.values()].sort((a, b) => a.vpage - b.vpage));
-    report.bases.push({ basis: c.name, dicts: c.dicts.size, keys, pages });
+    report.bases.push({ basis: c.name, dicts: c.dictCount, keys, pages });
   }
   report.ok = report.pages.length === 0 && report.keys.length === 0;
   return report;

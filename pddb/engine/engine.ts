@@ -13,7 +13,7 @@ import { ROOT_VPAGE } from '../format/rootpage.ts';
 import { KeyboxError } from '../keys/errors.ts';
 import { unlockUser0 } from '../keys/keybox.ts';
 import { unwrapSystemKeys } from '../keys/rootkeys.ts';
-import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/random.ts';
+import { defaultRandom, randomBytes, type Random } from '../../lib/random.ts';
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
 import { checkBases, type CheckReport } from './check.ts';
@@ -170,9 +170,7 @@ export class PddbEngine {
       wipeKeys(keys);
       throw new PddbError('DuplicateEntry', `basis '${name}' already exists`);
     }
-    const basis = new Basis(name, keys, this.store);
-    basis.rootJournal = randomBelow(this.store.random, 100_000_000);
-    basis.rootDirty = true;
+    const basis = Basis.create(name, keys, this.store);
     new Catalog(basis).sync();
     basis.close();
     this.store.flash.sync();
@@ -196,7 +194,7 @@ export class PddbEngine {
       wipeKeys(keys);
       const [c] = this.stack.splice(open, 1);
       this.stack.push(c);
-      setPolicy(c.basis, policy);
+      c.basis.setPolicy(policy);
       this.emit({ kind: 'unlocked', basis: name });
       return;
     }
@@ -215,7 +213,7 @@ export class PddbEngine {
         throw e;
       }
     }
-    setPolicy(mounted.basis, policy);
+    mounted.basis.setPolicy(policy);
     this.stack.push(Catalog.mount(mounted.basis));
     this.emit({ kind: 'unlocked', basis: name });
   }
@@ -243,8 +241,7 @@ export class PddbEngine {
     const locked: string[] = [];
     let failure: unknown;
     for (const c of [...this.stack]) {
-      if (c.basis.policy.kind !== 'clearAfterSleeps') continue;
-      if (--c.basis.sleepsLeft > 0) continue;
+      if (!c.basis.sleep()) continue;
       // A basis whose lock fails (its sync hit NoFreeSpace) stays open with its changes and is tried again at the
       // next suspend; the other bases still count their sleeps and lock.
       try {
@@ -275,7 +272,7 @@ export class PddbEngine {
     }
     // Newest first; or just the named basis.
     const candidates = opts.basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(opts.basis)]];
-    const found = (c: Catalog) => c.dicts.get(dict)?.keys.has(key) ?? false;
+    const found = (c: Catalog) => c.dict(dict)?.keys.has(key) ?? false;
     const search = (): KeyHandle => {
       const c = candidates.find(found);
       if (!c) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
@@ -287,7 +284,7 @@ export class PddbEngine {
     if (opts.createDict) {
       const target = candidates[0];
       if (found(target)) return new KeyHandle(target, dict, key);
-      const d = target.dicts.get(dict) ?? target.createDict(dict);
+      const d = target.dict(dict) ?? target.createDict(dict);
       if (opts.createKey) {
         d.createKey(key, opts.allocHint);
         return new KeyHandle(target, dict, key);
@@ -295,9 +292,9 @@ export class PddbEngine {
       return search();
     }
     if (opts.createKey) {
-      const target = candidates.find((c) => c.dicts.has(dict));
+      const target = candidates.find((c) => c.dict(dict));
       if (!target) throw new PddbError('NotFound', `no dict '${dict}'`);
-      if (!found(target)) target.dicts.get(dict)!.createKey(key, opts.allocHint);
+      if (!found(target)) target.dict(dict)!.createKey(key, opts.allocHint);
       return new KeyHandle(target, dict, key);
     }
     return search();
@@ -340,7 +337,7 @@ export class PddbEngine {
     this.requireMounted();
     checkDictName(dict);
     checkKeyName(key);
-    const d = this.catalogFor(basis).dicts.get(dict);
+    const d = this.catalogFor(basis).dict(dict);
     const entry = d?.keys.get(key);
     if (!d || !entry) throw new PddbError('NotFound', `no key '${key}' in dict '${dict}'`);
     d.deleteKey(entry);
@@ -351,7 +348,7 @@ export class PddbEngine {
     this.requireMounted();
     checkDictName(dict);
     const c = this.catalogFor(basis);
-    const d = c.dicts.get(dict);
+    const d = c.dict(dict);
     if (!d) throw new PddbError('NotFound', `no dict '${dict}'`);
     c.deleteDict(d);
     this.written();
@@ -361,16 +358,16 @@ export class PddbEngine {
   listDicts(basis?: string): string[] {
     this.requireMounted();
     const sources = basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]];
-    return [...new Set(sources.flatMap((c) => [...c.dicts.keys()]))].sort();
+    return [...new Set(sources.flatMap((c) => c.dictNames()))].sort();
   }
 
   /** Key names of a dict: of one basis, or the union over open bases, sorted. NotFound when no basis has it. */
   listKeys(dict: string, basis?: string): string[] {
     this.requireMounted();
     checkDictName(dict);
-    const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) => c.dicts.has(dict));
+    const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) => c.dict(dict));
     if (sources.length === 0) throw new PddbError('NotFound', `no dict '${dict}'`);
-    return [...new Set(sources.flatMap((c) => [...c.dicts.get(dict)!.keys.keys()]))].sort();
+    return [...new Set(sources.flatMap((c) => [...c.dict(dict)!.keys.keys()]))].sort();
   }
 
   /** Every key of a dict with its value; for the union, the newest basis holding a key wins. */
@@ -380,13 +377,13 @@ export class PddbEngine {
     const out = new Map<string, { key: string; basis: string; value: Uint8Array }>();
     const sources = basis === undefined ? [...this.stack].reverse() : [this.stack[this.openIndex(basis)]];
     for (const c of sources) {
-      const d = c.dicts.get(dict);
+      const d = c.dict(dict);
       if (!d) continue;
       for (const entry of d.keys.values()) {
         if (!out.has(entry.name)) out.set(entry.name, { key: entry.name, basis: c.name, value: d.read(entry, 0, entry.len) });
       }
     }
-    if (out.size === 0 && !sources.some((c) => c.dicts.has(dict))) throw new PddbError('NotFound', `no dict '${dict}'`);
+    if (out.size === 0 && !sources.some((c) => c.dict(dict))) throw new PddbError('NotFound', `no dict '${dict}'`);
     return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
@@ -475,7 +472,7 @@ export class PddbEngine {
   /** Under the original's policy (EngineOptions.syncPolicy) every change is synced at once, every open basis too. */
   private written(): void {
     if (this.store.policy !== 'original') return;
-    for (const c of this.stack) c.basis.rootDirty = true;
+    for (const c of this.stack) c.basis.touchRoot();
     this.sync();
   }
 
@@ -485,7 +482,7 @@ export class PddbEngine {
     if (!h.catalog.basis.open || !this.stack.includes(h.catalog)) {
       throw new PddbError('BasisLost', `basis '${h.basis}' was locked`);
     }
-    const dict = h.catalog.dicts.get(h.dict);
+    const dict = h.catalog.dict(h.dict);
     const entry = dict?.keys.get(h.key);
     if (!dict || !entry) throw new PddbError('NotFound', `key '${h.key}' was deleted`);
     return { dict, entry };
@@ -539,11 +536,6 @@ function checkPolicy(policy: unknown): void {
     p !== null &&
     (p.kind === 'persist' || (p.kind === 'clearAfterSleeps' && Number.isSafeInteger(p.sleeps) && p.sleeps >= 0 && p.sleeps <= 0xffff_ffff));
   if (!ok) throw new PddbError('InvalidArgument', "policy is { kind: 'persist' } or { kind: 'clearAfterSleeps', sleeps: n } (n a u32)");
-}
-
-function setPolicy(basis: Basis, policy: RetentionPolicy): void {
-  basis.policy = policy.kind === 'persist' ? { kind: 'persist' } : { kind: 'clearAfterSleeps', sleeps: policy.sleeps };
-  basis.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
 }
 
 function wipeKeys(k: BasisKeys): void {

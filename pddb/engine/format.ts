@@ -8,7 +8,7 @@ import { encodeKeyPage } from '../format/keypage.ts';
 import { computeLayout } from '../format/layout.ts';
 import { createKeybox } from '../keys/keybox.ts';
 import { wrapSystemKeys } from '../keys/rootkeys.ts';
-import { defaultRandom, randomBelow, randomBytes, type Random } from '../../lib/random.ts';
+import { defaultRandom, randomBytes, type Random } from '../../lib/random.ts';
 import { Basis } from './basis.ts';
 import { Catalog } from './catalog.ts';
 import { FastSpace } from './fastspace.ts';
@@ -59,10 +59,9 @@ export function* formatSteps(flash: Flash, params: FormatParams): Generator<Form
   const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
   const space = FastSpace.create(flash, layout, { pt: system.pt.slice(), data: system.data.slice() }, dna, random, allPages);
   const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: 'copy-on-write', allBasesPresent: true, stats: { sealed: 0 } };
-  const root = new Basis(SYSTEM_BASIS_NAME, system, store);
-  root.rootJournal = randomBelow(random, 100_000_000);
-  root.rootDirty = true;
+  const root = Basis.create(SYSTEM_BASIS_NAME, system, store);
   new Catalog(root).sync();
+  space.flush(); // the pages that commit took out of FastSpace and did not use are listed again
   root.close();
   flash.sync();
   return keybox;

@@ -22,7 +22,7 @@ function damagePte(dir: string, dict: string, key: string): void {
     random: new SeededRandom('check-cli'),
   });
   const system = (engine as unknown as { stack: Catalog[] }).stack[0];
-  const entry = system.dicts.get(dict)!.keys.get(key)!;
+  const entry = system.dict(dict)!.keys.get(key)!;
   const phys = system.basis.mapping.get(Math.floor(entry.start / VPAGE_SIZE))!.phys;
   image[engine.layout.ptOffset + phys * PTE_SIZE + 5] ^= 0x40;
   writeFileSync(path, image);

@@ -39,7 +39,7 @@ const mount = (img: Uint8Array, seed = 'damage-mount') => {
 /** The physical page holding page `n` of a key's value (found through the engine's own map). */
 function physOf(engine: PddbEngine, key: string, n = 0): number {
   const system = (engine as unknown as { stack: Catalog[] }).stack[0];
-  const entry = system.dicts.get('d')!.keys.get(key)!;
+  const entry = system.dict('d')!.keys.get(key)!;
   return system.basis.mapping.get(Math.floor(entry.start / VPAGE_SIZE) + n)!.phys;
 }
 
@@ -142,7 +142,7 @@ describe('check()', () => {
   it('a damaged dict header or descriptor page: its dict or keys vanish from listings, and check() says where', () => {
     const { engine } = mount(image);
     const system = (engine as unknown as { stack: Catalog[] }).stack[0];
-    const dict = system.dicts.get('d')!;
+    const dict = system.dict('d')!;
     const header = system.basis.mapping.get((dict.index * 0xfe_0000) / VPAGE_SIZE)!.phys;
     const img = image.slice();
     img[dataPageOffset(engine.layout, header) + 50] ^= 4;

@@ -392,7 +392,7 @@ describe('a dict whose small-key pool is full', () => {
     put2(engine, 'b', 'neighbour', utf8('next dict'));
     // Make dict 'a' look as if all 4096 of its pool pages were full (16.6 MB of small keys do not fit in a test
     // device): its allocator state is internal, so set it directly.
-    const dictA = (engine as unknown as { stack: { dicts: Map<string, { poolTail: number[] }> }[] }).stack[0].dicts.get('a')!;
+    const dictA = (engine as unknown as { stack: { dict(name: string): { poolTail: number[] } | undefined }[] }).stack[0].dict('a')!;
     const tails = dictA.poolTail;
     for (let p = 0; p < 4096; p++) tails[p] = Math.max(tails[p] ?? 0, VPAGE_SIZE);
     put2(engine, 'a', 'overflow', utf8('somewhere safe'));
