@@ -161,6 +161,11 @@ const VERBS: Record<string, Verb> = {
     about: 'sync the open bases',
     run: (p, args) => device(p, args, 0, async (d) => (await d.pddb.sync(), done('synced'))),
   },
+  cleanup: {
+    args: '',
+    about: "sync the open bases (the original's sync_cleanup also prunes its RAM cache, which this model does not keep)",
+    run: (p, args) => device(p, args, 0, async (d) => (await d.pddb.sync(), done('synced'))),
+  },
   rebuildspace: {
     args: '',
     about: '(+) rebuild the free-space cache from the open bases: open ALL of them, then --all-bases-present',

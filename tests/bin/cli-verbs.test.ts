@@ -38,7 +38,7 @@ describe('pvault verbs, in process', () => {
     expect((await cli(['pddb', 'query', '--dir', dev, '--', '-k:x'])).status).toBe(1); // a name, looked up, not a flag
   });
 
-  it('copy, default, keydelete; large values round-trip byte for byte', async () => {
+  it('copy, default, flush/sync/cleanup, keydelete; large values round-trip byte for byte', async () => {
     const dev = ws.fresh();
     const blob = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
     writeFileSync(join(ws.root, 'blob'), blob);
@@ -53,6 +53,7 @@ describe('pvault verbs, in process', () => {
     expect(readFileSync(out).equals(blob)).toBe(true);
     expect(mode(out)).toBe(0o600);
     expect((await cli(['pddb', 'default', '--dir', dev])).stdout).toMatch(/default basis is: \.System/);
+    for (const verb of ['flush', 'sync', 'cleanup']) expect((await cli(['pddb', verb, '--dir', dev])).stdout).toBe('synced\n');
     expect((await cli(['pddb', 'keydelete', '--dir', dev, 'notes:blob'])).status).toBe(0);
     expect(json(await cli(['pddb', 'keylist', '--dir', dev, 'notes', '--json']))).toEqual([]);
   });
