@@ -41,7 +41,7 @@ function copy(name: string): string {
 }
 
 /** Boot on a FaultyFlash, make one wrong guess; the answer's status (undefined: no answer), and the op counts. */
-async function guessWithCut(dir: string, cutAfterOps?: number): Promise<{ status?: number; before: number; after: number }> {
+async function guessWithCut(dir: string, cutAfterOps?: number): Promise<{ status?: number; before: number; after: number; cut: boolean }> {
   const kernel = new Kernel({ mode: 'thread' });
   try {
     const init = { image: join(dir, 'pddb.bin'), keybox: join(dir, 'keybox.bin'), cutAfterOps };
@@ -51,15 +51,15 @@ async function guessWithCut(dir: string, cutAfterOps?: number): Promise<{ status
     try {
       await (await Pddb.connect(shell)).tryMount(PIN);
     } catch {
-      return { before: 0, after: 0 };
+      return { before: 0, after: 0, cut: true };
     }
     await spawnAuthenticator(kernel);
     const session = new PinSession(await FidoClient.connect(shell), 2);
     await session.agree();
     const [before] = await ops.blockingScalar(1);
     const status = await session.getToken('00000').catch(() => undefined);
-    const [after] = await ops.blockingScalar(1);
-    return { status, before, after };
+    const [after, cut] = await ops.blockingScalar(1);
+    return { status, before, after, cut: cut === 1 };
   } finally {
     await kernel.shutdown();
   }
@@ -87,6 +87,7 @@ describe('PIN retries under power cuts', () => {
     for (const k of points) {
       const dir = copy(`cut-${k}`);
       const r = await guessWithCut(dir, clean.before + k);
+      expect(r.cut, `the power was cut after ${k} of ${span} ops`).toBe(true);
       expect(r.status, `cut after ${k} of ${span} ops`).not.toBe(S.PinInvalid);
       const left = await retriesAfterReboot(dir);
       expect([7, 8], `cut after ${k} of ${span} ops`).toContain(left);
