@@ -1,6 +1,6 @@
 // Test process: the PDDB server on a file image behind a FaultyFlash (power cut after N mutating flash ops, the cut
-// op possibly torn), plus a
-// tiny server answering how many ops the flash has taken (and whether the power was cut), so a test can aim its cuts at one CTAP command.
+// op possibly torn), plus a tiny server answering how many ops the flash has taken and whether the power was cut,
+// so a test can aim its cuts at one CTAP command.
 import { SeededRandom } from '../../../lib/random.ts';
 import { MessageKind, type ProcessContext } from '../../../transports/ipc/index.ts';
 import { PDDB_POLLER_NAME, PDDB_SERVER_NAME, pddbOps, pollerOps } from '../../../pddb/api.ts';
