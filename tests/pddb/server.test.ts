@@ -75,6 +75,7 @@ describe.each<Mode>(['thread', 'worker'])('PDDB server over IPC (%s mode)', (mod
     const stop = pddb.monitorBasis((bases) => seen.push(bases));
     await pddb.lockBasis('work');
     await pddb.unlockBasis('work', 'pw', { kind: 'clearAfterSleeps', sleeps: 2 });
+    await pddb.churn();
     expect(await pddb.suspend()).toEqual([]);
     expect(await pddb.suspend()).toEqual(['work']);
     expect(await pddb.listBasis()).toEqual(['.System']);
