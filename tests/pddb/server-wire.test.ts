@@ -93,6 +93,20 @@ describe('PDDB wire: result numbers and key opcodes', () => {
   }, T);
 });
 
+describe('PDDB wire: a basis that does not open', () => {
+  it('a wrong password and an absent basis both answer AccessDenied (9), the same message', async () => {
+    const s = await bootServer();
+    kernel = s.kernel;
+    await s.pddb.createBasis('b', 'right');
+    const raw = await rawConnection(s.shell);
+    const open = (name: string, password: string) => raw.request(PddbOp.OpenBasis, { name: enc(name), password: enc(password) });
+    expect(await open('b', 'wrong')).toEqual({ code: 9 });
+    expect(await open('absent', 'right')).toEqual({ code: 9 });
+    expect(await open('b', 'right')).toEqual({ code: 4 });
+    expect(await s.pddb.listBasis()).toEqual(['.System', 'b']);
+  }, T);
+});
+
 describe('PDDB wire: names', () => {
   it('non-UTF-8 and over-long names are InvalidName, never another code and never merged into one name', async () => {
     const s = await bootServer();
