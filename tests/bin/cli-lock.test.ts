@@ -1,7 +1,7 @@
 // One process at a time per device folder: concurrent pvault processes queue with --wait and every acknowledged
 // write reads back; a live holder refuses others with DeviceBusy (never ENOENT); a SIGKILLed holder's lock is
-// taken over once stale.
-import { spawn } from 'node:child_process';
+// taken over once stale, and one stopped by a signal lets go at once.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,15 +45,21 @@ describe('the device lock', () => {
     expect(r.stdout).toBe('.System\n');
   }, SLOW);
 
+  it('a holder stopped by SIGINT or SIGTERM lets go of the device at once', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const dev = ws.fresh();
+      const holder = await startHolder(dev);
+      holder.kill(signal);
+      const [, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => holder.once('exit', (c, s) => r([c, s])));
+      expect(sig).toBe(signal);
+      expect(existsSync(join(dev, 'pvault.lock'))).toBe(false);
+      expect((await cli(['pddb', 'basislist', '--dir', dev])).stdout).toBe('.System\n');
+    }
+  }, SLOW);
+
   it("a SIGKILLed holder's lock is refused while fresh and taken over once stale", async () => {
     const dev = ws.fresh();
-    const holder = spawn(process.execPath, ['--import', 'tsx', new URL('./hold-lock.ts', import.meta.url).pathname, dev], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.on('data', (d) => String(d).includes('locked') && resolve());
-      holder.on('exit', () => reject(new Error('the holder exited before locking')));
-    });
+    const holder = await startHolder(dev);
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
     expect(existsSync(join(dev, 'pvault.lock'))).toBe(true);
@@ -64,3 +70,15 @@ describe('the device lock', () => {
     expect(r.stdout).toBe('.System\n');
   }, SLOW);
 });
+
+/** A child process holding the device's lock (hold-lock.ts), once it has it. */
+async function startHolder(dev: string): Promise<ChildProcess> {
+  const holder = spawn(process.execPath, ['--import', 'tsx', new URL('./hold-lock.ts', import.meta.url).pathname, dev], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.on('data', (d) => String(d).includes('locked') && resolve());
+    holder.once('exit', () => reject(new Error('the holder exited before locking')));
+  });
+  return holder;
+}

@@ -25,12 +25,18 @@ type KeeperMessage =
 export class DeviceLock {
   private released = false;
   private readonly onExit = () => this.releaseSync();
+  /** Ctrl-C or a kill: let go of the device first (no stale wait for the next command), then die of the signal. */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.releaseSync();
+    process.kill(process.pid, signal);
+  };
 
   private constructor(
     private readonly dir: string,
     private readonly keeper: Worker,
   ) {
     process.once('exit', this.onExit);
+    for (const signal of SIGNALS) process.once(signal, this.onSignal);
   }
 
   static lockDir(dir: string): string {
@@ -65,7 +71,7 @@ export class DeviceLock {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    process.off('exit', this.onExit);
+    this.unhook();
     rmSync(join(this.dir, 'pvault.owner'), { force: true });
     // A keeper that died cannot answer: its exit ends the wait too (the lock then goes stale on its own).
     const done = new Promise<void>((resolve) => {
@@ -78,10 +84,16 @@ export class DeviceLock {
     await this.keeper.terminate();
   }
 
+  private unhook(): void {
+    process.off('exit', this.onExit);
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
+  }
+
   /** At process exit (an uncaught error) there is no event loop left: remove the lock directory directly. */
   private releaseSync(): void {
     if (this.released) return;
     this.released = true;
+    this.unhook();
     rmSync(join(this.dir, 'pvault.owner'), { force: true });
     try {
       rmdirSync(DeviceLock.lockDir(this.dir));
@@ -95,6 +107,8 @@ export class DeviceLock {
  * Before this lock, pvault kept its PID in a regular file of the same name. Such a file left by a process that no
  * longer runs is removed; one whose process runs means an older pvault has the device.
  */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 function removeLegacyLock(lockDir: string): void {
   if (!statSync(lockDir, { throwIfNoEntry: false })?.isFile()) return;
   const pid = Number(readFileSync(lockDir, 'utf8').trim());
