@@ -65,8 +65,4 @@ export class KeyTokens {
   all(): IterableIterator<TokenRecord> {
     return this.byId.values();
   }
-
-  get size(): number {
-    return this.byId.size;
-  }
 }
