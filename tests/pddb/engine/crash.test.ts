@@ -297,7 +297,7 @@ describe('FastSpace, cut at every op', () => {
       // A sample of the ops of master rewrites (every one with CRASH_SWEEP_FULL=1), clean and torn at sampled tear
       // points. (FastSpace writes no log: a rewrite is all it does.)
       expect(all.filter((op) => !rewriting(op))).toEqual([]);
-      for (const op of sample('fs/rewrite', rewrites, 48)) {
+      for (const op of sample('fs/rewrite', rewrites, 24)) {
         const tears = [null, ...sample(`fs/${op}`, [1, 15, 16, 2048, 4080, 4081, 4095], 2)];
         for (const applied of tears) {
           const survivor = cutRun(image, op, applied, work);
