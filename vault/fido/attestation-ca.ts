@@ -9,8 +9,7 @@ import { randomBytes, type Random } from '../../lib/random.ts';
 
 /**
  * @peculiar/x509 needs a Reflect metadata polyfill (tsyringe). It is loaded on first use only: most devices never
- * make a batch certificate, and the polyfill patches a global. (reflect-metadata arrives with
- * @simplewebauthn/server; it belongs in package.json as a direct dependency.)
+ * make a batch certificate, and the polyfill patches a global.
  */
 async function loadX509() {
   await import('reflect-metadata');
