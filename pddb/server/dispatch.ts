@@ -19,13 +19,16 @@ export function dispatch(s: PddbServer, msg: IncomingOf<PddbOps>): HandlerResult
   } catch (e) {
     if (!lent) return msg.kind === MessageKind.BlockingScalar ? [failureNumber(e, h.space)] : undefined;
     answer = { code: failureNumber(e, h.space) };
+  } finally {
+    // The decoded request's bytes (a password, a PIN, a value) are the server's copies: gone, success or not.
+    if (h.secret && msg.value) wipeFields(msg.value);
   }
   if (h.secret) msg.buf!.bytes.fill(0);
   (msg.respond as (v: object) => void)(answer);
   if (h.secret) wipeFields(answer);
 }
 
-/** Zero the byte fields of an answer (values, keys) once encoded: the server keeps no copy past the reply. */
+/** Zero the byte fields of a request or an answer: the server keeps no copy of a secret past the reply. */
 function wipeFields(value: object): void {
   for (const v of Object.values(value)) {
     if (v instanceof Uint8Array) v.fill(0);

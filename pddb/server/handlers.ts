@@ -58,7 +58,6 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     run(s, msg) {
       const { name, password } = msg.value;
       s.need().createBasis(nameFrom(name, 'basis'), secretText(password ?? new Uint8Array()));
-      password?.fill(0);
       return {};
     },
   },
@@ -69,7 +68,6 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       const { name, password, clearAfterSleeps } = msg.value;
       const policy = clearAfterSleeps === undefined ? { kind: 'persist' as const } : { kind: 'clearAfterSleeps' as const, sleeps: clearAfterSleeps };
       s.need().unlockBasis(nameFrom(name, 'basis'), secretText(password ?? new Uint8Array()), policy);
-      password?.fill(0);
       return {};
     },
   },
@@ -198,7 +196,6 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       const { token, position, data } = msg.value;
       const rec = s.tokens.get(msg.sender, token);
       s.need().write(rec.handle, safeNumber(position), data);
-      data.fill(0);
       if (!rec.batched) s.syncHandle(rec.handle);
       s.keyChanged(rec);
       return {};

@@ -55,9 +55,10 @@ export class PddbServer {
     return this.engine;
   }
 
+  /** Keep the PIN until the next TryMount (a copy: the message's bytes are zeroed after the reply). */
   setBootPin(pin: Uint8Array): void {
     this.bootPin?.fill(0);
-    this.bootPin = pin;
+    this.bootPin = pin.slice();
   }
 
   /** TryMount: [0, 0] mounted (or already), [1, failures, code] not. The PIN is forgotten either way. */
@@ -96,7 +97,6 @@ export class PddbServer {
     const flash = this.storage.create(size);
     this.flash = flash;
     this.format = new FormatJob(flash, secretText(pin), this.opts, (keybox) => this.storage.writeKeybox(keybox));
-    pin.fill(0);
   }
 
   openFlash(): Flash {
