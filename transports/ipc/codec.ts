@@ -256,7 +256,7 @@ function fnv1a(text: string): number {
 const enc = new TextEncoder();
 
 /** What a trace shows in place of a secret value. */
-export const SECRET = '<secret>';
+const SECRET = '<secret>';
 
 function viewOf(s: Schema, v: unknown, shown: boolean): unknown {
   if (s.secret) return SECRET;
