@@ -47,7 +47,8 @@ export class DeviceLock {
   static async acquire(dir: string, waitMs = 0): Promise<DeviceLock> {
     const lockDir = DeviceLock.lockDir(dir);
     removeLegacyLock(lockDir);
-    const keeper = new Worker(KEEPER, { workerData: { lockDir, stale: STALE_MS, update: UPDATE_MS, waitMs } });
+    // Plain JavaScript: no loader flags of the parent (tsx) are needed, and loading them would slow every start.
+    const keeper = new Worker(KEEPER, { workerData: { lockDir, stale: STALE_MS, update: UPDATE_MS, waitMs }, execArgv: [] });
     const first = await new Promise<KeeperMessage>((resolve, reject) => {
       keeper.once('message', resolve);
       keeper.once('error', reject);
@@ -82,6 +83,11 @@ export class DeviceLock {
     this.keeper.postMessage('release');
     await done;
     await this.keeper.terminate();
+  }
+
+  /** A long-running holder (pvault serve) that handles signals itself: it syncs first, then releases. */
+  keepThroughSignals(): void {
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
   }
 
   private unhook(): void {

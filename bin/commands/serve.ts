@@ -1,0 +1,139 @@
+// `pvault serve` (npm start): a running device. Boots the folder (formatting an empty one, as `start` does), keeps
+// its lock for the whole run, attaches CTAPHID listeners, prints where each listens, and runs until SIGINT, SIGTERM
+// or SIGHUP, which sync the PDDB and power off before the lock is let go.
+import { createInterface } from 'node:readline';
+import { parseArgs, flag, value, values, UsageError, type FlagSpec } from '../args.ts';
+import { io, outputMode } from '../output.ts';
+import { bootMounted, commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
+import { formatDevice } from './init.ts';
+import { PRECURSOR_PDDB_LEN } from '../../pddb/format/constants.ts';
+import { attachCtaphid } from '../../transports/ctaphid/attach.ts';
+import { AddressError, DEFAULT_CTAPHID_ADDRESS, parseAddress } from '../../transports/ctaphid/listen-address.ts';
+import { UiClient } from '../../vault/ui/client.ts';
+import { PolicyMode } from '../../vault/ui/api.ts';
+import { DENY_KEY } from '../../vault/ui/screen.ts';
+
+export const SERVE_HELP = `usage: pvault serve [--dir DIR] [--ctaphid tcp:HOST:PORT|unix:PATH ...] [--presence ask|approve|deny]
+                   [--mode thread|worker] [--json]
+
+Runs the device in DIR (default ./.pvault; formatted on first run like 'pvault start') until Ctrl-C, SIGTERM or
+SIGHUP, which sync and power it off. While it runs, the folder is locked: other pvault commands on it fail with
+DeviceBusy (or queue with --wait).
+
+  --ctaphid ADDR     a CTAPHID listener (repeatable; default ${DEFAULT_CTAPHID_ADDRESS}): raw 64-byte reports both
+                     ways, no report-ID byte; each connection is a host. Port 0 picks a free port.
+  --presence MODE    who answers "touch the key": ask (default) prompts on this terminal and needs one;
+                     approve or deny answer every request at once (unattended relying-party tests).
+  --json             one line of JSON once the listeners are up: {"ok":true,"dir","mode","presence","pid",
+                     "listeners":[{"transport":"ctaphid","address"}]}
+`;
+
+const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true } } as const satisfies Record<string, FlagSpec>;
+
+type PresenceMode = 'ask' | 'approve' | 'deny';
+const POLICY = { ask: PolicyMode.Manual, approve: PolicyMode.Approve, deny: PolicyMode.Deny } as const;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const p = parseArgs(argv, serveFlags);
+  noteOutputMode(p);
+  if (flag(p, 'help')) return void io.out(SERVE_HELP);
+  if (p.positionals.length > 0) throw new UsageError('serve takes no arguments');
+  const mode = modeOf(p);
+  const presence = presenceOf(value(p, 'presence'));
+  const addresses = values(p, 'ctaphid');
+  if (addresses.length === 0) addresses.push(DEFAULT_CTAPHID_ADDRESS);
+  for (const a of addresses) checkAddress(a);
+
+  await withLock(p, async (folder, lock) => {
+    // From here on a signal stops the device cleanly, even one that arrives while it boots.
+    const stopping = stopSignal();
+    lock.keepThroughSignals();
+    folder.refuseIncomplete();
+    const formatted = folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
+    const device = await bootMounted(folder, lock, mode, false);
+    let hid: Awaited<ReturnType<typeof attachCtaphid>> | undefined;
+    let stopAsking: (() => void) | undefined;
+    try {
+      const ui = await UiClient.connect(device.shell);
+      await ui.setPolicy({ mode: POLICY[presence] });
+      hid = await attachCtaphid(device.kernel.process('ctaphid'), addresses);
+      const listeners = hid.listeners.map((l) => ({ transport: 'ctaphid', address: l.url }));
+      if (outputMode.json) {
+        io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners }) + '\n');
+      } else {
+        if (formatted) io.out(`${formatted.text}\n`);
+        io.out(`device ${folder.dir} (${mode} mode), presence ${presence}; Ctrl-C to stop\n`);
+        for (const l of listeners) io.out(`${l.transport} ${l.address}\n`);
+      }
+      if (presence === 'ask') stopAsking = askOnTerminal(ui);
+      const signal = await stopping;
+      if (!outputMode.json) io.err(`pvault serve: ${signal}: syncing and powering off\n`);
+    } finally {
+      stopAsking?.();
+      await hid?.close();
+      await device.shutdown();
+    }
+  });
+}
+
+function presenceOf(v: string | undefined): PresenceMode {
+  const mode = v ?? 'ask';
+  if (mode !== 'ask' && mode !== 'approve' && mode !== 'deny') throw new UsageError(`--presence is ask, approve or deny (got '${mode.slice(0, 20)}')`);
+  if (mode === 'ask' && !(process.stdin.isTTY && process.stderr.isTTY)) {
+    throw new UsageError('--presence ask needs a terminal to ask on; give --presence approve or --presence deny');
+  }
+  return mode;
+}
+
+function checkAddress(a: string): void {
+  try {
+    parseAddress(a);
+  } catch (e) {
+    if (e instanceof AddressError) throw new UsageError(`--ctaphid: ${e.message}`);
+    throw e;
+  }
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      for (const sig of STOP_SIGNALS) process.off(sig, on);
+      resolve(s);
+    };
+    for (const sig of STOP_SIGNALS) process.on(sig, on);
+  });
+}
+
+/** The device's modal on the terminal: each presence request asked once, y approves, anything else denies. */
+function askOnTerminal(ui: UiClient): () => void {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  let stopped = false;
+  let asking = false;
+  const timer = setInterval(async () => {
+    if (asking || stopped) return;
+    asking = true;
+    try {
+      const s = await ui.screen();
+      if (!s.modal) return;
+      const who = `${printable(s.rp)}${s.user ? ` as ${printable(s.user)}` : ''}`;
+      const answer = await new Promise<string>((resolve) => rl.question(`presence requested (${s.reason}) by ${who}: approve? [y/N] `, resolve));
+      // The host may have cancelled, or the request timed out, while the question was on screen.
+      if (!stopped && (await ui.screen()).modal) await ui.press(/^y(es)?$/i.test(answer.trim()) ? 'Enter' : DENY_KEY);
+    } catch {
+      // The device is powering off.
+    } finally {
+      asking = false;
+    }
+  }, 100);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    rl.close();
+  };
+}
+
+/** RP and user names come from the host: no terminal control sequences reach the screen. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
