@@ -13,6 +13,7 @@ const USAGE = `usage: node --import tsx scripts/kill-sweep.ts [options]
   --writers N     writers per concurrent burst, staggered starts (default 4; 0: no bursts)
   --bursts N      concurrent bursts (default one per 4 kills)
   --seed S        seed of the scenario, values and kill moments (default 'kill-sweep')
+  --size SIZE     device size for pvault init (default 4MiB; 98MiB lasts through more kills)
   --dir DIR       scratch folder, kept afterwards (default: a temporary folder, removed when no violation)
   --pvault PATH   the pvault entry point to test (default: this checkout's bin/pvault.js)
   --json          one JSON summary on stdout
@@ -24,6 +25,7 @@ await runScript(USAGE, async () => {
     writers: { type: 'string' },
     bursts: { type: 'string' },
     seed: { type: 'string' },
+    size: { type: 'string' },
     dir: { type: 'string' },
     pvault: { type: 'string' },
     json: { type: 'boolean' },
@@ -42,6 +44,7 @@ await runScript(USAGE, async () => {
     writers: wholeNumber(v.writers, 'writers', 4),
     bursts: v.bursts === undefined ? undefined : wholeNumber(v.bursts, 'bursts', 0),
     bin: v.pvault ? resolve(v.pvault) : undefined,
+    size: v.size,
     log: v.quiet || v.json ? undefined : (line) => console.error(line),
   });
   const failed = summary.violations.length > 0;

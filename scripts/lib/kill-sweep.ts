@@ -33,6 +33,8 @@ export interface KillSweepOptions {
   bursts?: number;
   /** The pvault entry point (default: this checkout's bin/pvault.js). */
   bin?: string;
+  /** Device size for `pvault init --size` (default 4MiB). */
+  size?: string;
   log?: (line: string) => void;
 }
 
@@ -121,7 +123,7 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   };
 
   async function probe(): Promise<void> {
-    must('init', await pvault.run(['init', '--dir', dev, '--size', '4MiB', '--json']));
+    must('init', await pvault.run(['init', '--dir', dev, '--size', opts.size ?? '4MiB', '--json']));
     const path = KillLedger.path(SYSTEM, 'probe', 'k');
     const read = async () => {
       const v = await query(path);
