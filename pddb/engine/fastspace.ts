@@ -123,8 +123,7 @@ export class FastSpace {
     for (let i = 0; i < FSCB_PAGES; i++) {
       if (fs.masterPages.has(i) || !headerErased(i)) continue;
       const plain = ecbDecrypt(keys.pt, page(i));
-      let slot = 1;
-      for (; slot <= SPACE_UPDATES_PER_PAGE; slot++) {
+      for (let slot = 1; slot <= SPACE_UPDATES_PER_PAGE; slot++) {
         const at = slot * SPACE_UPDATE_SIZE;
         if (isErased(page(i).subarray(at, at + SPACE_UPDATE_SIZE))) break;
         const e = decodeSpaceUpdate(plain, at);
