@@ -1,0 +1,12 @@
+// Relying-party negative testing, as Chrome's virtual authenticator offers it: responses an RP must reject.
+export interface NegativeSwitches {
+  /**
+   * Answer without user presence. get: asks the authenticator with up=false (the assertion is validly signed with
+   * UP clear). create: clears UP in authenticatorData, which only a "none" attestation does not sign.
+   */
+  clearUp?: boolean;
+  /** Skip user verification even when the RP requires it (UV clear, validly signed). */
+  clearUv?: boolean;
+  /** Flip a bit of the assertion signature. */
+  corruptSignature?: boolean;
+}
