@@ -40,6 +40,7 @@ export class DemoRelyingParty {
       rpName: this.rpName,
       rpID: site.rpId,
       userName,
+      userDisplayName: userName,
       attestationType: 'direct',
       excludeCredentials: account.credentials.map((c) => ({ id: c.id })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'discouraged' },

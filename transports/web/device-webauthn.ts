@@ -29,7 +29,9 @@ export class DeviceWebAuthn {
 
   async create(o: PublicKeyCredentialCreationOptionsJSON, origin: string): Promise<RegistrationResponseJSON> {
     const clientDataJSON = clientData('webauthn.create', o.challenge, origin);
-    const rk = o.authenticatorSelection?.residentKey === 'required' || o.authenticatorSelection?.requireResidentKey === true;
+    // 'preferred' gets a discoverable credential, as browsers do when the authenticator has room.
+    const sel = o.authenticatorSelection;
+    const rk = sel?.residentKey === 'required' || sel?.residentKey === 'preferred' || sel?.requireResidentKey === true;
     const params = new Map<number, unknown>([
       [1, sha256(clientDataJSON)],
       [2, new Map([['id', o.rp.id ?? new URL(origin).hostname], ['name', o.rp.name]])],
