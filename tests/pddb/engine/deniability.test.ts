@@ -6,67 +6,22 @@
 // cannot fail is no measurement.
 import { describe, expect, it } from 'vitest';
 import { SeededRandom, randomBelow } from '../../../lib/random.ts';
-import { ecbDecrypt } from '../../../pddb/crypto/ecb.ts';
-import type { BasisKeys } from '../../../pddb/crypto/kdf.ts';
 import { PddbEngine } from '../../../pddb/engine/engine.ts';
 import type { FastSpaceOptions } from '../../../pddb/engine/fastspace.ts';
-import { PageTable } from '../../../pddb/engine/pagetable.ts';
 import { MemoryFlash } from '../../../pddb/flash/memory.ts';
-import { PAGE_SIZE, TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
-import {
-  FASTSPACE_PAGES,
-  SPACE_UPDATE_SIZE,
-  SPACE_UPDATES_PER_PAGE,
-  SpaceState,
-  decodeSpaceUpdate,
-  isErased,
-  openMasterRecord,
-  type PhysPage,
-} from '../../../pddb/format/fastspace.ts';
-import { FSCB_PAGES, computeLayout } from '../../../pddb/format/layout.ts';
+import { TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
+import { coercedView } from '../../../pddb/forensics/coerced-view.ts';
 
 const PIN = '1357';
 const DEVICES = 8;
-const layout = computeLayout(TEST_PDDB_LEN);
 
-/** What .System's keys show of one image. */
-interface CoercedView {
-  /** Pages FastSpace marks Used (master or log) that no .System entry maps: exactly a secret basis's, before the fix. */
+/** The statistics compared across worlds (see pddb/forensics/coerced-view.ts). */
+interface Stats {
+  /** Pages FastSpace marks Used that no .System entry maps: exactly a secret basis's, before the fix. */
   usedUnmapped: number;
   /** Pages neither mapped by .System nor listed free: locked bases hide among the free pages the cache omits. */
   unexplained: number;
   logRecords: number;
-}
-
-function coercedView(image: Uint8Array, system: BasisKeys): CoercedView {
-  const flash = MemoryFlash.from(image);
-  const mapped = new Set(PageTable.load(flash, layout, new SeededRandom('adversary')).scan(system.pt).map((m) => m.phys));
-  const fscb = flash.read(layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
-  const page = (i: number) => fscb.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-  const entries: PhysPage[] = [];
-  const masterPages = new Set<number>();
-  for (let i = 0; i + FASTSPACE_PAGES <= FSCB_PAGES; i++) {
-    const opened = openMasterRecord(system.data, fscb.subarray(i * PAGE_SIZE, (i + FASTSPACE_PAGES) * PAGE_SIZE), 0n);
-    if (!opened) continue;
-    entries.push(...opened);
-    masterPages.add(i).add(i + 1);
-  }
-  let logRecords = 0;
-  for (let i = 0; i < FSCB_PAGES; i++) {
-    if (masterPages.has(i) || !isErased(page(i).subarray(0, SPACE_UPDATE_SIZE))) continue;
-    const plain = ecbDecrypt(system.pt, page(i));
-    for (let slot = 1; slot <= SPACE_UPDATES_PER_PAGE; slot++) {
-      const e = decodeSpaceUpdate(plain, slot * SPACE_UPDATE_SIZE);
-      if (!e) continue;
-      logRecords++;
-      entries.push(e);
-    }
-  }
-  const used = new Set(entries.filter((e) => e.state === SpaceState.Used).map((e) => e.page));
-  const listed = new Set(entries.filter((e) => e.state !== SpaceState.Used).map((e) => e.page));
-  let unexplained = 0;
-  for (let p = 0; p < layout.dataPages; p++) if (!mapped.has(p) && !listed.has(p)) unexplained++;
-  return { usedUnmapped: [...used].filter((p) => !mapped.has(p)).length, unexplained, logRecords };
 }
 
 /** Device i freshly formatted (the same image in both worlds: only the workload differs); formatted once. */
@@ -85,7 +40,7 @@ const images = new Map<number, { bytes: Uint8Array; keybox: Uint8Array }>();
  * One device: format, then a seeded decoy workload in .System (keys written and overwritten, a sync after each);
  * in world 1, a secret basis is created part-way, written to and locked, and the decoy workload goes on.
  */
-function device(world: 0 | 1, i: number, fastSpace?: FastSpaceOptions): CoercedView {
+function device(world: 0 | 1, i: number, fastSpace?: FastSpaceOptions): Stats {
   const { flash, keybox } = formatted(i);
   const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom(`deny/engine/${world}/${i}`), fastSpace });
   const decoy = new SeededRandom(`deny/decoy/${i}`);
@@ -107,7 +62,8 @@ function device(world: 0 | 1, i: number, fastSpace?: FastSpaceOptions): CoercedV
   }
   const system = engine.exportKeys()[0].keys;
   engine.close();
-  return coercedView(flash.snapshot(), system);
+  const view = coercedView(flash, system);
+  return { usedUnmapped: view.counts.UsedUnmapped, unexplained: view.counts.Unexplained, logRecords: view.logRecords };
 }
 
 /** Accuracy of the best rule "world 1 iff statistic > t" (or < t), over every threshold. */
@@ -123,7 +79,7 @@ function bestThresholdAccuracy(world0: number[], world1: number[]): number {
 
 function measure(fastSpace?: FastSpaceOptions) {
   const worlds = ([0, 1] as const).map((w) => Array.from({ length: DEVICES }, (_, i) => device(w, i, fastSpace)));
-  const stat = (k: keyof CoercedView) => worlds.map((views) => views.map((v) => v[k]));
+  const stat = (k: keyof Stats) => worlds.map((views) => views.map((v) => v[k]));
   return { usedUnmapped: stat('usedUnmapped'), unexplained: stat('unexplained'), logRecords: stat('logRecords') };
 }
 
