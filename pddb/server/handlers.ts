@@ -90,6 +90,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     run(s, msg) {
       const { dict, key, basis, batched } = msg.value;
       if (key === undefined) throw new PddbError('InvalidArgument', 'DeleteKey names a key');
+      s.bulkCursors.clear();
       const engine = s.need();
       const [d, k, b] = [nameFrom(dict, 'dict'), nameFrom(key, 'key'), optionalName(basis, 'basis')];
       const target = b ?? engine.latestBasis();
@@ -103,6 +104,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     space: 'request',
     run(s, msg) {
       const { dict, basis, batched } = msg.value;
+      s.bulkCursors.clear();
       const engine = s.need();
       const [d, b] = [nameFrom(dict, 'dict'), optionalName(basis, 'basis')];
       const target = b ?? engine.latestBasis();
@@ -168,6 +170,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     space: 'request',
     run(s, msg) {
       const v = msg.value;
+      if (v.createDict || v.createKey) s.bulkCursors.clear();
       const allocHint = v.allocHint === undefined ? undefined : safeNumber(v.allocHint);
       const h = s.need().get(nameFrom(v.dict, 'dict'), nameFrom(v.key, 'key'), {
         basis: optionalName(v.basis, 'basis'),
@@ -238,7 +241,11 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     run(s, msg) {
       const { dict, basis, limit, after } = msg.value;
       const budget = Math.min(Math.max(limit ?? BULK_LIMIT_DEFAULT, BULK_LIMIT_MIN), BULK_LIMIT_DEFAULT);
-      const records = bulkRead(s.need(), nameFrom(dict, 'dict'), optionalName(basis, 'basis'), after, BULK_PAGE, budget);
+      const engine = s.need();
+      const [d, b] = [nameFrom(dict, 'dict'), optionalName(basis, 'basis')];
+      const { names, from } = s.bulkCursors.open(msg.sender, engine, d, b, after);
+      const records = bulkRead(engine, d, b, names, from, BULK_PAGE, budget);
+      s.bulkCursors.advance(msg.sender, d, b, names, records.next);
       const data = new Uint8Array(records.entries.reduce((n, e) => n + (e.value?.length ?? 0), 0));
       let at = 0;
       const entries = records.entries.map((e) => {
@@ -252,6 +259,7 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     space: 'retcode',
     run(s, msg) {
       const { dict, basis, data, batched } = msg.value;
+      s.bulkCursors.clear();
       const engine = s.need();
       const [d, b] = [nameFrom(dict, 'dict'), optionalName(basis, 'basis')];
       const target = b ?? engine.latestBasis();

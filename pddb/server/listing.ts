@@ -29,16 +29,17 @@ export interface BulkRecord {
 }
 
 /**
- * One page of read_dict after key `after`: at most `maxKeys` records whose values total at most `budget` bytes.
- * A value longer than the whole budget comes without bytes (the caller reads it through a handle, as the
- * original's read_dict documents); one that fits the budget but not what is left of this page starts the next.
+ * One page of read_dict: the records of `names` from index `from` on, at most `maxKeys` whose values total at most
+ * `budget` bytes. A value longer than the whole budget comes without bytes (the caller reads it through a handle, as
+ * the original's read_dict documents); one that fits the budget but not what is left of this page starts the next.
+ * `next` is the index of the first key this page did not serve.
  */
-export function bulkRead(engine: PddbEngine, dict: string, basis: string | undefined, after: string | undefined, maxKeys: number, budget: number) {
-  const keys = engine.listKeys(dict, basis).filter((k) => after === undefined || k > after);
+export function bulkRead(engine: PddbEngine, dict: string, basis: string | undefined, names: readonly string[], from: number, maxKeys: number, budget: number) {
   const entries: BulkRecord[] = [];
   let left = budget;
-  for (const key of keys) {
-    if (entries.length === maxKeys) break;
+  let next = from;
+  for (; next < names.length && entries.length < maxKeys; next++) {
+    const key = names[next];
     const h = engine.get(dict, key, { basis });
     const a = engine.attributes(h);
     if (a.len <= budget && a.len > left) break;
@@ -46,5 +47,5 @@ export function bulkRead(engine: PddbEngine, dict: string, basis: string | undef
     if (value) left -= value.length;
     entries.push({ key, basis: a.basis, len: a.len, reserved: a.reserved, age: a.age, index: a.index, value });
   }
-  return { entries, more: entries.length < keys.length };
+  return { entries, next, more: next < names.length };
 }

@@ -12,6 +12,7 @@ import { BASIS_LIST_MAX, MountResult } from '../api.ts';
 import { FormatJob } from './format-job.ts';
 import type { PddbStorage } from './storage.ts';
 import { KeyTokens, type TokenRecord } from './tokens.ts';
+import { BulkCursors } from './bulk-cursor.ts';
 import { KeyWatches } from './watches.ts';
 
 export interface ServerOptions {
@@ -31,6 +32,8 @@ export class PddbServer {
   /** Listing sessions (KeyCountInDict + ListKeyV2, DictCountInBasis + GetDictNameAtIndex), one of each per process. */
   readonly keyLists = new Map<number, { basis: string | undefined; names: string[] }>();
   readonly dictLists = new Map<number, { basis: string | undefined; names: string[] }>();
+  /** Where each process's DictBulkRead stands; handlers that create or delete keys or dicts clear them. */
+  readonly bulkCursors = new BulkCursors();
   private flash: Flash | null = null;
   private bootPin: Uint8Array | null = null;
   private failedMounts = 0;
@@ -145,6 +148,7 @@ export class PddbServer {
     this.watches.release(pid);
     this.keyLists.delete(pid);
     this.dictLists.delete(pid);
+    this.bulkCursors.release(pid);
     const [theirs, others] = partition(this.monitors, (m) => m.msg.sender === pid);
     this.monitors = others;
     for (const m of theirs) this.answerMonitor(m);
@@ -152,6 +156,7 @@ export class PddbServer {
 
   private basisChanged(kind: string, basis: string): void {
     this.basisSeq++;
+    this.bulkCursors.clear();
     if (kind === 'locked' || kind === 'deleted' || kind === 'unlocked') {
       // Tokens of a basis that is no longer open go, and so do listings that may hold its names.
       this.watches.notify(this.tokens.dropWhere((r) => !this.isOpen(r.handle)), true);
