@@ -3,7 +3,7 @@
 // monitor; key-change callbacks. Everything travels as IPC messages to the PDDB server; a result other than success
 // becomes a PddbError with the original's code.
 import { bytesToHex } from '@noble/ciphers/utils.js';
-import { codeFromNumber, PddbError, type CodeSpace } from './errors.ts';
+import { CODE_MEANING, codeFromNumber, PddbError, type CodeSpace } from './errors.ts';
 import {
   BULK_LIMIT_DEFAULT,
   DELETE_LIST_BYTES,
@@ -62,7 +62,7 @@ function secretBytes(text: string, what: string): Uint8Array {
 
 function check<T extends { code: number }>(r: T, what: string, space: CodeSpace = 'request'): T {
   const code = codeFromNumber(r.code, space);
-  if (code) throw new PddbError(code, what);
+  if (code) throw new PddbError(code, CODE_MEANING[code] ? `${what}: ${CODE_MEANING[code]}` : what);
   return r;
 }
 

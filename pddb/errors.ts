@@ -43,8 +43,6 @@ const RETCODE: Partial<Record<PddbCode, number>> = {
   UnexpectedEof: 4,
   InternalError: 5,
   DiskFull: 6,
-  // The original's key I/O answers DiskFull when its allocator runs out (io::ErrorKind::OutOfMemory).
-  NoFreeSpace: 6,
 };
 /** Codes a space lacks: the same number in both spaces. */
 const EXTENDED: Record<PddbCode, number> = {
@@ -79,6 +77,25 @@ export function codeFromNumber(n: number, space: CodeSpace): PddbCode | null {
   }
   return 'InternalError';
 }
+
+/**
+ * What a code means to the user, for errors that crossed the wire (which carries numbers only, as the original's):
+ * the client adds it to the request's name. Codes whose remedy differs must read differently (a dry free-space
+ * cache is not a full device).
+ */
+export const CODE_MEANING: Partial<Record<PddbCode, string>> = {
+  NotMounted: 'the PDDB is not mounted',
+  NoFreeSpace: 'the free-space cache ran dry; present every basis and rebuild it (pvault pddb rebuildspace --all-bases-present)',
+  DiskFull: 'the device is full',
+  NotFound: 'not found',
+  DuplicateEntry: 'it exists already',
+  AccessDenied: 'access denied (a wrong PIN or password, or no such basis)',
+  BasisLost: 'the basis was locked',
+  UnexpectedEof: 'past the end of the key',
+  BadImage: 'the image is damaged (see pvault pddb check)',
+  InvalidName: 'invalid name',
+  LimitExceeded: 'over a PDDB limit',
+};
 
 export class PddbError extends Error {
   override name = 'PddbError';

@@ -43,6 +43,8 @@ describe('PDDB contract', () => {
         if (!request.some(([x]) => x === c) && !retcode.some(([x]) => x === c)) expect(codeNumber(c, space)).toBeGreaterThanOrEqual(0x100);
       }
     }
+    // A dry free-space cache is not a full device: key I/O keeps them apart (DiskFull is the original's 6).
+    expect(codeFromNumber(codeNumber('NoFreeSpace', 'retcode'), 'retcode')).toBe('NoFreeSpace');
     expect(codeFromNumber(REQUEST_OK, 'request')).toBeNull();
     expect(codeFromNumber(RETCODE_OK, 'retcode')).toBeNull();
     expect(codeFromNumber(0xbeef, 'request')).toBe('InternalError'); // unknown numbers are never success
