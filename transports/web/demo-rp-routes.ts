@@ -1,41 +1,21 @@
-// The demo relying party's HTTP side, under /rp: its page, and its JSON API. While the browser bridge is not
-// there, the page hands the options to /rp/api/device/create|get, where the in-process WebAuthn client talks to
-// the device (the presence modal shows on the device page as with a real browser); with a bridge or a security
-// key, the page uses @simplewebauthn/browser instead.
+// The demo relying party's HTTP side, under /rp: its JSON API (the page is in page-files.ts). A browser that cannot
+// reach the emulated device by itself (no bridge installed) hands the options to /rp/api/device/create|get, where
+// the WebAuthn client (transports/webauthn) runs in process against the device with the page's origin; with the
+// browser bridge or a security key, the page uses @simplewebauthn/browser and navigator.credentials instead.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeviceControl } from './device-control.ts';
 import { DemoRelyingParty, type RpSite } from './demo-rp.ts';
-import { DeviceWebAuthn } from './device-webauthn.ts';
+import { WebAuthnClient } from '../webauthn/index.ts';
+import { WebError } from './error-reply.ts';
 
 const user = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
 const tokenQuery = { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 128 } } } as const;
 const body = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', additionalProperties: false, properties, required });
 /** A WebAuthn response: its shape is the verifier's to judge; here only its kind (the body limit bounds its size). */
 const json = { type: 'object' } as const;
-const b64 = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' } as const;
-const text = { type: 'string', maxLength: 256 } as const;
-const credList = { type: 'array', maxItems: 64, items: { type: 'object', required: ['id'], properties: { id: b64 } } } as const;
-/** What the in-process client reads of the options, checked so a malformed one is a 400, not a crash. */
-const creationOptions = {
-  type: 'object',
-  required: ['challenge', 'rp', 'user', 'pubKeyCredParams'],
-  properties: {
-    challenge: b64,
-    rp: { type: 'object', required: ['name'], properties: { name: text, id: text } },
-    user: { type: 'object', required: ['id', 'name', 'displayName'], properties: { id: b64, name: text, displayName: text } },
-    pubKeyCredParams: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'object', required: ['alg'], properties: { alg: { type: 'integer' } } } },
-    excludeCredentials: credList,
-  },
-} as const;
-const requestOptions = {
-  type: 'object',
-  required: ['challenge'],
-  properties: { challenge: b64, rpId: text, allowCredentials: credList },
-} as const;
-
 export function demoRpRoutes(app: FastifyInstance, ctl: DeviceControl, origin: () => string): void {
   const rp = new DemoRelyingParty();
-  const webauthn = new DeviceWebAuthn(ctl.fido);
+  const webauthn = new WebAuthnClient(ctl.fido);
   /** The RP's site is the address the page was loaded from (the Host header passed the guard). */
   const site = (req: FastifyRequest): RpSite => {
     const o = `http://${req.headers.host ?? new URL(origin()).host}`;
@@ -56,10 +36,18 @@ export function demoRpRoutes(app: FastifyInstance, ctl: DeviceControl, origin: (
     const b = req.body as B;
     return rp.verifyAuthentication(site(req), b.user, b.response);
   });
-  app.post('/rp/api/device/create', { schema: { querystring: tokenQuery, body: body({ options: creationOptions }, ['options']) } }, async (req) =>
-    webauthn.create((req.body as B).options, site(req).origin),
-  );
-  app.post('/rp/api/device/get', { schema: { querystring: tokenQuery, body: body({ options: requestOptions }, ['options']) } }, async (req) =>
-    webauthn.get((req.body as B).options, site(req).origin),
-  );
+  const device = { schema: { querystring: tokenQuery, body: body({ options: json }, ['options']) } };
+  app.post('/rp/api/device/create', device, async (req) => asPage(webauthn.create((req.body as B).options, { origin: site(req).origin })));
+  app.post('/rp/api/device/get', device, async (req) => asPage(webauthn.get((req.body as B).options, { origin: site(req).origin })));
+}
+
+/** What a page would see from navigator.credentials (a DOMException by name, a TypeError for bad options), as a 4xx. */
+async function asPage<T>(ceremony: Promise<T>): Promise<T> {
+  try {
+    return await ceremony;
+  } catch (e) {
+    if (e instanceof DOMException) throw new WebError(e.name === 'NotAllowedError' ? 403 : 400, e.name, e.message);
+    if (e instanceof TypeError) throw new WebError(400, 'TypeError', e.message);
+    throw e;
+  }
 }

@@ -76,7 +76,9 @@ export async function attachWeb(device: ServedDevice, opts: WebOptions = {}): Pr
   }
   const port = (app.server.address() as { port: number }).port;
   guard = new RequestGuard({ host, port, token });
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  // Loopback is shown as localhost: the one http origin a browser treats as secure, so WebAuthn works there.
+  const loopback = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host);
+  const shown = loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   origin = `http://${shown}:${port}`;
   return {
     pageUrl: `${origin}/#token=${token}`,
