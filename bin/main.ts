@@ -11,7 +11,7 @@ import { autotypeCommand, AUTOTYPE_HELP } from './commands/autotype.ts';
 import { importCommand, IMPORT_HELP } from './commands/import.ts';
 import { fidoCommand, FIDO_HELP } from './commands/fido.ts';
 import { serveCommand, SERVE_HELP } from './commands/serve.ts';
-import { demoCommand, DEMO_HELP } from './commands/demo.ts';
+import { forensicsCommand, FORENSICS_HELP } from './commands/forensics.ts';
 import { CtapError, CtapStatus } from '../vault/fido/status.ts';
 import { VaultError } from '../vault/records/errors.ts';
 import { PddbError } from '../pddb/errors.ts';
@@ -41,7 +41,7 @@ commands:
   export otpauth|qr|aegis|csv   the vault's entries for other apps
   fido <verb>           the FIDO2/U2F authenticator: info, list, delete, pin set|change, reset
   serve                 run the device: CTAPHID on tcp:127.0.0.1:8111 until Ctrl-C (npm start)
-  demo                  the whole story on a temporary device in one command (basis, TOTP, password, FIDO, lock)
+  forensics inspect     what the boot PIN shows of an image: each data page classed, FastSpace records, a PNG
 
 common options:
   --dir DIR             the device folder (default ./.pvault)
@@ -64,7 +64,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   import: { run: importCommand, help: IMPORT_HELP },
   fido: { run: fidoCommand, help: FIDO_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
-  demo: { run: demoCommand, help: DEMO_HELP },
+  forensics: { run: forensicsCommand, help: FORENSICS_HELP },
 };
 
 /** Run one pvault command; resolves to the exit status (bin/pvault.js sets it). */
