@@ -12,6 +12,7 @@ import { importCommand, IMPORT_HELP } from './commands/import.ts';
 import { fidoCommand, FIDO_HELP } from './commands/fido.ts';
 import { serveCommand, SERVE_HELP } from './commands/serve.ts';
 import { forensicsCommand, FORENSICS_HELP } from './commands/forensics.ts';
+import { demoCommand, DEMO_HELP } from './commands/demo.ts';
 import { CtapError, CtapStatus } from '../vault/fido/status.ts';
 import { VaultError } from '../vault/records/errors.ts';
 import { PddbError } from '../pddb/errors.ts';
@@ -42,6 +43,7 @@ commands:
   fido <verb>           the FIDO2/U2F authenticator: info, list, delete, pin set|change, reset
   serve                 run the device: CTAPHID on tcp:127.0.0.1:8111 until Ctrl-C (npm start)
   forensics inspect     what the boot PIN shows of an image: each data page classed, FastSpace records, a PNG
+  demo                  the whole story on a temporary device in one command (basis, TOTP, password, FIDO, lock)
 
 common options:
   --dir DIR             the device folder (default ./.pvault)
@@ -65,6 +67,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   fido: { run: fidoCommand, help: FIDO_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
   forensics: { run: forensicsCommand, help: FORENSICS_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
 };
 
 /** Run one pvault command; resolves to the exit status (bin/pvault.js sets it). */
