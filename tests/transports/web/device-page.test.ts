@@ -82,7 +82,7 @@ describe('device page in Chromium', () => {
     await rp.fill('#user', 'alice');
     await rp.click('#register');
     await shows('FIDO request');
-    await shows('127.0.0.1');
+    await shows('localhost');
     await shows('alice');
     await shot('4-presence-modal');
     await page.bringToFront();
@@ -92,7 +92,7 @@ describe('device page in Chromium', () => {
     await rp.screenshot({ path: `${ARTIFACTS}5-rp-registered.png` });
     await keys('F1');
     await shows('FIDO');
-    await shows('127.0.0.1');
+    await shows('localhost');
     await shot('6-fido-list');
 
     // Lock the basis from the menu: the TOTP entry and the credential vanish from the screen.
