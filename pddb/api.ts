@@ -205,9 +205,19 @@ export const KeyRequest = codec(
 );
 export const KeyGrant = codec(t.record({ code, token: t.optional(token), basis: t.optional(basisName) }));
 
-/** PddbBuf: token, position, len, data; the answer carries a PddbRetcode. */
+/**
+ * PddbBuf: token, position, len, data; the answer carries a PddbRetcode. `more` (ours): further chunks of the same
+ * write follow, so a durable handle syncs once, after the last chunk: one write() is then one commit, old or new
+ * whole after a cut, and a large key is not copied again for every chunk.
+ */
 export const KeyIo = codec(
-  t.record({ token, position: t.u64({ public: true }), len: t.u32(secret), data: t.bytes(KEY_CHUNK, secret) }),
+  t.record({
+    token,
+    position: t.u64({ public: true }),
+    len: t.u32(secret),
+    data: t.bytes(KEY_CHUNK, secret),
+    more: t.optional(t.bool({ public: true })),
+  }),
 );
 export const KeyData = codec(t.record({ code, data: t.optional(t.bytes(KEY_CHUNK, secret)) }));
 

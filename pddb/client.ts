@@ -419,11 +419,15 @@ export class PddbKey {
     return this.read((await this.attributes()).len);
   }
 
-  /** Write at the cursor. Durable when it returns unless the handle was opened with `batched`. */
+  /**
+   * Write at the cursor. Durable when it returns unless the handle was opened with `batched`; the chunks of one call
+   * are one commit (the server syncs after the last), so a cut leaves the key as it was before the call or after it.
+   */
   async write(data: Uint8Array): Promise<void> {
     for (let at = 0; at < data.length; at += KEY_CHUNK) {
       const chunk = data.subarray(at, at + KEY_CHUNK);
-      const req = { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk };
+      const more = at + KEY_CHUNK < data.length;
+      const req = { token: this.token, position: BigInt(this.position), len: chunk.length, data: chunk, more };
       check(await this.conn.request(PddbOp.WriteKey, req), 'WriteKey', 'retcode');
       this.position += chunk.length;
     }

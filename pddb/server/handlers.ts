@@ -196,10 +196,10 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     space: 'retcode',
     secret: true,
     run(s, msg) {
-      const { token, position, data } = msg.value;
+      const { token, position, data, more } = msg.value;
       const rec = s.tokens.get(msg.sender, token);
       s.need().write(rec.handle, safeNumber(position), data);
-      if (!rec.batched) s.syncHandle(rec.handle);
+      if (!rec.batched && !more) s.syncHandle(rec.handle);
       s.keyChanged(rec);
       return {};
     },

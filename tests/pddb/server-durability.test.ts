@@ -65,4 +65,28 @@ describe('PDDB durability', () => {
     await pddb.unlockBasis('b', 'pw');
     expect(dec(await (await pddb.get('d', 'bulk')).readAll())).toBe('import');
   }, T);
+
+  it('one write() of many chunks is one commit: a large value is not copied again for every chunk', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pvault-durable-'));
+    const pddb = await boot(true);
+    const value = new Uint8Array(300_000).map((_, i) => i * 7);
+    const programsOf = async (write: () => Promise<void>) => {
+      const before = (await pddb.status()).programs;
+      await write();
+      return (await pddb.status()).programs - before;
+    };
+    const durable = await pddb.get('d', 'big', { createDict: true, createKey: true });
+    await durable.write(value);
+    // Overwriting a large key moves it whole (copy-on-write): with a sync per 60 KiB chunk that would be five copies.
+    durable.seek(0);
+    const oneCall = await programsOf(() => durable.write(value.map((b) => b ^ 1)));
+    const batched = await pddb.get('d', 'big', { batched: true });
+    const oneSync = await programsOf(async () => {
+      await batched.write(value);
+      await batched.flush();
+    });
+    expect(oneCall).toBeLessThan(oneSync * 1.5);
+    durable.seek(0);
+    expect(Buffer.from(await durable.read(value.length)).equals(Buffer.from(value))).toBe(true);
+  }, T);
 });
