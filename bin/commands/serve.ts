@@ -108,6 +108,8 @@ function stopSignal(): Promise<NodeJS.Signals> {
 /** The device's modal on the terminal: each presence request asked once, y approves, anything else denies. */
 function askOnTerminal(ui: UiClient): () => void {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // readline puts the terminal in raw mode: Ctrl-C arrives as a key, and must still stop the device.
+  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   let stopped = false;
   let asking = false;
   const timer = setInterval(async () => {
