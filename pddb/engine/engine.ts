@@ -13,7 +13,7 @@ import { ROOT_VPAGE } from '../format/rootpage.ts';
 import { KeyboxError } from '../keys/errors.ts';
 import { unlockUser0 } from '../keys/keybox.ts';
 import { unwrapSystemKeys } from '../keys/rootkeys.ts';
-import { defaultRandom, randomBytes, type Random } from '../../lib/random.ts';
+import { defaultRandom, randomBytes, shuffle, type Random } from '../../lib/random.ts';
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
 import { checkBases, type CheckReport } from './check.ts';
@@ -42,6 +42,12 @@ export interface EngineOptions {
   allBasesPresent?: boolean;
   /** FastSpace tuning, and its leaky test variant (see pddb/engine/fastspace.ts). */
   fastSpace?: FastSpaceOptions;
+  /**
+   * A deniability mitigation (issue 7; measured by pddb/forensics): every sync also refreshes this many random pages
+   * FastSpace knows to be free with fresh noise, so that the pages a locked basis's writes changed hide among them
+   * between two snapshots. Default 0. Costs one erase and one program per page.
+   */
+  coverWrites?: number;
 }
 
 export interface FormatOptions extends EngineOptions {
@@ -87,6 +93,7 @@ export class PddbEngine {
   private readonly stack: Catalog[] = [];
   private readonly listeners = new Set<(e: BasisEvent) => void>();
   private readonly saltBase: Uint8Array;
+  private coverWrites = 0;
 
   private constructor(
     private readonly store: Store,
@@ -124,6 +131,7 @@ export class PddbEngine {
     const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
     if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
     engine.stack.push(Catalog.mount(mounted.basis));
+    engine.coverWrites = opts.coverWrites ?? 0;
     return engine;
   }
 
@@ -392,6 +400,14 @@ export class PddbEngine {
     this.requireMounted();
     const idle = !this.stack.some((c) => c.basis.hasChanges);
     for (const c of this.stack) c.sync();
+    if (this.coverWrites > 0) {
+      const { flash, layout, random, inUse, space } = this.store;
+      const free = shuffle(random, space.knownFree().filter((p) => !inUse.has(p)));
+      for (const page of free.slice(0, this.coverWrites)) {
+        flash.erase(dataPageOffset(layout, page) / PAGE_SIZE);
+        flash.program(dataPageOffset(layout, page), randomBytes(random, PAGE_SIZE));
+      }
+    }
     // A sync with nothing to write (the one before power-off) lists every known free page in FastSpace again.
     if (idle) this.store.space.flush();
     this.store.flash.sync();

@@ -62,6 +62,8 @@ export interface FastSpaceOptions {
   reserveSlack?: number;
   /** Tests and forensics only: keep Used entries in the master (the leak issue 7 closed). */
   keepUsedRecords?: boolean;
+  /** Tests and forensics only: hand out the lowest listed page, not a random one (a leak the lab must catch). */
+  addressOrder?: boolean;
 }
 
 const RESERVE_SLACK = 16;
@@ -87,6 +89,7 @@ export class FastSpace {
   private rewritePending = false;
   private readonly slack: number;
   private readonly leaky: boolean;
+  private readonly addressOrder: boolean;
 
   private constructor(
     private readonly flash: Flash,
@@ -98,6 +101,7 @@ export class FastSpace {
   ) {
     this.slack = opts.reserveSlack ?? RESERVE_SLACK;
     this.leaky = opts.keepUsedRecords ?? false;
+    this.addressOrder = opts.addressOrder ?? false;
     if (!Number.isSafeInteger(this.slack) || this.slack < 0) throw new RangeError('reserveSlack is a non-negative integer');
   }
 
@@ -220,7 +224,9 @@ export class FastSpace {
   allocate(taken: (page: number) => boolean): number | null {
     if (!this.prepare(1, taken)) return null;
     const candidates = [...this.reserve.values()].filter((e) => !taken(e.page));
-    const e = candidates[randomBelow(this.random, candidates.length)];
+    const e = this.addressOrder
+      ? candidates.reduce((a, b) => (b.page < a.page ? b : a))
+      : candidates[randomBelow(this.random, candidates.length)];
     this.reserve.delete(e.page);
     if (this.leaky) this.used.set(e.page, { page: e.page, state: SpaceState.Used, journal: (e.journal + 1) & 0xf });
     return e.page;
@@ -281,6 +287,7 @@ export class FastSpace {
       this.reserve.clear();
     } else {
       const candidates = shuffle(this.random, [...this.listed.values()].filter((e) => allocatable(e) && !taken(e.page)));
+      if (this.addressOrder) candidates.sort((a, b) => a.page - b.page);
       for (const e of candidates.slice(0, takeOut)) {
         this.listed.delete(e.page);
         this.reserve.set(e.page, e);
