@@ -12,6 +12,7 @@ import { AddressError, DEFAULT_CTAPHID_ADDRESS, parseAddress } from '../../trans
 import { UiClient } from '../../vault/ui/client.ts';
 import { PolicyMode } from '../../vault/ui/api.ts';
 import { DENY_KEY } from '../../vault/ui/screen.ts';
+import { HttpAddressError, parseHttpAddress, serveWeb } from '../../transports/web/serve-web.ts';
 
 export const SERVE_HELP = `usage: pvault serve [--dir DIR] [--ctaphid tcp:HOST:PORT|unix:PATH ...] [--presence ask|approve|deny]
                    [--mode thread|worker] [--json]
@@ -24,11 +25,13 @@ DeviceBusy (or queue with --wait).
                      ways, no report-ID byte; each connection is a host. Port 0 picks a free port.
   --presence MODE    who answers "touch the key": ask (default) prompts on this terminal and needs one;
                      approve or deny answer every request at once (unattended relying-party tests).
+  --http ADDR        the device page and its control API (HOST:PORT, PORT, or off; default 127.0.0.1:8110, or a
+                     free port when 8110 is taken); the page's address, with its token, is printed
   --json             one line of JSON once the listeners are up: {"ok":true,"dir","mode","presence","pid",
-                     "listeners":[{"transport":"ctaphid","address"}]}
+                     "listeners":[{"transport":"ctaphid","address"}],"page"}
 `;
 
-const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true } } as const satisfies Record<string, FlagSpec>;
+const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true }, http: { value: true } } as const satisfies Record<string, FlagSpec>;
 
 type PresenceMode = 'ask' | 'approve' | 'deny';
 const POLICY = { ask: PolicyMode.Manual, approve: PolicyMode.Approve, deny: PolicyMode.Deny } as const;
@@ -44,6 +47,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const addresses = values(p, 'ctaphid');
   if (addresses.length === 0) addresses.push(DEFAULT_CTAPHID_ADDRESS);
   for (const a of addresses) checkAddress(a);
+  const http = value(p, 'http');
+  if (http !== undefined) checkHttp(http);
 
   await withLock(p, async (folder, lock) => {
     // From here on a signal stops the device cleanly, even one that arrives while it boots.
@@ -51,26 +56,30 @@ export async function serveCommand(argv: string[]): Promise<void> {
     lock.keepThroughSignals();
     folder.refuseIncomplete();
     const formatted = folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
-    const device = await bootMounted(folder, lock, mode, false);
+    const device = await bootMounted(folder, lock, mode, true);
     let hid: Awaited<ReturnType<typeof attachCtaphid>> | undefined;
     let stopAsking: (() => void) | undefined;
+    let web: Awaited<ReturnType<typeof serveWeb>>;
     try {
       const ui = await UiClient.connect(device.shell);
       await ui.setPolicy({ mode: POLICY[presence] });
       hid = await attachCtaphid(device.kernel.process('ctaphid'), addresses);
       const listeners = hid.listeners.map((l) => ({ transport: 'ctaphid', address: l.url }));
+      web = await serveWeb(device, folder.dir, value(p, 'http'));
       if (outputMode.json) {
-        io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners }) + '\n');
+        io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners, page: web?.pageUrl }) + '\n');
       } else {
         if (formatted) io.out(`${formatted.text}\n`);
         io.out(`device ${folder.dir} (${mode} mode), presence ${presence}; Ctrl-C to stop\n`);
         for (const l of listeners) io.out(`${l.transport} ${l.address}\n`);
+        if (web) io.out(`device page ${web.pageUrl}\n`);
       }
       if (presence === 'ask') stopAsking = askOnTerminal(ui);
       const signal = await stopping;
       if (!outputMode.json) io.err(`pvault serve: ${signal}: syncing and powering off\n`);
     } finally {
       stopAsking?.();
+      await web?.stop();
       await hid?.close();
       await device.shutdown();
     }
@@ -84,6 +93,15 @@ function presenceOf(v: string | undefined): PresenceMode {
     throw new UsageError('--presence ask needs a terminal to ask on; give --presence approve or --presence deny');
   }
   return mode;
+}
+
+function checkHttp(spec: string): void {
+  try {
+    parseHttpAddress(spec);
+  } catch (e) {
+    if (e instanceof HttpAddressError) throw new UsageError(`--http: ${e.message}`);
+    throw e;
+  }
 }
 
 function checkAddress(a: string): void {
