@@ -11,6 +11,7 @@ import type { DeviceLock } from '../vault/device/device-lock.ts';
 import { withPinAttempt } from '../vault/device/pin-attempts.ts';
 import type { Mode } from '../transports/ipc/index.ts';
 import { outputMode, io } from './output.ts';
+import { refuseIfServed } from './remote.ts';
 
 export const DEFAULT_DIR = './.pvault';
 /** `--wait` without a number. */
@@ -91,6 +92,7 @@ export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise
   const noDevice = (dir: string) => new UsageError(`no device in ${dir}: run 'pvault init' first`);
   // Taking the lock creates the folder: a mistyped --dir must not leave one behind.
   if (!existsSync(folderOf(p).dir)) throw noDevice(folderOf(p).dir);
+  await refuseIfServed(folderOf(p).dir);
   return withLock(p, async (folder, lock) => {
     if (folder.state() === 'empty') throw noDevice(folder.dir);
     folder.refuseIncomplete();
