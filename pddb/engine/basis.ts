@@ -241,9 +241,15 @@ export class Basis {
     throw new PddbError('BadImage', `${what} does not decrypt (damaged flash)`);
   }
 
-  /** Like page(), but the caller is about to change it; a vpage nothing maps yet starts as zeros. */
+  /**
+   * Like page(), but the caller is about to change it. A vpage the basis does not hold starts as zeros: one nothing
+   * maps, and one whose copy on flash is no longer part of the basis (dropped, or garbage a cut left: the pool page
+   * of a dict whose header never reached the table, say). Such a copy is unmapped before the new one is mapped (step
+   * 0 for garbage) or loses to it by journal (a dropped copy, superseded like any other), and its bytes are nobody's.
+   */
   writablePage(vpage: number): Uint8Array {
-    const data = this.isMapped(vpage) ? this.page(vpage) : (this.cache.get(vpage) ?? new Uint8Array(VPAGE_SIZE));
+    const held = this.mapping.has(vpage) || this.lost.has(vpage);
+    const data = this.cache.get(vpage) ?? (held ? this.page(vpage) : new Uint8Array(VPAGE_SIZE));
     this.cache.set(vpage, data);
     this.dirty.add(vpage);
     this.rootDirty = true;

@@ -600,6 +600,16 @@ export function checkImage(setup: SweepSetup, image: Uint8Array, model: SweepMod
   if (!guard('read back', () => (seen = observe(first.engine, [SYSTEM, ...first.open])))) return bad;
   bad.push(...checkAgainstModel(model, seen, label));
   guard('invariants', () => bad.push(...checkInvariants(first.engine, label, false)));
+  // A new dict before anything is synced takes the lowest free index, which may be a dict whose creation the cut
+  // left half-mapped (its pool page garbage until the next commit unmaps it): its first key must still write.
+  const fresh = new SeededRandom(`${label}/fresh`);
+  guard('new dict before the recovery sync', () => {
+    for (const basis of [SYSTEM, ...first.open]) {
+      const value = fresh.fill(new Uint8Array(46));
+      first.engine.write(first.engine.get('new.at.mount', 'k', { basis, createDict: true, createKey: true }), 0, value);
+      seen.get(basis)!.set('new.at.mount', new Map([['k', value]]));
+    }
+  });
 
   // Recovery: a sync resolves duplicate mappings and retires what the cut left behind.
   if (!guard('recovery sync', () => first.engine.sync())) return bad;
