@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveTestDevice, type ServedTestDevice } from './served-device.ts';
+import { installWebAuthnBridge } from '../../../transports/browser/index.ts';
+import { WebAuthnClient } from '../../../transports/webauthn/index.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/device-page/', import.meta.url).pathname;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -76,10 +78,13 @@ describe('device page in Chromium', () => {
     await shot('3-totp');
     expect((await d.api('/api/totp')).json.entries).toMatchObject([{ name: 'github', basis: 'work' }]);
 
-    // The demo RP registers; the presence modal shows on the device page; a key approves it.
+    // The demo RP registers through the browser's own WebAuthn (@simplewebauthn/browser -> navigator.credentials,
+    // routed to the device by the browser bridge); the presence modal shows on the device page; a key approves it.
     const rp = await browser.newPage();
+    await installWebAuthnBridge(rp, new WebAuthnClient(d.control().fido));
     await rp.goto(`${d.web.origin}/rp/#token=${d.web.token}`);
     await rp.fill('#user', 'alice');
+    await rp.check('#browser');
     await rp.click('#register');
     await shows('FIDO request');
     await shows('localhost');
@@ -90,6 +95,21 @@ describe('device page in Chromium', () => {
     await rp.locator('#result[data-ok="true"]').waitFor({ timeout: 20_000 });
     expect(await rp.locator('#result').textContent()).toContain('registered alice');
     await rp.screenshot({ path: `${ARTIFACTS}5-rp-registered.png` });
+
+    // Sign in through the RP's device route (the in-process client, for browsers without the bridge); F1 would deny.
+    await rp.uncheck('#browser');
+    await rp.click('#login');
+    await shows('sign in');
+    await keys('Space');
+    await rp.locator('#result[data-ok="true"]').waitFor({ timeout: 20_000 });
+    expect(await rp.locator('#result').textContent()).toContain('signed in as alice');
+
+    // A denied request (F1) fails at the RP with the browser's NotAllowedError.
+    await rp.click('#login');
+    await shows('sign in');
+    await keys('F1');
+    await rp.locator('#result[data-ok="false"]').waitFor({ timeout: 20_000 });
+    expect(await rp.locator('#result').textContent()).toContain('NotAllowedError');
     await keys('F1');
     await shows('FIDO');
     await shows('localhost');

@@ -1,7 +1,7 @@
 // The demo RP's page. The ceremony: options from the RP, an authenticator answers, the RP verifies. Who answers:
-// by default the device through the server's in-process WebAuthn client (no browser bridge yet: the browser
-// cannot reach the emulated device by itself); with the box ticked, the browser's own WebAuthn through
-// @simplewebauthn/browser.
+// by default the device through the server's in-process WebAuthn client (a browser cannot reach the emulated
+// device by itself); with the box ticked, the browser's own WebAuthn through @simplewebauthn/browser, which
+// reaches the device when the page runs under the browser bridge (transports/browser), or a real security key.
 import { api } from '../api.js';
 
 const $ = (id) => document.getElementById(id);
