@@ -3,12 +3,13 @@
 import { PNG } from 'pngjs';
 import { PageClass } from './coerced-view.ts';
 
-/** RGB per PageClass: .System dark blue, listed free light grey, Used-but-unmapped red, unexplained amber. */
+/** RGB per PageClass: .System dark blue, listed free light grey, Used-but-unmapped red, unexplained amber, disclosed green. */
 export const CLASS_COLOURS: Record<PageClass, [number, number, number]> = {
   [PageClass.System]: [31, 78, 160],
   [PageClass.Listed]: [215, 215, 215],
   [PageClass.UsedUnmapped]: [220, 30, 30],
   [PageClass.Unexplained]: [240, 170, 40],
+  [PageClass.Disclosed]: [40, 150, 70],
 };
 
 export interface BitmapOptions {

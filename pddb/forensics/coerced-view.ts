@@ -30,6 +30,8 @@ export enum PageClass {
   UsedUnmapped = 2,
   /** Neither: a free page the cache does not list, or a page of a basis the adversary was not shown. */
   Unexplained = 3,
+  /** Mapped by a basis whose password was disclosed (or, in the owner's view, by any basis). */
+  Disclosed = 4,
 }
 
 export interface CoercedView {
@@ -40,11 +42,16 @@ export interface CoercedView {
   logRecords: number;
 }
 
-/** Classify every data page of `flash` with .System's keys (`dna`: the device DNA of the AADs; 0 for hosted images). */
-export function coercedView(flash: Flash, system: BasisKeys, dna = 0n): CoercedView {
+/**
+ * Classify every data page of `flash` with .System's keys and those of the `disclosed` bases (`dna`: the device DNA
+ * of the AADs; 0 for hosted images). With every basis's keys disclosed, this is the owner's view.
+ */
+export function coercedView(flash: Flash, system: BasisKeys, dna = 0n, disclosed: BasisKeys[] = []): CoercedView {
   const layout = computeLayout(flash.size);
   // The table as mount sees it (an MBBB shadow applied); the Random is only for writes, which this never does.
-  const mapped = new Set(PageTable.load(flash, layout, new SeededRandom('coerced-view')).scan(system.pt).map((m) => m.phys));
+  const table = PageTable.load(flash, layout, new SeededRandom('coerced-view'));
+  const mapped = new Set(table.scan(system.pt).map((m) => m.phys));
+  const shown = new Set(disclosed.flatMap((keys) => table.scan(keys.pt).map((m) => m.phys)));
   const fscb = flash.read(layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
   const page = (i: number) => fscb.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
   const used = new Set<number>();
@@ -73,9 +80,9 @@ export function coercedView(flash: Flash, system: BasisKeys, dna = 0n): CoercedV
     plain.fill(0);
   }
   const classes = new Uint8Array(layout.dataPages);
-  const counts = { System: 0, Listed: 0, UsedUnmapped: 0, Unexplained: 0 };
+  const counts = { System: 0, Listed: 0, UsedUnmapped: 0, Unexplained: 0, Disclosed: 0 };
   for (let p = 0; p < layout.dataPages; p++) {
-    const c = mapped.has(p) ? PageClass.System : used.has(p) ? PageClass.UsedUnmapped : listed.has(p) ? PageClass.Listed : PageClass.Unexplained;
+    const c = mapped.has(p) ? PageClass.System : shown.has(p) ? PageClass.Disclosed : used.has(p) ? PageClass.UsedUnmapped : listed.has(p) ? PageClass.Listed : PageClass.Unexplained;
     classes[p] = c;
     counts[PageClass[c] as keyof typeof PageClass]++;
   }
