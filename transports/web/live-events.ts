@@ -7,6 +7,8 @@ import type { DeviceControl } from './device-control.ts';
 const POLL_MS = 250;
 /** A comment line now and then keeps proxies and idle timeouts from closing the stream. */
 const HEARTBEAT_MS = 15_000;
+/** Streams at once: a page or two and some scripts; more is a runaway client. */
+export const MAX_STREAMS = 32;
 
 export class LiveEvents {
   private readonly clients = new Set<ServerResponse>();
@@ -22,17 +24,27 @@ export class LiveEvents {
 
   /** Take over a response as an event stream; the current screen and the trace so far are sent at once. */
   async add(res: ServerResponse): Promise<void> {
+    if (this.clients.size >= MAX_STREAMS) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: { code: 'TooManyStreams', message: `at most ${MAX_STREAMS} event streams at once` } }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     this.clients.add(res);
     res.on('close', () => {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stop();
     });
-    const screen = await this.ctl.pollUi.screen();
-    send(res, 'screen', screen);
-    send(res, 'trace', this.ctl.trace(-1));
-    send(res, 'bases', await this.ctl.bases());
-    if (!this.timer) this.start();
+    try {
+      send(res, 'screen', await this.ctl.pollUi.screen());
+      send(res, 'trace', this.ctl.trace(-1));
+      send(res, 'bases', await this.ctl.bases());
+    } catch {
+      // The device is powering off: end this stream rather than leave it half open.
+      res.end();
+      return;
+    }
+    if (!this.timer && this.clients.size > 0) this.start();
   }
 
   private start(): void {

@@ -42,7 +42,7 @@ describe('pvault serve --http', () => {
       expect(json(second).error.code).toBe('DeviceBusy');
       // The first one still serves.
       const status = await fetch(`${info.url.replace('localhost', '127.0.0.1')}/api/status`, { headers: { authorization: `Bearer ${info.token}` } });
-      expect((await status.json()).mounted).toBe(true);
+      expect(((await status.json()) as { mounted: boolean }).mounted).toBe(true);
     } finally {
       s.child.kill('SIGTERM');
     }
