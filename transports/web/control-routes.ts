@@ -42,6 +42,10 @@ export function controlRoutes(app: FastifyInstance, ctl: DeviceControl): void {
     const { name, password } = req.body as { name: string; password: string };
     return ok({ bases: await ctl.unlock(name, password) });
   });
+  app.post('/api/bases/create', { schema: { ...tokenQuery, body: obj({ name: BASIS, password: str(72, 1) }, ['name', 'password']) } }, async (req) => {
+    const { name, password } = req.body as { name: string; password: string };
+    return ok({ bases: await ctl.create(name, password) });
+  });
   app.post('/api/bases/lock', { schema: { ...tokenQuery, body: obj({ name: BASIS }, ['name']) } }, async (req) =>
     ok({ bases: await ctl.lock((req.body as { name: string }).name) }),
   );

@@ -59,6 +59,12 @@ export class DeviceControl {
     return this.pddb.listBasis();
   }
 
+  /** Create a secret basis; it stays locked, as the original's basis create. */
+  async create(name: string, password: string): Promise<string[]> {
+    await this.pddb.createBasis(name, password);
+    return this.pddb.listBasis();
+  }
+
   async lock(name: string): Promise<string[]> {
     await this.pddb.lockBasis(name);
     return this.pddb.listBasis();

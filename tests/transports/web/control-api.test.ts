@@ -66,6 +66,17 @@ describe('control API', () => {
     expect((await d.api('/api/bases')).json.bases).toEqual(['.System']);
   });
 
+  it('creates a basis (locked until unlocked); the same name and password again is a 409', async () => {
+    expect((await d.api('/api/bases/create', { body: { name: 'made', password: 'made-pw' } })).json.bases).toEqual(['.System']);
+    // Same name and password: the same basis, refused. (Another password would make another basis of that name:
+    // the PDDB cannot tell, by design.)
+    const again = await d.api('/api/bases/create', { body: { name: 'made', password: 'made-pw' } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('DuplicateEntry');
+    expect((await d.api('/api/bases/unlock', { body: { name: 'made', password: 'made-pw' } })).json.bases).toContain('made');
+    await d.api('/api/bases/lock', { body: { name: 'made' } });
+  });
+
   it('deletes entries, and a duplicate is a 409', async () => {
     await d.api('/api/totp', { body: { name: 'mail', secret: SECRET } });
     expect((await d.api('/api/totp', { body: { name: 'mail', secret: SECRET } })).status).toBe(409);

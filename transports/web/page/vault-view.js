@@ -178,7 +178,7 @@ export class VaultApp {
     const items = [];
     if (this.mode === 'totp') items.push(['Add TOTP', () => this.addTotpForm()]);
     if (this.mode === 'pw') items.push(['Add password', () => this.addPasswordForm()]);
-    items.push(['Unlock basis', () => this.unlockForm()]);
+    items.push(['Unlock basis', () => this.unlockForm()], ['Create basis', () => this.createForm()]);
     for (const b of this.bases.filter((b) => b !== '.System')) items.push([`Lock basis ${b}`, () => this.run(() => api('/api/bases/lock', { name: b }).then(() => `${b} locked`))]);
     items.push(['Refresh', () => this.refresh()], ['Close menu', () => {}]);
     this.menu = { title: 'Menu', items, sel: 0 };
@@ -245,6 +245,19 @@ export class VaultApp {
       fields: [field('description', 'Description'), field('username', 'Username'), field('password', 'Password', true), field('basis', 'Basis (empty: latest)')],
       index: 0,
       submit: (v) => api('/api/pw', { description: v.description, username: v.username, password: v.password, ...(v.basis ? { basis: v.basis } : {}) }).then((r) => `added ${r.entry.description} to ${r.entry.basis}`),
+    };
+    this.onChange();
+  }
+
+  createForm() {
+    this.form = {
+      title: 'Create basis',
+      fields: [field('name', 'New basis name'), field('password', 'Password', true), field('again', 'Password again', true)],
+      index: 0,
+      submit: (v) => {
+        if (v.password !== v.again) throw new Error('the passwords differ');
+        return api('/api/bases/create', { name: v.name, password: v.password }).then(() => `${v.name} created (locked: unlock it to use it)`);
+      },
     };
     this.onChange();
   }
