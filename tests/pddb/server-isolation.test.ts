@@ -172,7 +172,7 @@ describe('PDDB isolation: key-change notices and traces', () => {
     // secret fields show as <secret>: not their size, not a value's length
     const entry = (op: string) => kernel!.trace.entries().find((e) => e.op === op)!;
     expect(entry('OpenBasis').request).toEqual({ name: '<secret>', password: '<secret>', clearAfterSleeps: null });
-    expect(entry('WriteKey').request).toEqual({ token: '<secret>', position: '0', len: '<secret>', data: '<secret>' });
+    expect(entry('WriteKey').request).toEqual({ token: '<secret>', position: '0', len: '<secret>', data: '<secret>', more: false });
     expect(trace).not.toMatch(/14 bytes/);
     for (const secret of ['hiddenbasis', 'hunter2pw', 'bankdict', 'acctkey', 'topsecretvalue']) expect(trace).not.toContain(secret);
   }, T);
