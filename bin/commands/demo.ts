@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base32nopad } from '@scure/base';
 import { flag, parseArgs, value, UsageError, type FlagSpec } from '../args.ts';
-import { emit, io, outputMode } from '../output.ts';
+import { emit, io } from '../output.ts';
 import { commonFlags, noteOutputMode } from '../session.ts';
 import { Device } from '../../vault/device/device.ts';
 import { TEST_PDDB_LEN } from '../../pddb/format/constants.ts';
@@ -21,6 +21,7 @@ import { WebAuthnClient } from '../../transports/webauthn/index.ts';
 import { DemoRelyingParty } from '../../transports/web/demo-rp.ts';
 import { PolicyMode } from '../../vault/ui/api.ts';
 import { summarizeTrace } from '../trace-summary.ts';
+import type { TraceEntry } from '../../transports/ipc/index.ts';
 
 export const DEMO_HELP = `usage: pvault demo [--keep DIR] [--json]
 
@@ -80,7 +81,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     return [d, `formatted ${TEST_PDDB_LEN / 1024 / 1024} MiB, .System mounted, ${d.kernel.listServers().length} servers`];
   });
   let dump: { bin: string; key: string } | undefined;
-  let trace;
+  let trace: TraceEntry[] | undefined;
   let coerced: Record<string, number> | undefined;
   try {
     const ctl = await DeviceControl.connect(device);
@@ -142,7 +143,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
       if (found.length > 0) throw new Error(`${found.length} secret(s) found in plain text in the image`);
       // The coerced single-snapshot inspection: every data page classified with .System's keys alone.
       const view = coercedView(MemoryFlash.from(image), keys.find((b) => b.name === '.System')!.keys);
-      for (const b of keys) b.keys.data.fill(0), b.keys.pt.fill(0);
+      for (const b of keys) {
+        b.keys.data.fill(0);
+        b.keys.pt.fill(0);
+      }
       const c = view.counts;
       if (c.UsedUnmapped !== 0) throw new Error(`${c.UsedUnmapped} pages are marked used but mapped by no .System entry: the basis shows`);
       return [view.counts, `no secret, entry name or basis name in plain text in the ${image.length}-byte image; ` +

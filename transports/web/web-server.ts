@@ -60,7 +60,7 @@ export async function attachWeb(device: ServedDevice, opts: WebOptions = {}): Pr
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: { code: 'NotFound', message: 'no such route' } }));
 
   controlRoutes(app, control);
-  app.get('/api/events', async (req, reply) => {
+  app.get('/api/events', async (_req, reply) => {
     reply.hijack();
     await events.add(reply.raw);
   });

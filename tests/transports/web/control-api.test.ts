@@ -88,7 +88,7 @@ describe('control API', () => {
     expect((await d.api('/api/presence/approve', { body: {} })).status).toBe(409);
     await d.control().ui.setPolicy({ mode: PolicyMode.Manual });
     const asked = d.control().ui.requestPresence('register', 'example.com', 'alice');
-    let screen;
+    let screen: { modal: boolean };
     do screen = (await d.api('/api/presence')).json.presence;
     while (!screen.modal);
     expect(screen).toMatchObject({ modal: true, rp: 'example.com', user: 'alice', reason: 'register' });
@@ -119,10 +119,10 @@ describe('control API', () => {
 });
 
 describe('hostile requests: refused, nothing changed', () => {
-  const before = async () => JSON.stringify([(await d.api('/api/bases')).json, (await d.api('/api/totp')).json, (await d.api('/api/pw')).json]);
+  const snapshot = async () => JSON.stringify([(await d.api('/api/bases')).json, (await d.api('/api/totp')).json, (await d.api('/api/pw')).json]);
 
   it('missing or wrong token: 401', async () => {
-    const snap = await before();
+    const snap = await snapshot();
     const none = await d.api('/api/totp', { body: { name: 'x', secret: SECRET }, token: null });
     expect(none.status).toBe(401);
     expect(none.json.error.code).toBe('NoToken');
@@ -131,11 +131,11 @@ describe('hostile requests: refused, nothing changed', () => {
     expect(wrong.json.error.code).toBe('BadToken');
     expect((await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' }, token: d.web.token + 'x' })).status).toBe(401);
     expect((await d.api(`/api/status?token=${d.web.token}`, { token: null })).status).toBe(200);
-    expect(await before()).toBe(snap);
+    expect(await snapshot()).toBe(snap);
   });
 
   it('foreign Host (DNS rebinding) and foreign Origin: 403, even with the token', async () => {
-    const snap = await before();
+    const snap = await snapshot();
     const auth = { authorization: `Bearer ${d.web.token}`, 'content-type': 'application/json' };
     const body = JSON.stringify({ name: 'x', secret: SECRET });
     const host = await raw('/api/totp', { ...auth, host: `evil.example:${d.web.port}` }, 'POST', body);
@@ -149,19 +149,19 @@ describe('hostile requests: refused, nothing changed', () => {
     expect(site.status).toBe(403);
     // The server's own origin is fine, by either loopback name.
     expect((await raw('/api/status', { ...auth, host: `localhost:${d.web.port}`, origin: `http://localhost:${d.web.port}` })).status).toBe(200);
-    expect(await before()).toBe(snap);
+    expect(await snapshot()).toBe(snap);
   });
 
   it('oversized bodies: 413', async () => {
-    const snap = await before();
+    const snap = await snapshot();
     const r = await d.api('/api/pw', { body: { description: 'big', password: 'x'.repeat(64 * 1024) } });
     expect(r.status).toBe(413);
     expect(r.json.error.code).toBe('TooLarge');
-    expect(await before()).toBe(snap);
+    expect(await snapshot()).toBe(snap);
   });
 
   it('wrong types, missing and extra fields, bad JSON, unknown routes: 400/404 with a code', async () => {
-    const snap = await before();
+    const snap = await snapshot();
     const cases: [string, unknown][] = [
       ['/api/totp', { name: 'x', secret: 12345 }],
       ['/api/totp', { name: 'x' }],
@@ -190,6 +190,6 @@ describe('hostile requests: refused, nothing changed', () => {
     expect((await d.api('/api/nothing')).status).toBe(404);
     expect((await d.api('/api/totp', { body: 'name=x', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
     expect((await d.api('/api/totp', { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
-    expect(await before()).toBe(snap);
+    expect(await snapshot()).toBe(snap);
   });
 });

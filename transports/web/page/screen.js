@@ -26,7 +26,7 @@ export class OneBitScreen {
     const c = this.ctx;
     c.font = `${bold ? 'bold ' : ''}${size}px "DejaVu Sans Mono", ui-monospace, monospace`;
     const room = align === 'right' ? x - 4 : align === 'center' ? WIDTH - 8 : WIDTH - x - 4;
-    const shown = fit(c, String(s), width ?? room);
+    const shown = clipToWidth(c, String(s), width ?? room);
     const w = c.measureText(shown).width;
     const left = align === 'right' ? x - w : align === 'center' ? x - w / 2 : x;
     if (invert) {
@@ -76,7 +76,7 @@ export class OneBitScreen {
 }
 
 /** Cut text to a width with an ellipsis (names from users and sites can be long). */
-function fit(c, s, width) {
+function clipToWidth(c, s, width) {
   if (c.measureText(s).width <= width) return s;
   let lo = 0;
   let hi = s.length;
