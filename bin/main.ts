@@ -43,6 +43,7 @@ commands:
   fido <verb>           the FIDO2/U2F authenticator: info, list, delete, pin set|change, reset
   serve                 run the device: CTAPHID on tcp:127.0.0.1:8111 until Ctrl-C (npm start)
   forensics inspect     what the boot PIN shows of an image: each data page classed, FastSpace records, a PNG
+  forensics game        a seeded deniability game (single, count, multi) with 95% intervals
   demo                  the whole story on a temporary device in one command (basis, TOTP, password, FIDO, lock)
 
 common options:

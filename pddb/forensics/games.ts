@@ -81,7 +81,9 @@ export function playGame(game: GameName, o: GameOptions): GameResult {
       const device = buildDevice(s, i, world, { disclosedBases: k, hidden: world === 1, steps: o.steps });
       if (world === 0) costs.push(device.cost);
       const features = o.adversary === 'blind' ? blindFeatures(device.image) : coercedFeatures(device.image, device.system, device.disclosed);
-      samples.push({ world, features: game === 'count' ? { ...features, ...unlockProbe(device, k) } : features });
+      // Only the coerced adversary holds the PIN that an unlock attempt needs.
+      const probe = game === 'count' && o.adversary === 'coerced' ? unlockProbe(device, k) : {};
+      samples.push({ world, features: { ...features, ...probe } });
       tick();
     }
   }

@@ -29,6 +29,33 @@ describe('pvault forensics inspect', () => {
     const picture = PNG.sync.read(readFileSync(png));
     expect(picture.width * picture.height).toBeGreaterThanOrEqual(out.dataPages);
     expect(r.stdout).not.toContain('hunter2');
+
+    // With the password disclosed, the basis's pages are classed as disclosed, cut from the unexplained ones.
+    const svg = join(dev, 'views.svg');
+    const shown = run(['forensics', 'inspect', image, '--password', 'hidden=HIDDEN_PW', '--svg', svg, '--json'], { HIDDEN_PW: 's3cret' });
+    expect(shown.status, shown.stderr).toBe(0);
+    const withPw = json(shown);
+    expect(withPw.disclosedBases).toBe(1);
+    expect(withPw.counts.disclosed).toBeGreaterThanOrEqual(2);
+    expect(withPw.counts.unexplained).toBe(out.counts.unexplained - withPw.counts.disclosed);
+    expect(withPw.counts.system).toBe(out.counts.system);
+    const picture2 = readFileSync(svg, 'utf8');
+    expect(picture2).toContain('boot PIN + 1 password(s)');
+    expect(picture2.match(/<rect /g)!.length).toBeGreaterThan(10);
+    expect(shown.stdout + shown.stderr + picture2).not.toContain('s3cret');
+    expect(picture2).not.toContain('hidden');
+    expect(Buffer.from(readFileSync(image)).equals(before), 'the image is not written').toBe(true);
+  });
+
+  it('a wrong disclosed password is AccessDenied; a bare --password value is refused unechoed', { timeout: 60_000 }, async () => {
+    const dev = ws.fresh();
+    const image = join(dev, 'pddb.bin');
+    const wrong = await cli(['forensics', 'inspect', image, '--password', 'nobody=PW', '--json'], { PW: 'guess' });
+    expect(wrong.status).toBe(1);
+    expect(JSON.parse(wrong.stdout).error.code).toBe('AccessDenied');
+    const bare = await cli(['forensics', 'inspect', image, '--password', 'letmein']);
+    expect(bare.status).toBe(2);
+    expect(bare.stdout + bare.stderr).not.toContain('letmein');
   });
 
   it('fails with a typed error on a wrong PIN, a missing file, and bad usage', async () => {
@@ -40,9 +67,48 @@ describe('pvault forensics inspect', () => {
     expect((await cli(['forensics', 'inspect', join(dev, 'nope.bin')])).status).toBe(1);
     expect((await cli(['forensics', 'inspect', image], { PVAULT_PIN: undefined })).status).toBe(2);
     expect((await cli(['forensics', 'game', image])).status).toBe(2);
+    expect((await cli(['forensics', 'frobnicate'])).status).toBe(2);
     expect((await cli(['forensics', 'inspect'])).status).toBe(2);
     expect((await cli(['forensics', '--help'])).stdout).toContain('usage: pvault forensics inspect');
     expect(existsSync(join(dev, 'view.png'))).toBe(false);
     expect(statSync(image).size).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('pvault forensics game', () => {
+  it('plays a seeded game and prints its figures with intervals; the same seed gives the same figures', { timeout: 120_000 }, async () => {
+    const args = ['forensics', 'game', 'single', '--adversary', 'blind', '--trials', '4', '--seed', 'cli', '--size', '1MiB', '--steps', '4', '--json'];
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    expect(a.status, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout).result;
+    expect(r).toMatchObject({ game: 'single', adversary: 'blind', variant: 'none', mitigation: 'none', trials: 4, size: 1048576 });
+    expect(r.advantage.low).toBeLessThanOrEqual(r.advantage.estimate);
+    expect(r.advantage.high).toBeGreaterThanOrEqual(r.advantage.estimate);
+    expect(r.cost.erasesPerSync).toBeGreaterThan(0);
+    const { rule: _a, ...fa } = r;
+    const { rule: _b, ...fb } = JSON.parse(b.stdout).result;
+    expect(fb.accuracy).toEqual(fa.accuracy);
+    const text = await cli(['forensics', 'game', 'multi', '--adversary', 'coerced', '--trials', '4', '--seed', 'cli', '--size', '1MiB', '--steps', '4']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/ROC AUC [0-9.]+ \[[0-9.]+, [0-9.]+\]/);
+    expect(text.stderr).toContain('multi game');
+  });
+
+  it('refuses bad usage with exit 2', async () => {
+    const base = ['forensics', 'game', 'single', '--adversary', 'blind', '--trials', '4', '--seed', 's'];
+    for (const bad of [
+      ['forensics', 'game'],
+      ['forensics', 'game', 'poker', '--adversary', 'blind', '--trials', '4', '--seed', 's'],
+      [...base.slice(0, 3), '--trials', '4', '--seed', 's'],
+      [...base.slice(0, 5), '--trials', '3', '--seed', 's'],
+      [...base.slice(0, 5), '--trials', 'many', '--seed', 's'],
+      base.slice(0, 7),
+      [...base, '--mitigation', 'prayer'],
+      [...base, '--variant', 'nope'],
+      [...base, '--size', '3 MiB'],
+    ]) {
+      const r = await cli(bad);
+      expect(r.status, bad.join(' ')).toBe(2);
+    }
   });
 });
