@@ -9,6 +9,7 @@ import { domError } from './dom-error.ts';
 import { effectiveRpId } from './origin.ts';
 import { object, parseRequestOptions } from './options-json.ts';
 import { parseAuthData } from './auth-data.ts';
+import { descriptorList, fitList } from './credential-lists.ts';
 import { hmacSecretInput, prfInputs, prfResults } from './prf.ts';
 import type { CeremonyContext } from './registration.ts';
 import { verifyUser } from './user-verification.ts';
@@ -27,10 +28,12 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
 
   const uv = await verifyUser(platform, o.userVerification, ctx.pin, ctx.switches.clearUv === true, Permission.GetAssertion, rpId);
   const params = new Map<number, unknown>([[1, rpId], [2, cd.hash]]);
-  if (o.allowCredentials.length > 0) params.set(3, o.allowCredentials.map((d) => new Map<string, unknown>([['id', d.id], ['type', 'public-key']])));
+  const allow = o.allowCredentials.length > 0 ? await fitList(platform, rpId, o.allowCredentials) : [];
+  if (o.allowCredentials.length > 0 && allow.length === 0) throw domError('NotAllowedError', 'the authenticator holds none of allowCredentials');
+  if (allow.length > 0) params.set(3, descriptorList(allow));
   let prfAgreement: Agreement | undefined;
   if (x.prf !== undefined) {
-    const inputs = prfInputs(x.prf, o.allowCredentials.length === 1 ? o.allowCredentials[0].id : undefined);
+    const inputs = prfInputs(x.prf, allow.length === 1 ? allow[0] : undefined);
     const info = await platform.info();
     if (inputs && info.extensions.includes('hmac-secret')) {
       prfAgreement = uv ?? (await platform.agree());
@@ -48,7 +51,7 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
   const signature = new Uint8Array(r.get(3) as Uint8Array);
   if (ctx.switches.corruptSignature) signature[signature.length - 1] ^= 0x01;
   const cred = r.get(1) as Map<string, unknown> | undefined;
-  const credId = (cred?.get('id') as Uint8Array | undefined) ?? (o.allowCredentials.length === 1 ? o.allowCredentials[0].id : undefined);
+  const credId = (cred?.get('id') as Uint8Array | undefined) ?? (allow.length === 1 ? allow[0] : undefined);
   if (!credId) throw domError('UnknownError', 'the authenticator did not say which credential signed');
   const user = r.get(4) as Map<string, unknown> | undefined;
 

@@ -19,6 +19,9 @@ export interface PlatformInfo {
   extensions: string[];
   options: Record<string, boolean>;
   pinProtocols: number[];
+  /** How many credential descriptors one request may carry, and how long an ID may be (getInfo 0x07, 0x08). */
+  maxCredentialsInList: number;
+  maxCredentialIdLength: number;
 }
 
 /** pinUvAuthToken permissions (CTAP 2.1 section 6.5.5.7). */
@@ -58,6 +61,8 @@ export class CtapPlatform {
       extensions: (m.get(2) as string[] | undefined) ?? [],
       options: Object.fromEntries((m.get(4) as Map<string, boolean> | undefined) ?? []),
       pinProtocols: (m.get(6) as number[] | undefined) ?? [],
+      maxCredentialsInList: Math.max(1, (m.get(7) as number | undefined) ?? 1),
+      maxCredentialIdLength: (m.get(8) as number | undefined) ?? 1023,
     };
     return this.cachedInfo;
   }

@@ -11,6 +11,7 @@ import { domError } from './dom-error.ts';
 import { effectiveRpId } from './origin.ts';
 import { object, parseCreationOptions } from './options-json.ts';
 import { AT, parseAuthData, UP } from './auth-data.ts';
+import { descriptorList, fitList } from './credential-lists.ts';
 import { coseToSpki } from './public-key.ts';
 import type { NegativeSwitches } from './switches.ts';
 import { verifyUser } from './user-verification.ts';
@@ -66,7 +67,8 @@ export async function createCredential(platform: CtapPlatform, optionsJSON: unkn
     [3, new Map<string, unknown>([['id', o.user.id], ['name', clip(o.user.name)], ['displayName', clip(o.user.displayName)]])],
     [4, o.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']]))],
   ]);
-  if (o.excludeCredentials.length > 0) params.set(5, o.excludeCredentials.map((d) => new Map<string, unknown>([['id', d.id], ['type', 'public-key']])));
+  const exclude = o.excludeCredentials.length > 0 ? await fitList(platform, rpId, o.excludeCredentials) : [];
+  if (exclude.length > 0) params.set(5, descriptorList(exclude));
   if (ext.size > 0) params.set(6, ext);
   if (rk) params.set(7, new Map([['rk', true]]));
   if (uv) {

@@ -225,3 +225,27 @@ describe('negative-testing switches', () => {
     }
   });
 });
+
+describe('credential lists longer than the authenticator takes (maxCredentialCountInList 8)', () => {
+  const randomIds = (n: number) => Array.from({ length: n }, (_, i) => ({ id: Buffer.alloc(32, i + 1).toString('base64url') }));
+
+  it('finds the held credential among 200 allowed, and refuses when none is held', async () => {
+    const { credential } = await register(client);
+    const allow = [...randomIds(150), { id: credential.id }, ...randomIds(49)];
+    const { v } = await signIn(client, credential, { allowCredentials: allow });
+    expect(v.verified).toBe(true);
+    const none = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: randomIds(200) });
+    await expect(client.get(none, { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
+    // IDs longer than the authenticator accepts (1023 bytes) are left out, not sent.
+    const long = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: Buffer.alloc(2000, 7).toString('base64url') }, { id: credential.id }] });
+    expect((await client.get(long, { origin: ORIGIN })).id).toBe(credential.id);
+  });
+
+  it('a long excludeCredentials still excludes the held credential; without it, registration goes ahead', async () => {
+    const { credential } = await register(client);
+    const again = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'alice', excludeCredentials: [...randomIds(30), { id: credential.id }] });
+    await expect(client.create(again, { origin: ORIGIN })).rejects.toMatchObject({ name: 'InvalidStateError' });
+    const fresh = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'alice', excludeCredentials: randomIds(30) });
+    expect((await client.create(fresh, { origin: ORIGIN })).type).toBe('public-key');
+  });
+});
