@@ -9,6 +9,7 @@ import { done, emit, io, progressBar } from '../output.ts';
 import { basisPasswords } from '../secrets.ts';
 import { noteOutputMode } from '../session.ts';
 import { PddbEngine } from '../../pddb/engine/engine.ts';
+import { PddbError, isPddbError } from '../../pddb/errors.ts';
 import { MemoryFlash } from '../../pddb/flash/memory.ts';
 import { TEST_PDDB_LEN } from '../../pddb/format/constants.ts';
 import { classBitmapPng } from '../../pddb/forensics/bitmap.ts';
@@ -68,7 +69,16 @@ async function inspect(p: Parsed, rest: string[]): Promise<void> {
   const flash = MemoryFlash.from(new Uint8Array(readFileSync(image)));
   const keybox = new Uint8Array(readFileSync(value(p, 'keybox') ?? join(dirname(image), 'keybox.bin')));
   const engine = PddbEngine.mount(flash, keybox, pin);
-  for (const [name, pw] of passwords) engine.unlockBasis(name, pw);
+  [...passwords].forEach(([name, pw], n) => {
+    try {
+      engine.unlockBasis(name, pw);
+    } catch (e) {
+      // The engine's message names the basis; a name may itself be the secret.
+      if (!isPddbError(e, 'AccessDenied')) throw e;
+      engine.close();
+      throw new PddbError('AccessDenied', `the basis of --password number ${n + 1} does not open with that password (or does not exist)`);
+    }
+  });
   const [system, ...shown] = engine.exportKeys();
   engine.close();
   const coerced = coercedView(flash, system.keys);

@@ -53,6 +53,7 @@ describe('pvault forensics inspect', () => {
     const wrong = await cli(['forensics', 'inspect', image, '--password', 'nobody=PW', '--json'], { PW: 'guess' });
     expect(wrong.status).toBe(1);
     expect(JSON.parse(wrong.stdout).error.code).toBe('AccessDenied');
+    expect(wrong.stdout + wrong.stderr, 'no error names a basis').not.toContain('nobody');
     const bare = await cli(['forensics', 'inspect', image, '--password', 'letmein']);
     expect(bare.status).toBe(2);
     expect(bare.stdout + bare.stderr).not.toContain('letmein');
