@@ -181,7 +181,7 @@ export class PddbEngine {
     const basis = Basis.create(name, keys, this.store);
     new Catalog(basis).sync();
     basis.close();
-    this.store.flash.sync();
+    this.settle();
     this.emit({ kind: 'created', basis: name });
   }
 
@@ -239,7 +239,7 @@ export class PddbEngine {
     if (i === 0) throw new PddbError('AccessDenied', '.System cannot be deleted');
     const [catalog] = this.stack.splice(i, 1);
     catalog.basis.destroy();
-    this.store.flash.sync();
+    this.settle();
     this.emit({ kind: 'deleted', basis: name });
   }
 
@@ -398,7 +398,6 @@ export class PddbEngine {
   /** Make every change durable: only what is dirty is written. */
   sync(): void {
     this.requireMounted();
-    const idle = !this.stack.some((c) => c.basis.hasChanges);
     for (const c of this.stack) c.sync();
     if (this.coverWrites > 0) {
       const { flash, layout, random, inUse, space } = this.store;
@@ -408,8 +407,17 @@ export class PddbEngine {
         flash.program(dataPageOffset(layout, page), randomBytes(random, PAGE_SIZE));
       }
     }
-    // A sync with nothing to write (the one before power-off) lists every known free page in FastSpace again.
-    if (idle) this.store.space.flush();
+    this.settle();
+  }
+
+  /**
+   * The end of every durable operation (sync, lock, create, delete): FastSpace on flash lists every page known free
+   * again (one master rewrite, when a commit took or gave back pages), then the flash is synced. So nothing is left
+   * unlisted at rest, whether the process exits, is killed or never syncs again: only a cut inside an operation
+   * leaks, at most the pages that operation took and gave back (see fastspace.ts).
+   */
+  private settle(): void {
+    this.store.space.flush();
     this.store.flash.sync();
   }
 
@@ -467,7 +475,6 @@ export class PddbEngine {
       flash.erase(dataPageOffset(layout, page) / PAGE_SIZE);
       flash.program(dataPageOffset(layout, page), randomBytes(random, PAGE_SIZE));
     }
-    space.flush();
     flash.sync();
   }
 
@@ -481,7 +488,6 @@ export class PddbEngine {
   close(): void {
     if (this.stack.length === 0) return;
     this.sync();
-    this.store.space.flush();
     for (const c of this.stack.splice(0)) c.basis.close();
   }
 
@@ -524,7 +530,7 @@ export class PddbEngine {
     if (i === 0) throw new PddbError('AccessDenied', '.System cannot be locked');
     const c = this.stack[i];
     c.sync();
-    this.store.flash.sync();
+    this.settle();
     this.stack.splice(i, 1);
     c.basis.close();
     this.emit({ kind: 'locked', basis: c.name });
