@@ -37,6 +37,9 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000): 
   }
 }
 const shows = (s: string) => until(async () => ((await screenText()) ?? '').includes(s), `'${s}' on the screen`);
+/** The screen's title line: the mode, or the modal's heading. */
+const titled = (t: string) => until(async () => ((await screenText()) ?? '').split('\n')[0] === t, `the '${t}' screen`);
+const gone = (s: string) => until(async () => !((await screenText()) ?? '').includes(s), `'${s}' off the screen`);
 const keys = async (...ks: string[]) => {
   for (const k of ks) await page.keyboard.press(k);
 };
@@ -97,6 +100,7 @@ describe('device page in Chromium', () => {
     await rp.screenshot({ path: `${ARTIFACTS}5-rp-registered.png` });
 
     // Sign in through the RP's device route (the in-process client, for browsers without the bridge); F1 would deny.
+    await gone('FIDO request');
     await rp.uncheck('#browser');
     await rp.click('#login');
     await shows('sign in');
@@ -105,18 +109,21 @@ describe('device page in Chromium', () => {
     expect(await rp.locator('#result').textContent()).toContain('signed in as alice');
 
     // A denied request (F1) fails at the RP with the browser's NotAllowedError.
+    await gone('FIDO request');
     await rp.click('#login');
     await shows('sign in');
     await keys('F1');
     await rp.locator('#result[data-ok="false"]').waitFor({ timeout: 20_000 });
     expect(await rp.locator('#result').textContent()).toContain('NotAllowedError');
+    await gone('FIDO request');
     await keys('F1');
-    await shows('FIDO');
+    await titled('FIDO');
     await shows('localhost');
     await shot('6-fido-list');
 
     // Lock the basis from the menu: the TOTP entry and the credential vanish from the screen.
     await keys('F2');
+    await titled('TOTP');
     await shows('github (GitHub)');
     await keys('F4');
     await shows('Lock basis work');
@@ -127,6 +134,7 @@ describe('device page in Chromium', () => {
     await shows('no entries');
     expect(await screenText()).not.toContain('github');
     await keys('F1');
+    await titled('FIDO');
     await shows('no entries');
     await shot('7-locked');
     expect((await d.api('/api/fido/credentials')).json.credentials).toEqual([]);

@@ -28,11 +28,12 @@ async function press(key) {
   // The presence modal belongs to the device: the key goes to its ui server, which decides (F1 denies).
   if (app.presence.modal) {
     try {
-      await api('/api/key', { key });
+      // Not handled: the modal was gone already (answered elsewhere, timed out); the key is the app's then.
+      if ((await api('/api/key', { key })).handled) return;
+      app.setPresence({ modal: false });
     } catch (err) {
-      app.say(err);
+      return app.say(err);
     }
-    return;
   }
   await app.key(key);
 }
