@@ -18,6 +18,7 @@ import { SeededRandom } from '../lib/random.ts';
 import { report, timeUs } from './harness.ts';
 import { durabilityBench } from './cases/pddb-durability.ts';
 import { largeValueBench } from './cases/pddb-large-value.ts';
+import { writeSyncPairedBench } from './cases/pddb-write-sync.ts';
 
 const SUITE = 'pddb';
 const PIN = '1234';
@@ -30,6 +31,7 @@ export async function run(): Promise<void> {
   const { flash, keybox, engine } = populatedImage();
   await unlockBench(flash, engine);
   await writeSyncBench(flash, keybox);
+  writeSyncPairedBench(flash, keybox);
   flashOpsBench(TEST_PDDB_LEN, '4 MiB');
   flashOpsBench(PRECURSOR_PDDB_LEN, '98 MiB');
   await durabilityBench();
