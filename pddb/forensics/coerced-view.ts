@@ -1,6 +1,7 @@
 // The coerced adversary's view of an image (issue 7, section 3): whoever holds the boot PIN has .System's keys and
-// decrypts everything they open: the page table, the FastSpace master record(s) and the SpaceUpdate log. Every data
-// page then falls in one class. A secret basis may only hide among the `unexplained` pages, and only as well as the
+// decrypts everything they open: the page table, the FastSpace master record(s) and the SpaceUpdate log; with the
+// passwords of disclosed bases, their page tables too (with every password: the owner's view). Every data page then
+// falls in one class. A secret basis may only hide among the `unexplained` pages, and only as well as the
 // free pages the cache leaves out by design hide it; `usedUnmapped` was exactly the secret bases' pages before the
 // FastSpace fix, so it must be 0 on an image this engine writes.
 import { ecbDecrypt } from '../crypto/ecb.ts';
