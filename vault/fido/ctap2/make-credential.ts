@@ -74,7 +74,7 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   }
   if (ext.largeBlobKey) ensure(rk, CtapStatus.InvalidOption, 'largeBlobKey needs a discoverable credential');
 
-  await auth.requirePresence('register', rpId, displayName ?? userName ?? '');
+  await auth.requirePresence('register', rpId, displayName || userName || '');
 
   const basis = await auth.store.latestBasis();
   const keys = await auth.masterKeys(basis, true);
@@ -106,7 +106,7 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
       signCount: 0,
     });
   }
-  const counter = auth.perCredentialCounter && stored ? 0 : await auth.nextGlobalCounter();
+  const counter = auth.perCredentialCounter && stored ? 0 : await auth.counter.next();
 
   const extensions = new Map<string, unknown>();
   if (ext.credProtect !== undefined) extensions.set('credProtect', credProtect);
@@ -114,7 +114,8 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   if (ext.hmacSecretMc) extensions.set('hmac-secret-mc', hmacSecretOutput(auth, ext.hmacSecretMc, credRandom(keys, id, uv)));
   if (ext.credBlob !== undefined) extensions.set('credBlob', credBlobOk);
   if (ext.minPinLength && (await auth.minPinLengthRpIds()).includes(rpId)) extensions.set('minPinLength', await auth.minPinLength());
-  await auth.store.sync();
+  // Only a stored credential was written here (new master keys and counter ceilings sync themselves).
+  if (stored) await auth.store.sync();
 
   const authData = authenticatorData({
     rpIdHash,
