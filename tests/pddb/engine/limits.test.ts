@@ -4,8 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { DICT_MAX_COUNT, KEYS_PER_DICT_MAX, VPAGE_SIZE } from '../../../pddb/format/constants.ts';
 import { isPddbError, type PddbError } from '../../../pddb/errors.ts';
-import type { PddbEngine } from '../../../pddb/engine/engine.ts';
-import { expectBytes, expectCode, freshDevice, getText, put, reboot, remount, text, utf8 } from './helpers.ts';
+import { PddbEngine } from '../../../pddb/engine/engine.ts';
+import { MemoryFlash } from '../../../pddb/flash/memory.ts';
+import { SeededRandom } from '../../../lib/random.ts';
+import { PIN, expectBytes, expectCode, freshDevice, getText, put, reboot, remount, text, utf8 } from './helpers.ts';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -180,50 +182,89 @@ describe('dict and key counts', () => {
 /** A 3-page value whose bytes name the key. */
 const big = (i: number) => new Uint8Array(3 * VPAGE_SIZE).fill((i * 31 + 7) & 0xff);
 
-/** Sync; on NoFreeSpace rebuild the free-space cache once and retry. False when that does not help either. */
-function syncOrRebuild(engine: PddbEngine, stats: { rebuilds: number; firstFailure: PddbError | null }): boolean {
+/** Sync; on NoFreeSpace rebuild the free-space cache once and retry. The refusal, if that does not help either. */
+function syncOrRebuild(engine: PddbEngine, stats: { rebuilds: number; firstFailure: PddbError | null }): PddbError | null {
   try {
     engine.sync();
-    return true;
+    return null;
   } catch (e) {
     if (!isPddbError(e, 'NoFreeSpace')) throw e;
     stats.firstFailure ??= e;
   }
   stats.rebuilds++;
   engine.rebuildSpace({ allBasesPresent: true });
+  return refusal(() => engine.sync());
+}
+
+/** Run a sync: null, or the DiskFull / NoFreeSpace that refused it. */
+function refusal(sync: () => void): PddbError | null {
   try {
-    engine.sync();
-    return true;
+    sync();
+    return null;
   } catch (e) {
-    // A rebuild lists about half of the free pages (deniability), so near the end the cache runs dry again before
-    // the device is full (DiskFull): either way this session (no allBasesPresent) can write no more.
     if (!isPddbError(e, 'DiskFull') && !isPddbError(e, 'NoFreeSpace')) throw e;
-    return false;
+    return e;
   }
 }
 
+/**
+ * A refused sync carries the right code, judged by counting: DiskFull when fewer pages are free than it needs,
+ * NoFreeSpace when they exist but the cache cannot hand them out. (A rebuild lists only 0.4-0.6 of the free pages,
+ * so near the end either can happen; what matters is that each is told truly.) The refusal wrote nothing, so the
+ * free pages are those the last synced image leaves: counted on a copy with every basis open.
+ */
+function expectTrueCode(flash: MemoryFlash, keybox: Uint8Array, e: PddbError): void {
+  const needs = Number(/needs (\d+)/.exec(e.message)?.[1]);
+  expect(needs, e.message).toBeGreaterThanOrEqual(4); // 3 data pages and the root, at least
+  const probe = remount(flash, keybox, 'count');
+  probe.unlockBasis('S', 'pw');
+  const free = probe.layout.dataPages - probe.check().bases.reduce((n, b) => n + b.pages, 0);
+  expect(e.code, `${e.message}; ${free} pages free by count`).toBe(free < needs ? 'DiskFull' : 'NoFreeSpace');
+  if (e.code === 'DiskFull') expect(e.message).toContain(`${free} are free`);
+}
+
 describe('a full device', () => {
-  /** Fill .System with 3-page keys, rebuilding FastSpace whenever it runs dry, until even that does not help. */
+  /**
+   * Fill .System with 3-page keys, rebuilding FastSpace whenever it runs dry, until even that does not help; then,
+   * in a session that vouches every basis is present (allBasesPresent: the cache refills from a full scan), until
+   * the device is full. Every refusal is checked against a count of the free pages.
+   */
   function fillUp(seed: string) {
-    const { flash, keybox, engine } = freshDevice(seed);
-    engine.createBasis('S', 'pw');
-    engine.unlockBasis('S', 'pw'); // every basis presented: rebuildSpace is safe
-    put(engine, 'secret', 'k', 'kept in S', 'S');
-    engine.sync();
+    const device = freshDevice(seed);
+    const { keybox } = device;
+    device.engine.createBasis('S', 'pw');
+    device.engine.unlockBasis('S', 'pw'); // every basis presented: rebuildSpace is safe
+    put(device.engine, 'secret', 'k', 'kept in S', 'S');
+    device.engine.sync();
     const stats = { rebuilds: 0, firstFailure: null as PddbError | null };
     let syncedBeforeFirstFailure = -1;
     const synced: number[] = [];
-    let failed = -1;
-    for (let i = 0; failed < 0; i++) {
-      expect(i).toBeLessThan(1000); // a 4 MiB device holds far fewer
-      engine.write(engine.get('fill', `k${i}`, { createDict: true, createKey: true, basis: '.System' }), 0, big(i));
-      const failedBefore = stats.firstFailure !== null;
-      const ok = syncOrRebuild(engine, stats);
-      if (!failedBefore && stats.firstFailure) syncedBeforeFirstFailure = synced.length;
-      if (ok) synced.push(i);
-      else failed = i;
-    }
-    return { flash, keybox, engine, stats, synced, failed, syncedBeforeFirstFailure };
+    let i = 0;
+    const fill = (engine: PddbEngine, flash: MemoryFlash, sync: () => PddbError | null): PddbError => {
+      for (; ; i++) {
+        expect(i).toBeLessThan(1000); // a 4 MiB device holds far fewer
+        engine.write(engine.get('fill', `k${i}`, { createDict: true, createKey: true, basis: '.System' }), 0, big(i));
+        const failedBefore = stats.firstFailure !== null;
+        const refused = sync();
+        if (!failedBefore && stats.firstFailure) {
+          syncedBeforeFirstFailure = synced.length;
+          expectTrueCode(flash, keybox, stats.firstFailure);
+        }
+        if (refused) {
+          expectTrueCode(flash, keybox, refused);
+          return refused;
+        }
+        synced.push(i);
+      }
+    };
+    fill(device.engine, device.flash, () => syncOrRebuild(device.engine, stats));
+    // Power off (the refused key was never synced) and on, every basis present: now only a full device stops it.
+    const flash = MemoryFlash.from(device.flash.snapshot());
+    const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom(`${seed}-all`), allBasesPresent: true });
+    engine.unlockBasis('S', 'pw');
+    const full = fill(engine, flash, () => refusal(() => engine.sync()));
+    expect(full.code, full.message).toBe('DiskFull');
+    return { flash, keybox, engine, stats, synced, failed: i, syncedBeforeFirstFailure };
   }
 
   it('gives a typed NoFreeSpace; rebuildSpace() recovers the free pages FastSpace did not list; synced data survives', () => {
@@ -245,11 +286,11 @@ describe('a full device', () => {
     // In the filling session itself, the refused sync leaked nothing: deleting keys (the unsynced one too) commits.
     for (const i of synced.slice(0, 30)) engine.deleteKey('fill', `k${i}`, '.System');
     engine.deleteKey('fill', `k${failed}`, '.System');
-    expect(syncOrRebuild(engine, stats)).toBe(true);
+    expect(syncOrRebuild(engine, stats)).toBeNull();
 
     // And after the power cycle, with every basis presented: drop keys, rebuild, and writes work again.
     for (const i of synced.slice(0, 30)) r.engine.deleteKey('fill', `k${i}`, '.System');
-    expect(syncOrRebuild(r.engine, stats)).toBe(true);
+    expect(syncOrRebuild(r.engine, stats)).toBeNull();
     expect(r.engine.rebuildSpace({ allBasesPresent: true })).toBeGreaterThan(10);
     r.engine.write(r.engine.get('fill', 'after', { createKey: true, basis: '.System' }), 0, big(999));
     r.engine.sync();
