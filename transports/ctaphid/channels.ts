@@ -4,6 +4,7 @@
 // whatever delivers reports (a socket connection, a test); a host may only use the channels it allocated.
 import { defaultRandom, randomU32, type Random } from '../../lib/random.ts';
 import type { CtaphidBackend } from './backend.ts';
+import type { VendorAnswer, VendorHandler } from './vendor/protocol.ts';
 import { framePackets, isBroadcast, parsePacket, type Packet } from './packet.ts';
 import {
   CAPABILITY_CBOR,
@@ -26,6 +27,8 @@ export interface CtaphidDeviceOptions {
   maxChannelsPerHost?: number;
   /** Device version in the INIT response: major, minor, build. */
   version?: [number, number, number];
+  /** Vendor commands (the Vault's host readout); without it every vendor command is INVALID_CMD. */
+  vendor?: VendorHandler;
 }
 
 /** What a transport holds for one attached host. */
@@ -65,6 +68,7 @@ export class CtaphidDevice {
   private readonly keepaliveMs: number;
   private readonly maxChannels: number;
   private readonly version: [number, number, number];
+  private readonly vendor?: VendorHandler;
   private readonly owners = new Map<number, Host>();
   private nextHostId = 1;
   private assembly?: Assembly;
@@ -81,6 +85,7 @@ export class CtaphidDevice {
     this.keepaliveMs = opts.keepaliveMs ?? 50;
     this.maxChannels = opts.maxChannelsPerHost ?? 32;
     this.version = opts.version ?? [0, 9, 0];
+    this.vendor = opts.vendor;
   }
 
   attach(send: (report: Uint8Array) => void): AttachedHost {
@@ -243,6 +248,7 @@ export class CtaphidDevice {
         if (payload.length === 0) return this.error(host, cid, HidError.InvalidLen);
         return this.transact(host, cid, cmd, payload);
       default:
+        if (this.vendor?.handles(cmd)) return this.transact(host, cid, cmd, payload);
         return this.error(host, cid, HidError.InvalidCmd);
     }
   }
@@ -252,8 +258,10 @@ export class CtaphidDevice {
     this.running = t;
     const keepalive = cmd === HidCommand.Cbor ? this.keepalive(t) : undefined;
     try {
-      const answer = await (cmd === HidCommand.Cbor ? this.backend.cbor(payload) : this.backend.msg(payload));
-      if (!t.abandoned) this.send(host, cid, cmd, answer);
+      const answer = await this.forward(cid, cmd, payload);
+      if (t.abandoned) return;
+      if ('error' in answer) this.error(host, cid, answer.error);
+      else this.send(host, cid, cmd, answer.payload);
     } catch {
       if (!t.abandoned) this.error(host, cid, HidError.Other);
     } finally {
@@ -261,6 +269,12 @@ export class CtaphidDevice {
       this.running = undefined;
       for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  private async forward(cid: number, cmd: number, payload: Uint8Array): Promise<VendorAnswer> {
+    if (cmd === HidCommand.Cbor) return { payload: await this.backend.cbor(payload) };
+    if (cmd === HidCommand.Msg) return { payload: await this.backend.msg(payload) };
+    return this.vendor!.run(cid, cmd, payload);
   }
 
   private keepalive(t: Transaction): NodeJS.Timeout {
