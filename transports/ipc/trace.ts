@@ -44,6 +44,9 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** Entries a trace keeps: the newest, so a device served for days does not grow without bound. */
+export const TRACE_CAPACITY = 50_000;
+
 export class Trace {
   private list: TraceEntry[] = [];
   private seq = 0;
@@ -52,11 +55,16 @@ export class Trace {
   /** Set by the kernel in worker mode: pulls entries that other threads recorded. */
   pull: (() => void) | undefined;
 
-  constructor(public enabled = false) {}
+  constructor(
+    public enabled = false,
+    readonly capacity = TRACE_CAPACITY,
+  ) {}
 
   record(e: TraceRecord): void {
     if (!this.enabled) return;
     this.list.push({ seq: this.seq++, ...e });
+    // Past capacity, keep the newest half: amortised O(1) per record instead of a shift per record.
+    if (this.list.length > this.capacity) this.list = this.list.slice(this.list.length - Math.ceil(this.capacity / 2));
   }
 
   entries(): TraceEntry[] {

@@ -1,7 +1,7 @@
 // Tracing, in both modes: every message is recorded with who, what, how big and how it ended; payloads only by
 // size unless a field is public; secrets never appear. Plus: thread mode is deterministic.
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocPages, Kernel, type TraceEntry } from '../../../transports/ipc/index.ts';
+import { allocPages, Kernel, Trace, type TraceEntry } from '../../../transports/ipc/index.ts';
 import { runDemo } from '../../../transports/ipc/demo.ts';
 import { SeededRandom } from '../../../lib/random.ts';
 import { echoOps, Op, registrarOps, RegOp } from './fixtures/api.ts';
@@ -118,5 +118,19 @@ describe('demo', () => {
     expect(r.diagram).toContain('demo-counter.Greet');
     expect(r.diagram).not.toContain('1234');
     expect(JSON.stringify(r.entries)).not.toContain('1234');
+  });
+});
+
+describe('trace capacity', () => {
+  it('keeps the newest entries and never more than its capacity (a device served for days)', () => {
+    const trace = new Trace(true, 100);
+    for (let i = 0; i < 1000; i++) {
+      trace.record({ t: i, from: 1, to: 2, server: 's', opcode: i, name: 'op', kind: 'Scalar', bytes: 0, result: 'ok', latencyUs: 0 } as never);
+    }
+    const entries = trace.entries();
+    expect(entries.length).toBeLessThanOrEqual(100);
+    expect(entries.length).toBeGreaterThanOrEqual(50);
+    expect(entries.at(-1)!.seq).toBe(999);
+    expect(entries.map((e) => e.seq)).toEqual([...entries.keys()].map((i) => 1000 - entries.length + i));
   });
 });
