@@ -3,6 +3,8 @@
 // discoverable credentials the first one the authenticator returns is used (a browser would ask which).
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { CtapCommand } from '../../vault/fido/ctap2/commands.ts';
+import { CounterOverride } from '../../vault/fido/ctap2/negative-testing.ts';
+import { CtapError, CtapStatus } from '../../vault/fido/status.ts';
 import { clientData } from './client-data.ts';
 import { Permission, type Agreement, type CtapPlatform } from './ctap-platform.ts';
 import { domError } from './dom-error.ts';
@@ -45,6 +47,7 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
     params.set(6, uv.protocol.authenticate(uv.token, cd.hash));
     params.set(7, uv.protocol.version);
   }
+  if (ctx.switches.replayCounter || ctx.switches.rollbackCounter) await overrideCounter(platform, ctx.switches.replayCounter ? CounterOverride.Replay : CounterOverride.Rollback);
   const r = await platform.call(CtapCommand.GetAssertion, params);
 
   const authData = r.get(2) as Uint8Array;
@@ -75,4 +78,16 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
       ...(user?.get('id') instanceof Uint8Array ? { userHandle: b64u(user.get('id') as Uint8Array) } : {}),
     },
   };
+}
+
+/** The replay/rollback switches: the authenticator's negative-testing command, refused unless it was started with it. */
+async function overrideCounter(platform: CtapPlatform, kind: CounterOverride): Promise<void> {
+  try {
+    await platform.call(CtapCommand.NegativeTesting, new Map([[1, kind]]));
+  } catch (e) {
+    if (e instanceof CtapError && e.status === CtapStatus.InvalidCommand) {
+      throw domError('NotSupportedError', 'the authenticator was not started with negative testing (counter switches)');
+    }
+    throw e;
+  }
 }

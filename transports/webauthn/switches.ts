@@ -9,4 +9,11 @@ export interface NegativeSwitches {
   clearUv?: boolean;
   /** Flip a bit of the assertion signature. */
   corruptSignature?: boolean;
+  /**
+   * get: the assertion repeats the last signature counter (a cloned authenticator). Needs an authenticator started
+   * with `negativeTesting` (FidoInit); others refuse the request (NotSupportedError).
+   */
+  replayCounter?: boolean;
+  /** get: the assertion carries a counter below the last one. Same requirement as replayCounter. */
+  rollbackCounter?: boolean;
 }

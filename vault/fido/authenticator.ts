@@ -5,7 +5,7 @@
 import type { Pddb } from '../../pddb/index.ts';
 import { isPddbError } from '../../pddb/index.ts';
 import type { Random } from '../../lib/random.ts';
-import { randomBelow, randomBytes } from '../../lib/random.ts';
+import { randomBytes } from '../../lib/random.ts';
 import { Presence } from '../ui/api.ts';
 import type { UiClient } from '../ui/client.ts';
 import { decodeParams, encodeCbor, type Params } from './cbor.ts';
@@ -18,6 +18,7 @@ import { createBatchAttestation, type BatchMaterial } from './attestation-ca.ts'
 import type { AssertionQueue } from './ctap2/get-assertion.ts';
 import { commands } from './ctap2/commands.ts';
 import { AAGUID, DEFAULT_MIN_PIN_LENGTH, MAX_MSG_SIZE, MAX_PIN_RETRIES } from './limits.ts';
+import { SignatureCounter } from './signature-counter.ts';
 
 export type AttestationMode = 'self' | 'batch' | 'none';
 
@@ -29,6 +30,10 @@ export interface AuthenticatorOptions {
   /** When the device booted (ms since the epoch): reset is refused 20 s later. */
   bootedAt?: number;
   now?: () => number;
+  /** Accept the negative-testing command (a replayed or rolled-back counter for the next signature): tests only. */
+  negativeTesting?: boolean;
+  /** Counter space reserved per flash write (default RESERVATION); tests make it small to cross ceilings often. */
+  counterReservation?: number;
 }
 
 
@@ -38,6 +43,10 @@ export class Authenticator {
   readonly bootedAt: number;
   readonly attestation: AttestationMode;
   readonly perCredentialCounter: boolean;
+  readonly negativeTesting: boolean;
+  readonly counter: SignatureCounter;
+  /** Set by the negative-testing command: the next signature repeats (replay) or lowers (rollback) the counter. */
+  counterOverride: 'replay' | 'rollback' | undefined;
   readonly protocols: Record<ProtocolVersion, PinProtocol>;
   readonly token: PinToken;
   /** Wrong PINs since boot: three block PIN use until the next power cycle. */
@@ -58,6 +67,8 @@ export class Authenticator {
     this.bootedAt = opts.bootedAt ?? this.now();
     this.attestation = opts.attestation ?? 'self';
     this.perCredentialCounter = opts.counter === 'per-credential';
+    this.negativeTesting = opts.negativeTesting === true;
+    this.counter = new SignatureCounter(this.store, random, opts.counterReservation);
     this.protocols = { 1: new PinProtocol(1, random), 2: new PinProtocol(2, random) };
     this.token = new PinToken(random, this.now);
     // Keys are cached by basis name: any basis change (lock, unlock, delete, a new basis of the same name) drops them.
@@ -74,7 +85,10 @@ export class Authenticator {
       if (command.name !== 'getNextAssertion') this.assertions = undefined;
       const params = message.length > 1 ? decodeParams(message.subarray(1)) : undefined;
       if (command.needsParams) ensure(params, CtapStatus.MissingParameter, 'the command takes parameters');
-      const response = await command.run(this, params as Params);
+      // A counter override is for the one command after it, whatever that command's outcome.
+      const response = await command.run(this, params as Params).finally(() => {
+        if (command.name !== 'negativeTesting') this.counterOverride = undefined;
+      });
       if (response === undefined) return Uint8Array.of(CtapStatus.Ok);
       const body = encodeCbor(response);
       const out = new Uint8Array(1 + body.length);
@@ -135,12 +149,20 @@ export class Authenticator {
     this.masterKeyCache.clear();
   }
 
-  /** Advance the global counter by 1..8 (the original's rule) and persist it; returns the new value. */
+  /**
+   * The counter for the next signature: the global counter's next value, unless the negative-testing command asked
+   * for a replay (the last value again) or a rollback (below it), once.
+   */
   async nextGlobalCounter(): Promise<number> {
-    const old = await this.store.readU32(Key.GlobalSignatureCounter, 0);
-    const next = Math.min(0xffffffff, old + 1 + randomBelow(this.random, 8));
-    await this.store.writeU32(Key.GlobalSignatureCounter, next);
-    return next;
+    return this.overriddenCounter(await this.counter.last()) ?? this.counter.next();
+  }
+
+  /** The counter the negative-testing command asked for, given the last one really used (consumes the request). */
+  overriddenCounter(last: number): number | undefined {
+    const override = this.counterOverride;
+    this.counterOverride = undefined;
+    if (override === undefined) return undefined;
+    return override === 'replay' ? last : Math.max(0, last - 1);
   }
 
   async pinHash(): Promise<Uint8Array | undefined> {
@@ -228,6 +250,7 @@ export class Authenticator {
       }
     }
     this.forgetMasterKeys();
+    this.counter.forget();
     this.token.revoke();
     this.protocols[1].regenerate();
     this.protocols[2].regenerate();

@@ -9,3 +9,6 @@ export const DEFAULT_MIN_PIN_LENGTH = 4;
 export const RESET_WINDOW_MS = 20_000;
 /** CTAPHID's largest message, as getInfo reports it. */
 export const MAX_MSG_SIZE = 7609;
+/** getInfo's maxCredentialCountInList and maxCredentialIdLength: longer lists are refused with LIMIT_EXCEEDED. */
+export const MAX_CREDENTIAL_COUNT_IN_LIST = 8;
+export const MAX_CREDENTIAL_ID_LENGTH = 1023;

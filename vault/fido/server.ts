@@ -15,13 +15,17 @@ export interface FidoInit {
   counter?: 'global' | 'per-credential';
   /** When the device powered up (ms since the epoch); defaults to when this process starts. */
   bootedAt?: number;
+  /** Answer the negative-testing vendor command (counter replay/rollback for RP test suites); off by default. */
+  negativeTesting?: boolean;
+  /** Counter space reserved per flash write (tests: small, to cross reservations often). */
+  counterReservation?: number;
 }
 
 export default async function fidoProcess(ctx: ProcessContext, init: FidoInit = {}): Promise<void> {
   const random = init.seed !== undefined ? new SeededRandom(init.seed) : defaultRandom;
   const pddb = await Pddb.connect(ctx, { batched: true });
   const ui = await UiClient.connect(ctx);
-  const auth = new Authenticator(pddb, ui, random, { attestation: init.attestation, counter: init.counter, bootedAt: init.bootedAt });
+  const auth = new Authenticator(pddb, ui, random, init);
   const u2f = new U2f(auth);
   await ctx.registerServer({
     name: FIDO_SERVER_NAME,

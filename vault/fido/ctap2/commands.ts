@@ -11,6 +11,7 @@ import { credentialManagement } from './credential-management.ts';
 import { selection } from './selection.ts';
 import { largeBlobs } from './large-blobs.ts';
 import { config } from './config.ts';
+import { negativeTesting } from './negative-testing.ts';
 
 export enum CtapCommand {
   MakeCredential = 0x01,
@@ -24,6 +25,8 @@ export enum CtapCommand {
   LargeBlobs = 0x0c,
   Config = 0x0d,
   CredentialManagementPre = 0x41,
+  /** Ours (vendor range): the counter override for relying-party negative testing. */
+  NegativeTesting = 0x60,
 }
 
 export interface Command {
@@ -51,4 +54,5 @@ export const commands: Partial<Record<number, Command>> = {
   [CtapCommand.Selection]: bare('selection', selection),
   [CtapCommand.LargeBlobs]: withParams('largeBlobs', largeBlobs),
   [CtapCommand.Config]: withParams('config', config),
+  [CtapCommand.NegativeTesting]: withParams('negativeTesting', negativeTesting),
 };

@@ -89,13 +89,18 @@ export async function getAssertion(auth: Authenticator, p: Params): Promise<Map<
 export async function assertion(auth: Authenticator, q: AssertionQueue, c: FoundCredential, fromAllowList: boolean): Promise<Map<number, unknown>> {
   let counter: number;
   if (auth.perCredentialCounter && c.record && c.slot !== undefined) {
-    c.record.signCount += 1;
-    counter = c.record.signCount;
-    await auth.store.write(c.slot, encodeRecord(c.record), c.basis);
+    const forced = auth.overriddenCounter(c.record.signCount);
+    if (forced !== undefined) counter = forced;
+    else {
+      c.record.signCount += 1;
+      counter = c.record.signCount;
+      await auth.store.write(c.slot, encodeRecord(c.record), c.basis);
+      await auth.store.sync();
+    }
   } else {
+    // Durable by the counter's reservation: no write unless a new ceiling is due.
     counter = await auth.nextGlobalCounter();
   }
-  await auth.store.sync();
 
   const extensions = new Map<string, unknown>();
   if (q.ext.hmacSecret) extensions.set('hmac-secret', hmacSecretOutput(auth, q.ext.hmacSecret, credRandom(c.keys, c.id, q.uv)));

@@ -1,15 +1,12 @@
 // authenticatorGetInfo (0x04), CTAP 2.1 section 6.4: what this authenticator offers, as the original lists it,
 // plus FIDO_2_1 (the full CTAP 2.1 set is implemented) and RS256.
 import type { Authenticator } from '../authenticator.ts';
-import { AAGUID, MAX_MSG_SIZE } from '../limits.ts';
+import { AAGUID, MAX_CREDENTIAL_COUNT_IN_LIST, MAX_CREDENTIAL_ID_LENGTH, MAX_MSG_SIZE } from '../limits.ts';
 import { SUPPORTED_ALGS } from '../cose.ts';
 import { MAX_CRED_BLOB } from '../extensions.ts';
 import { Key, MAX_RESIDENT_CREDENTIALS } from '../store.ts';
 import { allStored } from '../credentials.ts';
 import { MAX_LARGE_BLOB_ARRAY } from './large-blobs.ts';
-
-export const MAX_CREDENTIAL_COUNT_IN_LIST = 8;
-export const MAX_CREDENTIAL_ID_LENGTH = 1023;
 
 export async function getInfo(auth: Authenticator): Promise<Map<number, unknown>> {
   const pinSet = await auth.pinIsSet();

@@ -3,6 +3,7 @@
 import type { Authenticator } from '../authenticator.ts';
 import type { Params } from '../cbor.ts';
 import { CtapError, CtapStatus, ensure } from '../status.ts';
+import { MAX_CREDENTIAL_COUNT_IN_LIST } from '../limits.ts';
 
 export interface Options {
   rk?: boolean;
@@ -14,8 +15,12 @@ export function parseOptions(p: Params | undefined): Options {
   return { rk: p?.optBool('rk'), up: p?.optBool('up'), uv: p?.optBool('uv') };
 }
 
-/** PublicKeyCredentialDescriptors: each a map with type (text) and id (bytes); other types are skipped. */
+/**
+ * PublicKeyCredentialDescriptors: each a map with type (text) and id (bytes); other types are skipped. A list longer
+ * than getInfo's maxCredentialCountInList is LIMIT_EXCEEDED (the platform should have split it, as Chromium does).
+ */
 export function credentialIds(list: Params[] | undefined): Uint8Array[] {
+  ensure((list?.length ?? 0) <= MAX_CREDENTIAL_COUNT_IN_LIST, CtapStatus.LimitExceeded, 'credential list over maxCredentialCountInList');
   const out: Uint8Array[] = [];
   for (const d of list ?? []) {
     const type = d.text('type');
