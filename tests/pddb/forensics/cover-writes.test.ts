@@ -34,5 +34,4 @@ describe('cover writes', () => {
     values.forEach((v, i) => expect(Buffer.from(e.readAll(e.get('d', `k${i}`, { basis: 'secret' }))).equals(v), `k${i}`).toBe(true));
     e.close();
   });
-
 });
