@@ -8,6 +8,8 @@ import { bootMounted, commonFlags, modeOf, noteOutputMode, withLock } from '../s
 import { formatDevice } from './init.ts';
 import { PRECURSOR_PDDB_LEN } from '../../pddb/format/constants.ts';
 import { attachCtaphid } from '../../transports/ctaphid/attach.ts';
+import { HostReadout } from '../../transports/ctaphid/vendor/host-readout.ts';
+import { UhidTransport, UhidUnavailable, uhidProblem } from '../../transports/uhid/uhid-transport.ts';
 import { AddressError, DEFAULT_CTAPHID_ADDRESS, parseAddress } from '../../transports/ctaphid/listen-address.ts';
 import { UiClient } from '../../vault/ui/client.ts';
 import { PolicyMode } from '../../vault/ui/api.ts';
@@ -27,11 +29,16 @@ DeviceBusy (or queue with --wait).
                      approve or deny answer every request at once (unattended relying-party tests).
   --http ADDR        the device page and its control API (HOST:PORT, PORT, or off; default 127.0.0.1:8110, or a
                      free port when 8110 is taken); the page's address, with its token, is printed
+  --host-readout     answer the Vault's host backup commands (CTAPHID 0x71 restore, 0x72 backup, 0x74 reset), as
+                     the original's vaultbackup-rs uses them: any host on a listener can then read out and write
+                     every TOTP and password entry of the open bases. Off: those commands are INVALID_CMD
+  --uhid             also appear as a USB security key on this Linux machine through /dev/uhid (browsers and
+                     libfido2 see it); fails at once, saying why, where /dev/uhid is absent or not writable
   --json             one line of JSON once the listeners are up: {"ok":true,"dir","mode","presence","pid",
                      "listeners":[{"transport":"ctaphid","address"}],"page"}
 `;
 
-const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true }, http: { value: true } } as const satisfies Record<string, FlagSpec>;
+const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true }, http: { value: true }, 'host-readout': {}, uhid: {} } as const satisfies Record<string, FlagSpec>;
 
 type PresenceMode = 'ask' | 'approve' | 'deny';
 const POLICY = { ask: PolicyMode.Manual, approve: PolicyMode.Approve, deny: PolicyMode.Deny } as const;
@@ -49,6 +56,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   for (const a of addresses) checkAddress(a);
   const http = value(p, 'http');
   if (http !== undefined) checkHttp(http);
+  const uhidWanted = flag(p, 'uhid');
+  const uhidWhyNot = uhidWanted ? uhidProblem() : undefined;
+  if (uhidWhyNot) throw new UhidUnavailable(`--uhid: ${uhidWhyNot}`);
 
   await withLock(p, async (folder, lock) => {
     // From here on a signal stops the device cleanly, even one that arrives while it boots.
@@ -58,13 +68,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const formatted = folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
     const device = await bootMounted(folder, lock, mode, true);
     let hid: Awaited<ReturnType<typeof attachCtaphid>> | undefined;
+    let uhid: UhidTransport | undefined;
     let stopAsking: (() => void) | undefined;
     let web: Awaited<ReturnType<typeof serveWeb>>;
     try {
       const ui = await UiClient.connect(device.shell);
       await ui.setPolicy({ mode: POLICY[presence] });
-      hid = await attachCtaphid(device.kernel.process('ctaphid'), addresses);
+      const hidProc = device.kernel.process('ctaphid');
+      hid = await attachCtaphid(hidProc, addresses, flag(p, 'host-readout') ? { vendor: await HostReadout.connect(hidProc) } : {});
       const listeners = hid.listeners.map((l) => ({ transport: 'ctaphid', address: l.url }));
+      if (uhidWanted) {
+        uhid = await UhidTransport.open(hid.device);
+        listeners.push({ transport: 'uhid', address: uhid.path });
+      }
       web = await serveWeb(device, folder.dir, value(p, 'http'));
       if (outputMode.json) {
         io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners, page: web?.pageUrl }) + '\n');
@@ -80,6 +96,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     } finally {
       stopAsking?.();
       await web?.stop();
+      await uhid?.close();
       await hid?.close();
       await device.shutdown();
     }
