@@ -21,6 +21,7 @@ import { DeviceFolderError } from '../vault/device/folder.ts';
 import { FlashError } from '../pddb/flash/errors.ts';
 import { io, outputMode } from './output.ts';
 import { IpcError } from '../transports/ipc/index.ts';
+import { noteCommandArgv, RemoteError, RemoteExit } from './remote.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -87,12 +88,14 @@ export async function main(args: string[]): Promise<number> {
     io.err(`pvault: unknown command '${name.slice(0, 40)}' (see pvault --help)\n`);
     return 2;
   }
+  noteCommandArgv(args);
   // Until the command has parsed its flags (a usage error), guess the output mode from the words before `--`.
   const end = rest.indexOf('--');
   outputMode.json = (end < 0 ? rest : rest.slice(0, end)).includes('--json');
   try {
     return (await command.run(rest)) ?? 0;
   } catch (e) {
+    if (e instanceof RemoteExit) return e.status; // the served device ran it and printed its outcome
     const { code, message, exit } = describe(e);
     if (outputMode.json) io.out(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
     else io.err(`pvault ${name}: ${message}\n`);
@@ -110,6 +113,7 @@ function describe(e: unknown): { code: string; message: string; exit: number } {
   if (e instanceof DeviceFolderError) return { code: e.code, message: e.message, exit: 1 };
   if (e instanceof FlashError) return { code: `Flash${e.code}`, message: e.message, exit: 1 };
   if (e instanceof IpcError) return { code: `Ipc${e.code}`, message: e.message, exit: 1 };
+  if (e instanceof RemoteError) return { code: e.code, message: e.message, exit: 1 };
   const err = e as NodeJS.ErrnoException;
   if (err?.code && typeof err.code === 'string' && err.syscall) return { code: err.code, message: err.message, exit: 1 };
   return { code: 'InternalError', message: `internal error: ${(e as Error)?.stack ?? String(e)}`, exit: 70 };

@@ -1,6 +1,7 @@
 // Output conventions: human text by default, one JSON document with --json (scripts parse that). A command prints
 // once, after its outcome is known (for device commands: after the final sync and power-off), so a failure can
 // never follow a success report.
+import { readFileSync } from 'node:fs';
 
 /** What a command reports on success: the JSON document, and the text a person reads (bytes are written raw). */
 export interface Outcome {
@@ -13,11 +14,16 @@ export interface Outcome {
 /** Set once a command has parsed its flags; main.ts reads it to print a failure in the same mode. */
 export const outputMode = { json: false };
 
-/** Where the CLI writes: the process's streams, swapped by in-process tests. */
+/** Where the CLI reads and writes: the process's streams, swapped by in-process tests and by a served run. */
 export const io = {
   out: (s: string | Uint8Array): void => void process.stdout.write(s),
   err: (s: string): void => void process.stderr.write(s),
+  /** All of stdin, read once: a command and then its forwarding to a served device both need it. */
+  stdin: (): Buffer => (stdinBytes ??= readFileSync(0)),
+  /** Whether prompts may ask on a terminal (never in a run that a served device does for another process). */
+  interactive: (): boolean => process.stdin.isTTY === true,
 };
+let stdinBytes: Buffer | undefined;
 
 export function emit(outcome: Outcome): void {
   if (outputMode.json) io.out(JSON.stringify(outcome.json, replacer, 2) + '\n');

@@ -3,16 +3,17 @@
 // basis, in the order the bases are named), or from a prompt when stdin is a terminal. A flag's value that may be a
 // secret (a password typed where NAME=ENVVAR belongs) is never echoed, nor are basis names (a secret basis's name
 // gives it away) in errors: a basis is named by its place in the command; empty passwords are refused.
-import { readFileSync } from 'node:fs';
 import password from '@inquirer/password';
 import { UsageError, values, flag, type Parsed } from './args.ts';
+import { io } from './output.ts';
 
 export function bootPinFromEnv(): string | undefined {
   const pin = process.env.PVAULT_PIN;
   return pin === undefined || pin === '' ? undefined : pin;
 }
 
-let stdinLines: string[] | null = null;
+/** The lines --password-stdin has not used yet, per stdin (a served device runs many commands, each its own stdin). */
+const stdinLines = new WeakMap<Buffer, string[]>();
 
 /** Passwords for `names`, in order, from the sources above. */
 export async function basisPasswords(p: Parsed, names: string[]): Promise<Map<string, string>> {
@@ -39,14 +40,15 @@ export async function basisPasswords(p: Parsed, names: string[]): Promise<Map<st
 
 async function unmappedPassword(p: Parsed, name: string, which: string, count: number): Promise<string> {
   if (flag(p, 'password-stdin')) {
-    stdinLines ??= readFileSync(0, 'utf8').split(/\r?\n/);
-    const line = stdinLines.shift();
+    const input = io.stdin();
+    if (!stdinLines.has(input)) stdinLines.set(input, input.toString('utf8').split(/\r?\n/));
+    const line = stdinLines.get(input)!.shift();
     if (line === undefined) throw new UsageError(`--password-stdin: no line left for ${which}`);
     return nonEmpty(line, `--password-stdin (the line for ${which})`);
   }
   const env = process.env.PVAULT_PASSWORD;
   if (env !== undefined && count === 1) return nonEmpty(env, 'PVAULT_PASSWORD');
-  if (process.stdin.isTTY) {
+  if (io.interactive()) {
     return password(
       { message: `password for basis '${name}':`, mask: false, validate: (v) => v.length > 0 || 'a basis password cannot be empty' },
       { output: process.stderr },

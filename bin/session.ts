@@ -11,7 +11,7 @@ import type { DeviceLock } from '../vault/device/device-lock.ts';
 import { withPinAttempt } from '../vault/device/pin-attempts.ts';
 import type { Mode } from '../transports/ipc/index.ts';
 import { outputMode, io } from './output.ts';
-import { refuseIfServed } from './remote.ts';
+import { forwardIfServed, onServedDevice } from './remote.ts';
 
 export const DEFAULT_DIR = './.pvault';
 /** `--wait` without a number. */
@@ -87,12 +87,14 @@ export async function bootMounted(folder: DeviceFolder, lock: DeviceLock, mode: 
  * runs on the result while the device is still locked (to copy its now complete files).
  */
 export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise<T>, afterPowerOff?: (result: T) => void): Promise<T> {
+  // In `pvault serve`, for a command another process sent: the served device. Elsewhere, a served folder runs it.
+  if (served) return onServedDevice(served, folderOf(p).dir, p, body, afterPowerOff !== undefined);
+  await forwardIfServed(folderOf(p).dir, p, afterPowerOff !== undefined);
   const bases = values(p, 'basis');
   const passwords = await basisPasswords(p, [...new Set(bases)]);
   const noDevice = (dir: string) => new UsageError(`no device in ${dir}: run 'pvault init' first`);
   // Taking the lock creates the folder: a mistyped --dir must not leave one behind.
   if (!existsSync(folderOf(p).dir)) throw noDevice(folderOf(p).dir);
-  await refuseIfServed(folderOf(p).dir);
   return withLock(p, async (folder, lock) => {
     if (folder.state() === 'empty') throw noDevice(folder.dir);
     folder.refuseIncomplete();
@@ -108,6 +110,13 @@ export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise
     afterPowerOff?.(result);
     return result;
   });
+}
+
+let served: Device | undefined;
+
+/** `pvault serve` attaches its booted device (undefined when it stops): withDevice then runs on it. */
+export function attachServedDevice(device: Device | undefined): void {
+  served = device;
 }
 
 /** The password for a basis a command acts on (basiscreate, basisunlock, basisdelete). */

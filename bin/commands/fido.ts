@@ -1,7 +1,6 @@
 // `pvault fido <verb>`: the FIDO authenticator, offline on the device folder. info and pin go through CTAP to the
 // FIDO server like a host would; list and delete read the stored credentials of the open bases from the PDDB.
 // PINs never come from argv: PVAULT_FIDO_PIN / PVAULT_FIDO_NEW_PIN, --pin-stdin, or a prompt without echo.
-import { readFileSync } from 'node:fs';
 import password from '@inquirer/password';
 import { flag, parseArgs, value, UsageError, type FlagSpec, type Parsed } from '../args.ts';
 import { done, emit, io } from '../output.ts';
@@ -108,13 +107,13 @@ async function pins(p: Parsed, labels: string[], envs: string[]): Promise<string
   const fromEnv = envs.map((e) => process.env[e]);
   if (fromEnv.every((v) => v !== undefined && v !== '')) return fromEnv as string[];
   if (flag(p, 'pin-stdin')) {
-    const lines = readFileSync(0, 'utf8').split(/\r?\n/);
+    const lines = io.stdin().toString('utf8').split(/\r?\n/);
     if (lines.length < labels.length || lines.slice(0, labels.length).some((l) => l === '')) {
       throw new UsageError(`--pin-stdin: expected ${labels.length} non-empty line(s): ${labels.join(', ')}`);
     }
     return lines.slice(0, labels.length);
   }
-  if (!process.stdin.isTTY) throw new UsageError(`no PIN: set ${envs.join(' and ')}, or use --pin-stdin`);
+  if (!io.interactive()) throw new UsageError(`no PIN: set ${envs.join(' and ')}, or use --pin-stdin`);
   const out: string[] = [];
   for (const message of labels) out.push(await password({ message: `${message}:`, mask: false }, { output: process.stderr }));
   return out;

@@ -30,7 +30,7 @@ export async function importCommand(argv: string[]): Promise<void> {
   const format = (value(p, 'format') ?? 'auto') as ImportFormat;
   if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${IMPORT_FORMATS.join(', ')}`);
   if (file !== '-' && statSync(file).size > IMPORT_FILE_MAX) throw new VaultError('TooLarge', `import files are limited to ${IMPORT_FILE_MAX / 1024 / 1024} MiB`);
-  const bytes = new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  const bytes = new Uint8Array(file === '-' ? io.stdin() : readFileSync(file));
   const parsed = parseImport(bytes, { format, password: process.env.PVAULT_IMPORT_PASSWORD });
   if (parsed.refused.length > 0 && !flag(p, 'skip-invalid')) {
     throw new VaultError('InvalidInput', `${parsed.refused.length} entr${parsed.refused.length === 1 ? 'y' : 'ies'} refused, nothing imported (--skip-invalid imports the rest): ${describeRefused(parsed)}`);

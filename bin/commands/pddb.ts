@@ -324,7 +324,7 @@ function valueOf(p: Parsed, words: string[], emptyAllowed: boolean): Uint8Array 
   const sources = [words.length > 0, file !== undefined, flag(p, 'stdin')].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give the value one way: words after DICT:KEY, --file PATH, or --stdin');
   if (words.length > 0) return new TextEncoder().encode(words.join(' '));
-  if (file !== undefined || flag(p, 'stdin')) return new Uint8Array(readFileSync(file ?? 0));
+  if (file !== undefined || flag(p, 'stdin')) return new Uint8Array(file === undefined ? io.stdin() : readFileSync(file));
   if (emptyAllowed) return new Uint8Array(0);
   throw new UsageError('no value: give it after DICT:KEY, with --file PATH, or with --stdin');
 }

@@ -4,7 +4,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs, flag, value, values, UsageError, type FlagSpec } from '../args.ts';
 import { io, outputMode } from '../output.ts';
-import { bootMounted, commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
+import { attachServedDevice, bootMounted, commonFlags, modeOf, noteOutputMode, withLock } from '../session.ts';
+import { commandRunner } from '../remote.ts';
 import { formatDevice } from './init.ts';
 import { PRECURSOR_PDDB_LEN } from '../../pddb/format/constants.ts';
 import { attachCtaphid } from '../../transports/ctaphid/attach.ts';
@@ -20,8 +21,9 @@ export const SERVE_HELP = `usage: pvault serve [--dir DIR] [--ctaphid tcp:HOST:P
                    [--mode thread|worker] [--json]
 
 Runs the device in DIR (default ./.pvault; formatted on first run like 'pvault start') until Ctrl-C, SIGTERM or
-SIGHUP, which sync and power it off. While it runs, the folder is locked: other pvault commands on it fail with
-DeviceBusy (or queue with --wait).
+SIGHUP, which sync and power it off. While it runs, the folder is locked: other pvault commands on it (pddb, totp,
+pw, autotype, import, export, fido) run on this device through the control API; init, start, demo, export
+hosted-dump and fido reset fail with DeviceBusy.
 
   --ctaphid ADDR     a CTAPHID listener (repeatable; default ${DEFAULT_CTAPHID_ADDRESS}): raw 64-byte reports both
                      ways, no report-ID byte; each connection is a host. Port 0 picks a free port.
@@ -81,7 +83,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
         uhid = await UhidTransport.open(hid.device);
         listeners.push({ transport: 'uhid', address: uhid.path });
       }
-      web = await serveWeb(device, folder.dir, value(p, 'http'));
+      // Other pvault commands on this folder run here (POST /api/run), on this device.
+      attachServedDevice(device);
+      web = await serveWeb(device, folder.dir, value(p, 'http'), commandRunner());
       if (outputMode.json) {
         io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners, page: web?.pageUrl }) + '\n');
       } else {
@@ -96,6 +100,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     } finally {
       stopAsking?.();
       await web?.stop();
+      attachServedDevice(undefined);
       await uhid?.close();
       await hid?.close();
       await device.shutdown();

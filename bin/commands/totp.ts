@@ -1,6 +1,5 @@
 // `pvault totp <verb>`: TOTP/HOTP entries through the vault.totp server, offline on the device folder. The secret
 // never comes from argv: PVAULT_TOTP_SECRET, --secret-stdin (one line), or a prompt without echo.
-import { readFileSync } from 'node:fs';
 import password from '@inquirer/password';
 import { flag, parseArgs, value, UsageError, type FlagSpec, type Parsed } from '../args.ts';
 import { done, emit, io, type Outcome } from '../output.ts';
@@ -113,13 +112,13 @@ export function withVault<T>(p: Parsed, body: (apps: VaultApps, device: Device) 
 export async function secretInput(p: Parsed, o: { env: string; stdinFlag: string; what: string }): Promise<string> {
   if (flag(p, o.stdinFlag)) {
     if (flag(p, 'password-stdin')) throw new UsageError(`--${o.stdinFlag} and --password-stdin both read stdin: give basis passwords another way`);
-    const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
+    const line = io.stdin().toString('utf8').split(/\r?\n/)[0] ?? '';
     if (line === '') throw new UsageError(`--${o.stdinFlag}: stdin holds no ${o.what}`);
     return line;
   }
   const env = process.env[o.env];
   if (env !== undefined && env !== '') return env;
-  if (process.stdin.isTTY) return password({ message: `${o.what}:`, mask: false }, { output: process.stderr });
+  if (io.interactive()) return password({ message: `${o.what}:`, mask: false }, { output: process.stderr });
   throw new UsageError(`no ${o.what}: set ${o.env}, use --${o.stdinFlag}, or run on a terminal to be prompted`);
 }
 

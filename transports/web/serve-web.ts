@@ -1,6 +1,6 @@
 // The web side as `pvault serve` runs it: the server on --http HOST:PORT (default 127.0.0.1:8110; when the default
 // port is taken, a free one, so a second device still gets a page), and control.json for the other commands.
-import { attachWeb, DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, type WebServer } from './web-server.ts';
+import { attachWeb, DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, type WebOptions, type WebServer } from './web-server.ts';
 import type { ServedDevice } from './device-control.ts';
 import { writeControlFile } from './control-file.ts';
 
@@ -15,8 +15,14 @@ export function parseHttpAddress(spec: string): { host: string; port: number } |
   return { host: m[1]?.replace(/^\[|\]$/g, '') ?? DEFAULT_WEB_HOST, port };
 }
 
-export async function serveWeb(device: ServedDevice, dir: string, spec: string | undefined): Promise<(WebServer & { stop(): Promise<void> }) | undefined> {
-  const at = spec === undefined ? { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT } : parseHttpAddress(spec);
+export async function serveWeb(
+  device: ServedDevice,
+  dir: string,
+  spec: string | undefined,
+  run?: WebOptions['run'],
+): Promise<(WebServer & { stop(): Promise<void> }) | undefined> {
+  const parsed = spec === undefined ? { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT } : parseHttpAddress(spec);
+  const at = parsed && { ...parsed, run };
   if (!at) return undefined;
   let web: WebServer;
   try {

@@ -9,6 +9,7 @@ import { controlRoutes } from './control-routes.ts';
 import { LiveEvents } from './live-events.ts';
 import { pageRoutes } from './page-files.ts';
 import { demoRpRoutes } from './demo-rp-routes.ts';
+import { runRoute, type CommandRunner } from './run-route.ts';
 
 export interface WebOptions {
   host?: string;
@@ -17,6 +18,8 @@ export interface WebOptions {
   /** The per-device token; a fresh random one by default. */
   token?: string;
   random?: Random;
+  /** Runs other pvault commands on this device (POST /api/run); without it, no such route. */
+  run?: CommandRunner;
 }
 
 export interface WebServer {
@@ -60,6 +63,7 @@ export async function attachWeb(device: ServedDevice, opts: WebOptions = {}): Pr
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: { code: 'NotFound', message: 'no such route' } }));
 
   controlRoutes(app, control);
+  if (opts.run) runRoute(app, opts.run);
   app.get('/api/events', async (_req, reply) => {
     reply.hijack();
     await events.add(reply.raw);
