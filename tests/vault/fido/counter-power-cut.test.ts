@@ -60,7 +60,8 @@ async function signInsWithCut(dir: string, cutAfterOps?: number): Promise<{ coun
     } catch {
       return { counters: [], before: 0, after: 0, cut: true };
     }
-    await spawnAuthenticator(kernel, { fido });
+    // Seeded: the counter's steps, so the ceilings crossed and the flash ops taken, are the same on every copy.
+    await spawnAuthenticator(kernel, { seed: 'counter-cut', fido });
     await (await UiClient.connect(shell)).setPolicy({ mode: PolicyMode.Approve });
     const client = await FidoClient.connect(shell);
     const [before] = await ops.blockingScalar(1);
