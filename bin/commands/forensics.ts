@@ -21,7 +21,7 @@ import { sizeOf } from './init.ts';
 
 export const FORENSICS_HELP = `usage: pvault forensics inspect IMAGE [--keybox FILE] [--password NAME=ENVVAR ...] [--png OUT] [--svg OUT] [--json]
        pvault forensics game single|count|multi --adversary blind|coerced --trials N --seed S [--size 4MiB]
-                             [--mitigation none|churn|cover] [--variant V] [--disclosed K] [--steps N] [--json]
+                             [--mitigation none|churn|cover|decoy] [--variant V] [--disclosed K] [--steps N] [--json]
 
 inspect: what the holder of the boot PIN (PVAULT_PIN) and of the disclosed passwords (--password, repeatable) sees
 in IMAGE (a pddb.bin), with the keybox (default: keybox.bin beside IMAGE). Every data page is classed:
@@ -39,11 +39,12 @@ game: a seeded deniability game on fresh emulated devices (nothing on disk is to
   count   K disclosed passwords (--disclosed, default 1): K or K+1 bases? (bytes, error codes, unlock timing)
   multi   snapshot, workload, snapshot: ROC AUC of the changed pages nothing disclosed explains
 --trials N devices per world (at least 4), --variant ${LEAKY_VARIANTS.join('|')} (leaky engines for tests
-only), --mitigation cover refreshes 16 known-free pages at each sync, churn runs pddb churn before the snapshot.
+only), --mitigation cover refreshes 16 known-free pages at each sync, decoy leaks 0-4 free pages filled with noise
+at each sync (they look like a hidden basis's new pages), churn runs pddb churn before the snapshot.
 Every figure has a 95% interval (Wilson; Hanley-McNeil for the AUC). A progress bar goes to stderr.`;
 
 const GAMES = ['single', 'count', 'multi'] as const;
-const MITIGATIONS = ['none', 'churn', 'cover'] as const;
+const MITIGATIONS = ['none', 'churn', 'cover', 'decoy'] as const;
 
 export async function forensicsCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, {

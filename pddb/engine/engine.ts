@@ -13,7 +13,7 @@ import { ROOT_VPAGE } from '../format/rootpage.ts';
 import { KeyboxError } from '../keys/errors.ts';
 import { unlockUser0 } from '../keys/keybox.ts';
 import { unwrapSystemKeys } from '../keys/rootkeys.ts';
-import { defaultRandom, randomBytes, shuffle, type Random } from '../../lib/random.ts';
+import { defaultRandom, randomBelow, randomBytes, shuffle, type Random } from '../../lib/random.ts';
 import { Basis, type RetentionPolicy } from './basis.ts';
 import { Catalog } from './catalog.ts';
 import { checkBases, type CheckReport } from './check.ts';
@@ -48,6 +48,12 @@ export interface EngineOptions {
    * between two snapshots. Default 0. Costs one erase and one program per page.
    */
   coverWrites?: number;
+  /**
+   * A deniability mitigation against the PIN holder's snapshot diff (issue 7): every sync also takes a random 0..N
+   * pages out of FastSpace for good and fills them with noise, so they look exactly like a locked basis's new pages
+   * (neither listed nor mapped, changed). Costs those pages until `rebuildspace --all-bases-present`. Default 0.
+   */
+  decoyLeaks?: number;
 }
 
 export interface FormatOptions extends EngineOptions {
@@ -94,6 +100,7 @@ export class PddbEngine {
   private readonly listeners = new Set<(e: BasisEvent) => void>();
   private readonly saltBase: Uint8Array;
   private coverWrites = 0;
+  private decoyLeaks = 0;
 
   private constructor(
     private readonly store: Store,
@@ -132,6 +139,7 @@ export class PddbEngine {
     if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
     engine.stack.push(Catalog.mount(mounted.basis));
     engine.coverWrites = opts.coverWrites ?? 0;
+    engine.decoyLeaks = opts.decoyLeaks ?? 0;
     return engine;
   }
 
@@ -399,10 +407,14 @@ export class PddbEngine {
   sync(): void {
     this.requireMounted();
     for (const c of this.stack) c.sync();
-    if (this.coverWrites > 0) {
+    if (this.coverWrites > 0 || this.decoyLeaks > 0) {
       const { flash, layout, random, inUse, space } = this.store;
-      const free = shuffle(random, space.knownFree().filter((p) => !inUse.has(p)));
-      for (const page of free.slice(0, this.coverWrites)) {
+      const free = shuffle(random, space.knownFree().filter((p) => !inUse.has(p))).slice(0, this.coverWrites);
+      for (let n = randomBelow(random, this.decoyLeaks + 1); n > 0; n--) {
+        const page = space.allocate((p) => inUse.has(p));
+        if (page !== null && !free.includes(page)) free.push(page);
+      }
+      for (const page of free) {
         flash.erase(dataPageOffset(layout, page) / PAGE_SIZE);
         flash.program(dataPageOffset(layout, page), randomBytes(random, PAGE_SIZE));
       }

@@ -13,7 +13,10 @@ export const PIN = 'lab-pin';
 export const COVER_PAGES = 16;
 const DECOY_STEPS = 24;
 
-export type Mitigation = 'none' | 'churn' | 'cover';
+/** Most pages a `decoy` sync leaks on purpose (uniform 0..N per sync). */
+export const DECOY_PAGES = 4;
+
+export type Mitigation = 'none' | 'churn' | 'cover' | 'decoy';
 
 export interface LabSettings {
   /** Image size in bytes. */
@@ -87,6 +90,7 @@ function runWorkload(s: LabSettings, i: number, world: 0 | 1, w: Workload, start
     ...engineOptionsOf(s.variant),
     random: new SeededRandom(`lab/engine/${s.seed}/${i}/${world}/${start ? 'b' : 'a'}`),
     ...(s.mitigation === 'cover' ? { coverWrites: COVER_PAGES } : {}),
+    ...(s.mitigation === 'decoy' ? { decoyLeaks: DECOY_PAGES } : {}),
   };
   const engine = PddbEngine.mount(flash, keybox, PIN, opts);
   // A fresh device holds only .System, so a rebuild is safe; it gives the address-order variant its full free list.
