@@ -11,7 +11,7 @@ import { CtaphidHostClient } from '../../../transports/ctaphid/host-client.ts';
 import { CtaphidError, HidCommand, HidError } from '../../../transports/ctaphid/protocol.ts';
 import { HostReadout } from '../../../transports/ctaphid/vendor/host-readout.ts';
 import { CONTINUE_RESPONSE, OKAY_CANARY, VendorError } from '../../../transports/ctaphid/vendor/protocol.ts';
-import { decodeWire, encodeWire, splitWires, WIRE_MAX_DATA } from '../../../transports/ctaphid/vendor/wire.ts';
+import { decodeWire, encodeWire, splitWires, WIRE_MAX_DATA, WireError } from '../../../transports/ctaphid/vendor/wire.ts';
 
 const RESET = 0x74 as HidCommand;
 const BACKUP = 0x72 as HidCommand;
@@ -71,6 +71,38 @@ async function writeIn(h: CtaphidHostClient, packet: Uint8Array): Promise<Uint8A
   for (const w of wires.slice(0, -1)) expect(hex(await h.transact(RESTORE, encodeWire(w)))).toBe(hex(CONTINUE_RESPONSE));
   return h.transact(RESTORE, encodeWire(wires[wires.length - 1]));
 }
+
+describe('Wire chunks', () => {
+  it('encode as the original map {1: index, 2: size, 3: more, 4: bytes}, byte for byte', () => {
+    expect(hex(encodeWire({ index: 0, more: false, data: Uint8Array.of(1, 2) }))).toBe('a4010002020' + '3f4' + '04420102');
+    expect(hex(encodeWire({ index: 3, more: true, data: new Uint8Array(0) }))).toBe('a40103020003f50440');
+  });
+
+  it('split at 7588 bytes, the last without more; an empty packet is still one chunk', () => {
+    const w = splitWires(new Uint8Array(WIRE_MAX_DATA * 2 + 1));
+    expect(w.map((c) => [c.index, c.data.length, c.more])).toEqual([[0, WIRE_MAX_DATA, true], [1, WIRE_MAX_DATA, true], [2, 1, false]]);
+    expect(splitWires(new Uint8Array(WIRE_MAX_DATA)).map((c) => c.more)).toEqual([false]);
+    expect(splitWires(new Uint8Array(0)).map((c) => [c.index, c.more])).toEqual([[0, false]]);
+    // The largest chunk still fits one CTAPHID message.
+    expect(encodeWire(w[0]).length).toBeLessThanOrEqual(7609);
+  });
+
+  it('decoding refuses anything but a well-typed map whose size matches, with nothing after it', () => {
+    const ok = encodeWire({ index: 1, more: true, data: Uint8Array.of(9) });
+    expect(decodeWire(ok)).toEqual({ index: 1, more: true, data: Uint8Array.of(9) });
+    const bad = [
+      new Uint8Array(0),
+      Uint8Array.of(...ok, 0),
+      ok.subarray(0, ok.length - 1),
+      encode([1, 2, 3, 4]),
+      encode(new Map<number, unknown>([[1, -1], [2, 0], [3, false], [4, new Uint8Array(0)]])),
+      encode(new Map<number, unknown>([[1, 0], [2, 0], [3, 1], [4, new Uint8Array(0)]])),
+      encode(new Map<number, unknown>([[1, 0], [2, 1], [3, false], [4, 'x']])),
+      encode(new Map<number, unknown>([[1, 0], [2, 0], [3, false]])),
+    ];
+    for (const b of bad) expect(() => decodeWire(b), hex(b)).toThrow(WireError);
+  });
+});
 
 describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () => {
   it('reads out TOTP entries in the original DataPacket layout, byte for byte', async () => {
