@@ -15,7 +15,7 @@ import { decodeWire, encodeWire, splitWires, WireError, type Wire } from './wire
 
 type Session =
   | { kind: 'idle' }
-  | { kind: 'backup'; cid: number; what: BackupKind; chunks: Wire[]; next: number }
+  | { kind: 'backup'; cid: number; what: BackupKind; packet: Uint8Array; chunks: Wire[] }
   | { kind: 'restore'; cid: number; parts: Uint8Array[]; size: number; next: number };
 
 const IDLE: Session = { kind: 'idle' };
@@ -52,17 +52,20 @@ export class HostReadout implements VendorHandler {
     let s = this.session;
     if (s.kind === 'idle') {
       try {
-        s = { kind: 'backup', cid, what, chunks: splitWires(await this.readOut(what)), next: 0 };
+        const packet = await this.readOut(what);
+        s = { kind: 'backup', cid, what, packet, chunks: splitWires(packet) };
       } catch {
         return { error: VendorError.BackupFailed };
       }
       this.session = s;
     }
     if (s.kind !== 'backup' || s.cid !== cid || s.what !== what) return this.fail(VendorError.Session);
-    const chunk = s.chunks[s.next];
+    const chunk = s.chunks.shift();
     if (!chunk) return { error: VendorError.NoMoreChunks };
-    s.next++;
-    return { payload: encodeWire(chunk) };
+    const answer = encodeWire(chunk);
+    // The entries (secrets included) stay in memory no longer than it takes to send them.
+    if (s.chunks.length === 0) s.packet.fill(0);
+    return { payload: answer };
   }
 
   private async readOut(what: BackupKind): Promise<Uint8Array> {
@@ -95,7 +98,11 @@ export class HostReadout implements VendorHandler {
     s.next++;
     if (wire.more) return { payload: CONTINUE_RESPONSE };
     this.session = IDLE;
-    return (await this.store(Buffer.concat(s.parts))) ? { payload: OKAY_CANARY } : { error: VendorError.RestoreFailed };
+    const packet = Buffer.concat(s.parts);
+    for (const p of s.parts) p.fill(0);
+    const stored = await this.store(packet);
+    packet.fill(0);
+    return stored ? { payload: OKAY_CANARY } : { error: VendorError.RestoreFailed };
   }
 
   /** All or nothing: one refused entry refuses the packet (the original stops at a bad entry too). */
