@@ -20,8 +20,11 @@ const readP = promisify(read);
 const writeP = promisify(write);
 const closeP = promisify(close);
 
+/** An open(2) of /dev/uhid that cannot succeed: the CLI reports it like any failed system call (code, exit 1). */
 export class UhidUnavailable extends Error {
   override name = 'UhidUnavailable';
+  readonly code = 'UhidUnavailable';
+  readonly syscall = 'open';
 }
 
 /** Why `path` cannot serve as /dev/uhid here, or undefined when it looks usable. */
