@@ -1,6 +1,5 @@
 // pvault commands on a folder that `pvault serve` holds run through the served device (POST /api/run), as users
-// type them: real serve child, real pvault children. Output bytes and exit statuses are the command's own, secrets
-// come from the caller's environment and stdin, and what the runs wrote is on the device once serve stops.
+// type them: real serve child, real pvault children; the output bytes and exit statuses are the command's own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
