@@ -147,6 +147,7 @@ export class Authenticator {
 
   forgetMasterKeys(): void {
     this.masterKeyCache.clear();
+    this.store.forget();
   }
 
   /**
@@ -245,7 +246,7 @@ export class Authenticator {
   /** Delete every authenticator key of the open bases except the attestation material (reset). */
   async wipe(): Promise<void> {
     for (const basis of await this.store.bases()) {
-      for (const key of (await this.store.entries(basis)).keys()) {
+      for (const key of [...(await this.store.entries(basis)).keys()]) {
         if (key >= PERSISTENT_KEYS) await this.store.remove(key, basis);
       }
     }

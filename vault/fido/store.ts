@@ -35,7 +35,18 @@ export const PERSISTENT_KEYS = 20;
 export const MAX_RESIDENT_CREDENTIALS = 150;
 
 export class FidoStore {
+  /**
+   * `entries()` per basis, kept in step with this store's own writes: the credential search reads every record of a
+   * basis on each command, and this authenticator is the only writer of `opensk` while it runs. Dropped on any basis
+   * change (`forget`) and on a failed write.
+   */
+  private readonly cache = new Map<string, Map<number, Uint8Array>>();
+
   constructor(readonly pddb: Pddb) {}
+
+  forget(): void {
+    this.cache.clear();
+  }
 
   async read(key: number, basis = SYSTEM_BASIS): Promise<Uint8Array | undefined> {
     let h;
@@ -53,6 +64,8 @@ export class FidoStore {
   }
 
   async write(key: number, value: Uint8Array, basis = SYSTEM_BASIS): Promise<void> {
+    const cached = this.cache.get(basis);
+    this.cache.delete(basis);
     const h = await this.pddb.get(FIDO_DICT, String(key), { basis, createDict: true, createKey: true });
     try {
       await h.write(value);
@@ -60,18 +73,27 @@ export class FidoStore {
     } finally {
       await h.close();
     }
+    if (cached) this.cache.set(basis, cached.set(key, value.slice()));
   }
 
   async remove(key: number, basis = SYSTEM_BASIS): Promise<void> {
+    const cached = this.cache.get(basis);
+    this.cache.delete(basis);
     try {
       await this.pddb.deleteKey(FIDO_DICT, String(key), basis);
     } catch (e) {
       if (!isPddbError(e, 'NotFound')) throw e;
     }
+    if (cached) {
+      cached.delete(key);
+      this.cache.set(basis, cached);
+    }
   }
 
-  /** Every key of `opensk` in one basis, with its value (bulk reads: one message per 32 entries). */
-  async entries(basis: string): Promise<Map<number, Uint8Array>> {
+  /** Every key of `opensk` in one basis, with its value (bulk reads: one message per 32 entries). Read-only. */
+  async entries(basis: string): Promise<ReadonlyMap<number, Uint8Array>> {
+    const cached = this.cache.get(basis);
+    if (cached) return cached;
     const out = new Map<number, Uint8Array>();
     let list;
     try {
@@ -86,6 +108,7 @@ export class FidoStore {
       const value = e.value ?? (await this.read(Number(e.key), basis));
       if (value) out.set(Number(e.key), value);
     }
+    this.cache.set(basis, out);
     return out;
   }
 
