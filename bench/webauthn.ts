@@ -30,9 +30,9 @@ interface Emulator {
 }
 
 /** One pair: the emulator's time and the RP's (options + verification) measured apart. */
-async function pair(em: Emulator, times: { emulator: number; rp: number }): Promise<void> {
+async function pair(em: Emulator, times: { emulator: number; rp: number }, residentKey: ResidentKey): Promise<void> {
   let t = performance.now();
-  const reg = await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'bench', supportedAlgorithmIDs: [-7] });
+  const reg = await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'bench', supportedAlgorithmIDs: [-7], authenticatorSelection: { residentKey } });
   times.rp += performance.now() - t;
   t = performance.now();
   const r = await em.create(reg);
@@ -51,11 +51,14 @@ async function pair(em: Emulator, times: { emulator: number; rp: number }): Prom
   times.rp += performance.now() - t;
 }
 
-async function measurePairs(em: Emulator, runs: number): Promise<{ pairMs: number; emulatorMs: number; rpMs: number }> {
-  for (let i = 0; i < 3; i++) await pair(em, { emulator: 0, rp: 0 });
+/** 'preferred' is SimpleWebAuthn's default (a discoverable credential: one durable PDDB write + sync per pair). */
+type ResidentKey = 'preferred' | 'discouraged';
+
+async function measurePairs(em: Emulator, runs: number, residentKey: ResidentKey = 'preferred'): Promise<{ pairMs: number; emulatorMs: number; rpMs: number }> {
+  for (let i = 0; i < 3; i++) await pair(em, { emulator: 0, rp: 0 }, residentKey);
   const times = { emulator: 0, rp: 0 };
   const t0 = performance.now();
-  for (let i = 0; i < runs; i++) await pair(em, times);
+  for (let i = 0; i < runs; i++) await pair(em, times, residentKey);
   return { pairMs: (performance.now() - t0) / runs, emulatorMs: times.emulator / runs, rpMs: times.rp / runs };
 }
 
@@ -100,6 +103,11 @@ export async function run(): Promise<void> {
     report(SUITE, 'emulator time per pair (WebAuthn client + authenticator)', ours.emulatorMs, 'ms', peerEm);
     report(SUITE, 'authenticator (CTAP over IPC) time per pair', ctapPerPair, 'ms', { name: 'emulator time per pair', value: ours.emulatorMs });
     report(SUITE, 'emulator time per pair vs the RP verifying it', ours.emulatorMs, 'ms', { name: 'RP options + verification per pair', value: ours.rpMs });
+    // Non-discoverable credentials (residentKey 'discouraged'): nothing written per pair once the counter is reserved.
+    const light = await measurePairs({ create: (o) => client.create(o, { origin: ORIGIN }), get: (o) => client.get(o, { origin: ORIGIN }) }, 40, 'discouraged');
+    const lightPeer = nid ? { name: 'nid-webauthn-emulator pairs/s (same RP work)', value: 1000 / (await measurePairs(nid, 20, 'discouraged')).pairMs } : undefined;
+    report(SUITE, 'register+authenticate pairs/s, non-discoverable, RP verifying', 1000 / light.pairMs, 'pairs/s', lightPeer);
+    report(SUITE, 'emulator time per non-discoverable pair vs the RP verifying it', light.emulatorMs, 'ms', { name: 'RP options + verification per pair', value: light.rpMs });
 
     // getAssertion round trips over CTAPHID/TCP.
     const made = await client.create(await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'ga', supportedAlgorithmIDs: [-7] }), { origin: ORIGIN });
