@@ -9,6 +9,7 @@ import { spawnAuthenticator } from '../../../vault/fido/spawn.ts';
 import { attachCtaphid, type AttachedCtaphid } from '../../../transports/ctaphid/attach.ts';
 import { CtaphidHostClient } from '../../../transports/ctaphid/host-client.ts';
 import { CtaphidError, HidCommand, HidError } from '../../../transports/ctaphid/protocol.ts';
+import { randomBelow, randomBytes, SeededRandom } from '../../../lib/random.ts';
 import { HostReadout } from '../../../transports/ctaphid/vendor/host-readout.ts';
 import { CONTINUE_RESPONSE, OKAY_CANARY, VendorError } from '../../../transports/ctaphid/vendor/protocol.ts';
 import { decodeWire, encodeWire, splitWires, WIRE_MAX_DATA, WireError } from '../../../transports/ctaphid/vendor/wire.ts';
@@ -198,6 +199,34 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
       h.close();
     }
   });
+
+  it('random and mutated vendor requests get an answer or a known code, and stored entries stay readable', async () => {
+    const rng = new SeededRandom('vendor-fuzz');
+    const before = (await dev.passwords.list()).entries.length;
+    const valid = encodeWire({ index: 0, more: false, data: encode(new Map<number, unknown>([[1, 1], [2, []]])) });
+    const known = new Set<number>(Object.values(VendorError).filter((v) => typeof v === 'number') as number[]);
+    const h = await host();
+    try {
+      for (let i = 0; i < 300; i++) {
+        const cmd = [RESET, BACKUP, RESTORE][randomBelow(rng, 3)];
+        let payload = randomBytes(rng, randomBelow(rng, 40));
+        if (cmd === RESTORE && randomBelow(rng, 2) === 0) {
+          payload = Uint8Array.from(valid);
+          payload[randomBelow(rng, payload.length)] ^= 1 << randomBelow(rng, 8);
+        }
+        if (cmd === BACKUP && randomBelow(rng, 2) === 0) payload = Uint8Array.of(randomBelow(rng, 4));
+        const answer = await h.transact(cmd, payload, { timeoutMs: 10_000 }).then(
+          () => undefined,
+          (e) => e,
+        );
+        if (answer !== undefined) expect(answer instanceof CtaphidError && known.has(answer.code), String(answer)).toBe(true);
+      }
+      expect((await dev.passwords.list()).entries.length).toBeGreaterThanOrEqual(before);
+      expect((await readOut(h, PASSWORD_KIND)).bytes.length).toBeGreaterThan(0);
+    } finally {
+      h.close();
+    }
+  }, 60_000);
 
   it('a session belongs to the channel that opened it', async () => {
     const a = await host();
