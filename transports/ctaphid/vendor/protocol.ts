@@ -1,6 +1,8 @@
 // The Vault's host backup protocol over CTAPHID vendor commands (apps/vault/src/vendor_commands.rs and
 // libraries/backup in xous-core; the host side is apps/vault/tools/vaultbackup-rs): command numbers, the answers
 // the original's tool compares against, and the ERROR codes it sends. The codes are the original's, not CTAPHID's.
+// One difference: outside host readout the original answers ERROR 44; a device of ours not asked for host readout
+// does not know these commands at all (CTAPHID INVALID_CMD), as any other security key would answer.
 
 export enum VendorCommand {
   Restore = 0x71,
@@ -18,8 +20,6 @@ export enum VendorError {
   RestoreFailed = 41,
   /** The backup could not be read from the vault. */
   BackupFailed = 42,
-  /** The original's "host readout is off"; we answer CTAPHID INVALID_CMD instead (see README). */
-  HostReadoutOff = 44,
   /** A payload that is not what the command takes: a CBOR Wire chunk for 0x71, one kind byte for 0x72. */
   BadRequest = 0x35,
   /** A chunk out of order, or a command that does not belong to the running session. */
