@@ -49,6 +49,8 @@ export class FidoStore {
   }
 
   async read(key: number, basis = SYSTEM_BASIS): Promise<Uint8Array | undefined> {
+    const cached = this.cache.get(basis);
+    if (cached) return cached.get(key)?.slice();
     let h;
     try {
       h = await this.pddb.get(FIDO_DICT, String(key), { basis });
