@@ -173,7 +173,10 @@ async function runOnce(req: RunRequest): Promise<RunResult> {
 function overlayEnv(env: Record<string, string | null>): () => void {
   const names = new Set([...Object.keys(process.env).filter((k) => k.startsWith('PVAULT_')), ...Object.keys(env)]);
   const saved = new Map([...names].map((k) => [k, process.env[k]]));
-  const set = (k: string, v: string | null | undefined) => (v === null || v === undefined ? delete process.env[k] : (process.env[k] = v));
+  const set = (k: string, v: string | null | undefined) => {
+    if (v === null || v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
   for (const k of names) set(k, Object.hasOwn(env, k) ? env[k] : null);
   return () => {
     for (const [k, v] of saved) set(k, v);
