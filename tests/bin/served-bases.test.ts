@@ -65,6 +65,9 @@ describe('bases of a served device, across runs', () => {
     expect(json(dump).error.code).toBe('DeviceBusy');
     expect(json(dump).error.message).not.toContain(served.info.token);
     expect(existsSync(`${out}.bin`) || existsSync(`${out}.key`)).toBe(false);
+    const reset = run(['fido', 'reset', '--dir', dir, '--json']);
+    expect(reset.status).toBe(1);
+    expect(json(reset).error.code).toBe('DeviceBusy');
     const init = run(['init', '--dir', dir, '--force', '--size', '4MiB', '--json']);
     expect(init.status).toBe(1);
     expect(json(init).error.code).toBe('DeviceBusy');

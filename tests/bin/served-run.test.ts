@@ -34,6 +34,20 @@ describe('commands on a served folder', () => {
     expect(json(missing).error.code).toBe('NotFound');
   }, 60_000);
 
+  it('--trace prints the run\'s own IPC messages (from process cli), and no value reaches a trace', async () => {
+    const w = run(['pddb', 'write', '--dir', dir, 'traced:k', 'classified words']);
+    expect(w.status, w.stderr).toBe(0);
+    const q = run(['pddb', 'query', '--dir', dir, '--trace', 'traced:k']);
+    expect(q.status, q.stderr).toBe(0);
+    expect(q.stdout).toBe('classified words');
+    expect(q.stderr).toContain('cli (pid');
+    expect(q.stderr).not.toContain('classified');
+    const trace = await served.api('/api/trace');
+    expect(trace.status).toBe(200);
+    expect(JSON.stringify(trace.json)).not.toContain('classified');
+    expect(JSON.stringify(trace.json)).toContain('"from":"cli"');
+  }, 60_000);
+
   it('totp add with --secret-stdin, then code: the RFC 6238 vector, computed by the served device', () => {
     // RFC 6238's SHA-1 secret "12345678901234567890" at T=59: 94287082, whose last 6 digits a 6-digit entry shows.
     const add = run(['totp', 'add', '--dir', dir, '--secret-stdin', '--json', 'rfc6238'], {}, 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n');
