@@ -23,15 +23,24 @@ export async function run(): Promise<void> {
   const setting = '$2b$07$' + bcryptjs.encodeBase64(Array.from(salt), 16);
   const bcryptjsUs = timeUsSync(() => bcryptjs.hashSync('correct-horse', setting), { warmup: 2, runs: 9 });
   const oursUs = timeUsSync(() => bcryptPassword(7, salt, pw), { warmup: 2, runs: 9 });
-  report(SUITE, 'bcrypt cost 7 (ours, 24 bytes)', oursUs / 1000, 'ms', { name: 'bcryptjs cost 7', value: bcryptjsUs / 1000 });
+  report(SUITE, 'bcrypt cost 7 (ours, 24 bytes)', oursUs / 1000, 'ms', {
+    name: 'bcryptjs cost 7',
+    value: bcryptjsUs / 1000,
+  });
 
   // Whole KDFs, against the bcrypt they contain.
   const saltBase = randomBytes(rng, SALT_BASE_LEN);
   const kdfUs = timeUsSync(() => deriveBasisKeys(saltBase, 'hidden', 'correct-horse'), { warmup: 2, runs: 9 });
-  report(SUITE, 'basis key derivation (KDF)', kdfUs / 1000, 'ms', { name: 'bcrypt cost 7 (ours)', value: oursUs / 1000 });
+  report(SUITE, 'basis key derivation (KDF)', kdfUs / 1000, 'ms', {
+    name: 'bcrypt cost 7 (ours)',
+    value: oursUs / 1000,
+  });
   const { keybox } = createKeybox('1234', rng);
   const unlockUs = timeUsSync(() => unlockUser0(keybox, '1234'), { warmup: 2, runs: 9 });
-  report(SUITE, 'keybox unlock (bcrypt + 256 x SHA512/256)', unlockUs / 1000, 'ms', { name: 'bcrypt cost 7 (ours)', value: oursUs / 1000 });
+  report(SUITE, 'keybox unlock (bcrypt + 256 x SHA512/256)', unlockUs / 1000, 'ms', {
+    name: 'bcrypt cost 7 (ours)',
+    value: oursUs / 1000,
+  });
 
   // GCM-SIV on one data page (journal + 4064 bytes under the basis AAD), through our wrapper and noble directly.
   const key = randomBytes(rng, 32);
@@ -48,22 +57,34 @@ export async function run(): Promise<void> {
   const bad = sealed.slice();
   bad[100] ^= 1;
   const rejectUs = timeUsSync(() => gcmsivDecrypt(key, nonce, bad, aad), { batch: 20 });
-  report(SUITE, 'GCM-SIV reject 4 KiB page (bad tag)', rejectUs, 'us', { name: 'GCM-SIV decrypt 4 KiB page', value: dec });
+  report(SUITE, 'GCM-SIV reject 4 KiB page (bad tag)', rejectUs, 'us', {
+    name: 'GCM-SIV decrypt 4 KiB page',
+    value: dec,
+  });
 
   // The mount floor: ECB over a whole Precursor page table, then the checksum of every entry.
   const table = randomBytes(rng, PRECURSOR_PAGES * 16);
   const nodeUs = timeUsSync(() => ecbDecrypt(key, table), { runs: 15 });
   const nobleUs = timeUsSync(() => ecb(key, { disablePadding: true }).decrypt(table), { warmup: 2, runs: 7 });
-  report(SUITE, `ECB decrypt ${PRECURSOR_PAGES} PTEs (node:crypto)`, nodeUs, 'us', { name: 'same with @noble/ciphers', value: nobleUs });
+  report(SUITE, `ECB decrypt ${PRECURSOR_PAGES} PTEs (node:crypto)`, nodeUs, 'us', {
+    name: 'same with @noble/ciphers',
+    value: nobleUs,
+  });
   const plain = ecbDecrypt(key, table);
   const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
   let sink = 0;
-  const mmUs = timeUsSync(() => {
-    for (let i = 0; i < PRECURSOR_PAGES; i++) {
-      const at = i * 16;
-      sink ^= murmur3_32(plain, view.getUint32(at + 8, true), at, 12) ^ view.getUint32(at + 12, true);
-    }
-  }, { runs: 15 });
-  report(SUITE, `murmur3 check of ${PRECURSOR_PAGES} PTEs`, mmUs, 'us', { name: 'ECB decrypt of the same PTEs', value: nodeUs });
+  const mmUs = timeUsSync(
+    () => {
+      for (let i = 0; i < PRECURSOR_PAGES; i++) {
+        const at = i * 16;
+        sink ^= murmur3_32(plain, view.getUint32(at + 8, true), at, 12) ^ view.getUint32(at + 12, true);
+      }
+    },
+    { runs: 15 },
+  );
+  report(SUITE, `murmur3 check of ${PRECURSOR_PAGES} PTEs`, mmUs, 'us', {
+    name: 'ECB decrypt of the same PTEs',
+    value: nodeUs,
+  });
   if (sink === 0.5) console.log(sink); // keep the loop observable
 }

@@ -37,14 +37,20 @@ function inspectionBench(size: number): void {
   const path = join(dir, 'pddb.bin');
   writeFileSync(path, flash.snapshot());
   try {
-    const inspect = timeUsSync(() => {
-      const image = new Uint8Array(readFileSync(path));
-      blindFeatures(image);
-      coercedFeatures(image, system, []);
-    }, { warmup: 1, runs: 3 });
+    const inspect = timeUsSync(
+      () => {
+        const image = new Uint8Array(readFileSync(path));
+        blindFeatures(image);
+        coercedFeatures(image, system, []);
+      },
+      { warmup: 1, runs: 3 },
+    );
     const raw = timeUsSync(() => createHash('sha256').update(readFileSync(path)).digest(), { warmup: 1, runs: 5 });
     const mibs = (us: number) => size / MiB / (us / 1e6);
-    report(SUITE, `inspection of a ${size / MiB} MiB image (battery + coerced view)`, mibs(inspect), 'MiB/s', { name: 'read + SHA-256', value: mibs(raw) });
+    report(SUITE, `inspection of a ${size / MiB} MiB image (battery + coerced view)`, mibs(inspect), 'MiB/s', {
+      name: 'read + SHA-256',
+      value: mibs(raw),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -56,21 +62,42 @@ let round = 0;
 function trialsBench(): void {
   const trials = 4;
   const settings = { size: TEST_PDDB_LEN, seed: 'bench-builds', variant: 'none', mitigation: 'none' } as const;
-  const buildOnly = timeUsSync(() => {
-    for (let i = 0; i < trials; i++) for (const world of [0, 1] as const) buildDevice({ ...settings, seed: `bench-builds/${++round}` }, i, world, { disclosedBases: 0, hidden: world === 1 });
-  }, { warmup: 0, runs: 1 });
-  const game = timeUsSync(() => playGame('single', { adversary: 'coerced', trials, seed: `bench-game/${++round}` }), { warmup: 0, runs: 1 });
+  const buildOnly = timeUsSync(
+    () => {
+      for (let i = 0; i < trials; i++)
+        for (const world of [0, 1] as const)
+          buildDevice({ ...settings, seed: `bench-builds/${++round}` }, i, world, {
+            disclosedBases: 0,
+            hidden: world === 1,
+          });
+    },
+    { warmup: 0, runs: 1 },
+  );
+  const game = timeUsSync(() => playGame('single', { adversary: 'coerced', trials, seed: `bench-game/${++round}` }), {
+    warmup: 0,
+    runs: 1,
+  });
   const perSecond = (us: number) => (2 * trials) / (us / 1e6);
-  report(SUITE, 'single game, coerced, 4 MiB devices (trials = devices, both worlds)', perSecond(game), 'trials/s', { name: 'building the devices alone', value: perSecond(buildOnly) });
+  report(SUITE, 'single game, coerced, 4 MiB devices (trials = devices, both worlds)', perSecond(game), 'trials/s', {
+    name: 'building the devices alone',
+    value: perSecond(buildOnly),
+  });
 }
 
 function mitigationCostBench(): void {
-  const cost = (mitigation: 'none' | 'cover' | 'churn') => playGame('multi', { adversary: 'blind', trials: 4, seed: 'bench-cost', mitigation }).cost;
+  const cost = (mitigation: 'none' | 'cover' | 'churn') =>
+    playGame('multi', { adversary: 'blind', trials: 4, seed: 'bench-cost', mitigation }).cost;
   const none = cost('none');
   report(SUITE, 'flash erases per sync, no mitigation', none.erasesPerSync, 'erases');
   for (const m of ['cover', 'churn'] as const) {
     const c = cost(m);
-    report(SUITE, `flash erases per sync, ${m}`, c.erasesPerSync, 'erases', { name: 'no mitigation', value: none.erasesPerSync });
-    report(SUITE, `flash programs per sync, ${m}`, c.programsPerSync, 'programs', { name: 'no mitigation', value: none.programsPerSync });
+    report(SUITE, `flash erases per sync, ${m}`, c.erasesPerSync, 'erases', {
+      name: 'no mitigation',
+      value: none.erasesPerSync,
+    });
+    report(SUITE, `flash programs per sync, ${m}`, c.programsPerSync, 'programs', {
+      name: 'no mitigation',
+      value: none.programsPerSync,
+    });
   }
 }

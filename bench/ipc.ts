@@ -221,7 +221,10 @@ export async function run(): Promise<void> {
     const mb = await timeUs(() => conn.mutableBorrow(DemoOp.Touch, page), { batch: 20_000, runs: 9 });
     report(SUITE, 'thread: 4 KiB MutableBorrow round trip', mb, 'us', { name: 'direct async call', value: asyncCall });
     const rate = await scalarRate(conn, 200_000);
-    report(SUITE, 'thread: Scalar throughput', rate, 'msgs/s', { name: 'direct async calls/s', value: 1e6 / asyncCall });
+    report(SUITE, 'thread: Scalar throughput', rate, 'msgs/s', {
+      name: 'direct async calls/s',
+      value: 1e6 / asyncCall,
+    });
     await kernel.shutdown();
   }
 
@@ -232,35 +235,74 @@ export async function run(): Promise<void> {
     await timeUs(ping, { batch: 20_000, runs: 1 });
     const pp = PingPong.start('spin');
     const w0 = kernel.waitCounts();
-    const busy = await paired(15, () => pp.sample(20_000), () => timeUs(ping, { batch: 20_000, runs: 1, warmup: 0 }));
+    const busy = await paired(
+      15,
+      () => pp.sample(20_000),
+      () => timeUs(ping, { batch: 20_000, runs: 1, warmup: 0 }),
+    );
     const w1 = kernel.waitCounts();
     await pp.close();
     const calls = 16 * 20_000;
     report(SUITE, 'baseline: 2 workers ping-pong, spin on Atomics.load (paired)', busy.floor, 'us');
-    report(SUITE, 'worker: BlockingScalar round trip, back-to-back', busy.kernel, 'us', { name: 'spin ping-pong', value: busy.floor });
-    report(SUITE, `worker: back-to-back / spin ping-pong, paired ratios p10-p90 ${spread(busy.ratios)}`, median(busy.ratios), 'x');
-    report(SUITE, 'worker: back-to-back, server sleeps per 1000 calls', ((w1.serverSleeps - w0.serverSleeps) * 1000) / calls, 'sleeps');
-    report(SUITE, 'worker: back-to-back, caller sleeps per 1000 calls', ((w1.callerSleeps - w0.callerSleeps) * 1000) / calls, 'sleeps');
+    report(SUITE, 'worker: BlockingScalar round trip, back-to-back', busy.kernel, 'us', {
+      name: 'spin ping-pong',
+      value: busy.floor,
+    });
+    report(
+      SUITE,
+      `worker: back-to-back / spin ping-pong, paired ratios p10-p90 ${spread(busy.ratios)}`,
+      median(busy.ratios),
+      'x',
+    );
+    report(
+      SUITE,
+      'worker: back-to-back, server sleeps per 1000 calls',
+      ((w1.serverSleeps - w0.serverSleeps) * 1000) / calls,
+      'sleeps',
+    );
+    report(
+      SUITE,
+      'worker: back-to-back, caller sleeps per 1000 calls',
+      ((w1.callerSleeps - w0.callerSleeps) * 1000) / calls,
+      'sleeps',
+    );
 
     const sleeper = new Sleeper();
     const gap = async (f: () => number | Promise<number>): Promise<number> => {
       await sleep(4);
       return f();
     };
-    const idle = await paired(40, () => gap(() => sleeper.wake()), () => gap(async () => {
-      const t0 = performance.now();
-      await ping();
-      return (performance.now() - t0) * 1000;
-    }));
+    const idle = await paired(
+      40,
+      () => gap(() => sleeper.wake()),
+      () =>
+        gap(async () => {
+          const t0 = performance.now();
+          await ping();
+          return (performance.now() - t0) * 1000;
+        }),
+    );
     await sleeper.close();
     report(SUITE, 'baseline: wake a worker asleep in Atomics.wait after a 4 ms gap (paired)', idle.floor, 'us');
-    report(SUITE, 'worker: BlockingScalar round trip, after a 4 ms idle gap', idle.kernel, 'us', { name: 'raw wake after the same gap', value: idle.floor });
-    report(SUITE, 'worker: BlockingScalar after a 4 ms idle gap, against two wake-ups', idle.kernel, 'us', { name: 'wait/notify ping-pong', value: waitFloor });
+    report(SUITE, 'worker: BlockingScalar round trip, after a 4 ms idle gap', idle.kernel, 'us', {
+      name: 'raw wake after the same gap',
+      value: idle.floor,
+    });
+    report(SUITE, 'worker: BlockingScalar after a 4 ms idle gap, against two wake-ups', idle.kernel, 'us', {
+      name: 'wait/notify ping-pong',
+      value: waitFloor,
+    });
     const page = allocPages(1);
     const mb = await timeUs(() => conn.mutableBorrow(DemoOp.Touch, page), { batch: 20_000, runs: 9, warmup: 10 });
-    report(SUITE, 'worker: 4 KiB MutableBorrow round trip, back-to-back', mb, 'us', { name: '4 KiB postMessage (best case)', value: post4k });
+    report(SUITE, 'worker: 4 KiB MutableBorrow round trip, back-to-back', mb, 'us', {
+      name: '4 KiB postMessage (best case)',
+      value: post4k,
+    });
     const rate = await scalarRate(conn, 200_000);
-    report(SUITE, 'worker: Scalar throughput', rate, 'msgs/s', { name: 'direct async calls/s', value: 1e6 / asyncCall });
+    report(SUITE, 'worker: Scalar throughput', rate, 'msgs/s', {
+      name: 'direct async calls/s',
+      value: 1e6 / asyncCall,
+    });
     await kernel.shutdown();
   }
 }

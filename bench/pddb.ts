@@ -53,10 +53,16 @@ async function formatBench(): Promise<void> {
   );
   const raw = new Uint8Array(PRECURSOR_PDDB_LEN);
   const fill = await timeUs(() => randomFillSync(raw), { warmup: 1, runs: 5 });
-  report(SUITE, 'format 98 MiB (seeded ChaCha noise, with progress)', fmt / 1000, 'ms', { name: 'CSPRNG fill of 98 MiB', value: fill / 1000 });
+  report(SUITE, 'format 98 MiB (seeded ChaCha noise, with progress)', fmt / 1000, 'ms', {
+    name: 'CSPRNG fill of 98 MiB',
+    value: fill / 1000,
+  });
   const csprng = new MemoryFlash(PRECURSOR_PDDB_LEN);
   const fmtCsprng = await timeUs(() => formatFlash(csprng, { pin: PIN }), { warmup: 0, runs: 3 });
-  report(SUITE, 'format 98 MiB (CSPRNG noise, as in production)', fmtCsprng / 1000, 'ms', { name: 'CSPRNG fill of 98 MiB', value: fill / 1000 });
+  report(SUITE, 'format 98 MiB (CSPRNG noise, as in production)', fmtCsprng / 1000, 'ms', {
+    name: 'CSPRNG fill of 98 MiB',
+    value: fill / 1000,
+  });
 }
 
 /** A 98 MiB image with a secret basis of 10,000 small keys in 4 dicts, synced; the basis left unlocked. */
@@ -111,8 +117,14 @@ async function unlockBench(flash: MemoryFlash, engine: PddbEngine): Promise<void
     { warmup: 1, runs: 7 },
   );
   const floorName = `floor: ECB over ${layout.dataPages} PTEs + GCM-SIV of the basis's ${pages.length} pages`;
-  report(SUITE, `unlock, 10k small keys, beyond the KDF (${kdf.toFixed(0)} us)`, (unlock - kdf) / 1000, 'ms', { name: floorName, value: floor / 1000 });
-  report(SUITE, 'unlock + list every key, beyond the KDF', (unlockList - kdf) / 1000, 'ms', { name: floorName, value: floor / 1000 });
+  report(SUITE, `unlock, 10k small keys, beyond the KDF (${kdf.toFixed(0)} us)`, (unlock - kdf) / 1000, 'ms', {
+    name: floorName,
+    value: floor / 1000,
+  });
+  report(SUITE, 'unlock + list every key, beyond the KDF', (unlockList - kdf) / 1000, 'ms', {
+    name: floorName,
+    value: floor / 1000,
+  });
   engine.unlockBasis('bench', 'password');
 }
 
@@ -134,7 +146,10 @@ async function writeSyncBench(flash: MemoryFlash, keybox: Uint8Array): Promise<v
   const sealedPerOp = (after.sealed - before.sealed) / i;
   const key = new Uint8Array(32).fill(1);
   const page = new Uint8Array(4068);
-  const seal = await timeUs(() => gcmsivEncrypt(key, new Uint8Array(12), page, new Uint8Array(20)), { warmup: 20, runs: 200 });
+  const seal = await timeUs(() => gcmsivEncrypt(key, new Uint8Array(12), page, new Uint8Array(20)), {
+    warmup: 20,
+    runs: 200,
+  });
   report(SUITE, `small-key write + sync (${sealedPerOp.toFixed(2)} pages sealed per op)`, op, 'us', {
     name: 'GCM-SIV encryption of as many 4 KiB pages',
     value: seal * sealedPerOp,
@@ -149,10 +164,14 @@ async function writeSyncBench(flash: MemoryFlash, keybox: Uint8Array): Promise<v
 function flashOpsBench(size: number, label: string): void {
   const perWrite = (policy: 'ours' | 'original') => {
     const { flash, keybox } = formatted(size, 'ops');
-    const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom('ops'), syncPolicy: policy === 'original' ? 'original' : 'copy-on-write' });
+    const engine = PddbEngine.mount(flash, keybox, PIN, {
+      random: new SeededRandom('ops'),
+      syncPolicy: policy === 'original' ? 'original' : 'copy-on-write',
+    });
     engine.createBasis('b', 'pw');
     engine.unlockBasis('b', 'pw');
-    for (let i = 0; i < 50; i++) engine.write(engine.get('d', `warm-${i}`, { createDict: true, createKey: true }), 0, VALUE);
+    for (let i = 0; i < 50; i++)
+      engine.write(engine.get('d', `warm-${i}`, { createDict: true, createKey: true }), 0, VALUE);
     engine.sync();
     const s0 = flash.stats;
     const writes = 200;
@@ -165,7 +184,12 @@ function flashOpsBench(size: number, label: string): void {
   };
   const ours = perWrite('ours');
   const original = perWrite('original');
-  report(SUITE, `flash erases per small write: ours vs original policy (${label})`, ours.erases, 'erases', { name: "original's in-place policy", value: original.erases });
-  report(SUITE, `flash programs per small write: ours vs original policy (${label})`, ours.programs, 'programs', { name: "original's in-place policy", value: original.programs });
+  report(SUITE, `flash erases per small write: ours vs original policy (${label})`, ours.erases, 'erases', {
+    name: "original's in-place policy",
+    value: original.erases,
+  });
+  report(SUITE, `flash programs per small write: ours vs original policy (${label})`, ours.programs, 'programs', {
+    name: "original's in-place policy",
+    value: original.programs,
+  });
 }
-

@@ -17,7 +17,12 @@ import { formatFlash } from '../pddb/engine/format.ts';
 import { MemoryFlash } from '../pddb/flash/memory.ts';
 import { SeededRandom } from '../lib/random.ts';
 import { vaultApps } from '../vault/apps.ts';
-import { decodePasswordRecord, encodePasswordRecord, PASSWORD_DICT, passwordKeyName } from '../vault/passwords/record.ts';
+import {
+  decodePasswordRecord,
+  encodePasswordRecord,
+  PASSWORD_DICT,
+  passwordKeyName,
+} from '../vault/passwords/record.ts';
 import { parseImport } from '../vault/transfer/import.ts';
 import { report, timeUs } from './harness.ts';
 
@@ -46,8 +51,21 @@ function passwordImage() {
   engine.createBasis('bench', 'password');
   engine.unlockBasis('bench', 'password');
   for (let i = 0; i < ENTRIES; i++) {
-    const r = { version: 1, description: `site-${i}.example`, username: `user${i % 97}`, password: `pw-${i}-secret`, notes: i % 10 === 0 ? 'work' : '', ctime: 1, atime: 0, count: 0, extra: [] };
-    const h = engine.get(PASSWORD_DICT, passwordKeyName(r.description, r.username), { createDict: true, createKey: true });
+    const r = {
+      version: 1,
+      description: `site-${i}.example`,
+      username: `user${i % 97}`,
+      password: `pw-${i}-secret`,
+      notes: i % 10 === 0 ? 'work' : '',
+      ctime: 1,
+      atime: 0,
+      count: 0,
+      extra: [],
+    };
+    const h = engine.get(PASSWORD_DICT, passwordKeyName(r.description, r.username), {
+      createDict: true,
+      createKey: true,
+    });
     engine.write(h, 0, encodePasswordRecord(r));
   }
   engine.sync();
@@ -62,7 +80,11 @@ async function boot(dir: string, name: string, image?: { flash: MemoryFlash; key
     writeFileSync(imagePath, image.flash.snapshot());
     writeFileSync(keyboxPath, image.keybox);
   }
-  await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init: { image: { path: imagePath }, keyboxPath, seed: name } });
+  await kernel.spawn({
+    name: 'pddb',
+    module: PDDB_SERVER_MODULE,
+    init: { image: { path: imagePath }, keyboxPath, seed: name },
+  });
   const shell = kernel.process('bench');
   const pddb = await Pddb.connect(shell);
   if (!image) await pddb.format(PIN, IMAGE);
@@ -93,7 +115,8 @@ async function listBench(dir: string, flash: MemoryFlash, keybox: Uint8Array, en
         const all = await apps.passwords.list();
         const work = await apps.passwords.list('work');
         await pddb.lockBasis('bench');
-        if (all.entries.length !== ENTRIES || work.entries.length !== ENTRIES / 10) throw new Error('vault listed the wrong entries');
+        if (all.entries.length !== ENTRIES || work.entries.length !== ENTRIES / 10)
+          throw new Error('vault listed the wrong entries');
       },
       { warmup: 1, runs: 5 },
     );
@@ -112,9 +135,21 @@ async function listBench(dir: string, flash: MemoryFlash, keybox: Uint8Array, en
     const cached = await timeUs(() => apps.passwords.list(), { warmup: 1, runs: 5 });
     await pddb.lockBasis('bench');
     const floorName = 'engine: unlock + list + read + decode every key, no IPC';
-    report(SUITE, `share of it: unlock + Pddb.readDict of the ${ENTRIES} records over IPC`, bulk / 1000, 'ms', { name: floorName, value: floor / 1000 });
-    report(SUITE, `share of it: the ${ENTRIES} entries listed again from vault.passwords' cache (no PDDB read)`, cached / 1000, 'ms', { name: floorName, value: floor / 1000 });
-    report(SUITE, `unlock + list + filter ${ENTRIES} password entries over IPC`, vault / 1000, 'ms', { name: floorName, value: floor / 1000 });
+    report(SUITE, `share of it: unlock + Pddb.readDict of the ${ENTRIES} records over IPC`, bulk / 1000, 'ms', {
+      name: floorName,
+      value: floor / 1000,
+    });
+    report(
+      SUITE,
+      `share of it: the ${ENTRIES} entries listed again from vault.passwords' cache (no PDDB read)`,
+      cached / 1000,
+      'ms',
+      { name: floorName, value: floor / 1000 },
+    );
+    report(SUITE, `unlock + list + filter ${ENTRIES} password entries over IPC`, vault / 1000, 'ms', {
+      name: floorName,
+      value: floor / 1000,
+    });
     report(SUITE, `per entry (the original: ~27 ms each, 300 in ~8 s on the device)`, vault / ENTRIES, 'us');
   } finally {
     await kernel.shutdown();
@@ -123,7 +158,10 @@ async function listBench(dir: string, flash: MemoryFlash, keybox: Uint8Array, en
 
 async function codesAndImportBench(dir: string): Promise<void> {
   const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-  const uris = Array.from({ length: ENTRIES }, (_, i) => `otpauth://totp/Svc${i % 50}:user${i}@example.com?secret=${secret}&issuer=Svc${i % 50}`).join('\n');
+  const uris = Array.from(
+    { length: ENTRIES },
+    (_, i) => `otpauth://totp/Svc${i % 50}:user${i}@example.com?secret=${secret}&issuer=Svc${i % 50}`,
+  ).join('\n');
   const { kernel, pddb, apps } = await boot(dir, 'import');
   try {
     const t0 = performance.now();
@@ -132,7 +170,9 @@ async function codesAndImportBench(dir: string): Promise<void> {
     const imported = (performance.now() - t0) * 1000;
     if (r.added !== ENTRIES) throw new Error('import lost entries');
     const rawStart = performance.now();
-    const value = new TextEncoder().encode(`version:2\nsecret:${secret}\nname:raw\nalgorithm:SHA1\nnotes:\ndigits:6\ntimestep:30\nhotp:0\nctime:1\n`);
+    const value = new TextEncoder().encode(
+      `version:2\nsecret:${secret}\nname:raw\nalgorithm:SHA1\nnotes:\ndigits:6\ntimestep:30\nhotp:0\nctime:1\n`,
+    );
     for (let i = 0; i < ENTRIES; i++) {
       const h = await pddb.get('bench.raw', `raw-${i}`, { createDict: true, createKey: true, batched: true });
       await h.write(value);
@@ -140,17 +180,29 @@ async function codesAndImportBench(dir: string): Promise<void> {
     }
     await pddb.sync();
     const raw = (performance.now() - rawStart) * 1000;
-    report(SUITE, `import ${ENTRIES} otpauth URIs (parse + check + store + one sync)`, imported / 1000, 'ms', { name: `${ENTRIES} raw batched PDDB writes + sync, same client`, value: raw / 1000 });
+    report(SUITE, `import ${ENTRIES} otpauth URIs (parse + check + store + one sync)`, imported / 1000, 'ms', {
+      name: `${ENTRIES} raw batched PDDB writes + sync, same client`,
+      value: raw / 1000,
+    });
 
     const names = parsed.totp.slice(0, CODES).map((t) => t.name);
-    const viaVault = await timeUs(async () => {
-      for (const n of names) await apps.totp.code(n, { at: 1_700_000_000 });
-    }, { warmup: 1, runs: 3 });
+    const viaVault = await timeUs(
+      async () => {
+        for (const n of names) await apps.totp.code(n, { at: 1_700_000_000 });
+      },
+      { warmup: 1, runs: 3 },
+    );
     const bytes = new TextEncoder().encode('12345678901234567890123456789012').slice(0, 20);
-    const direct = await timeUs(() => {
-      for (let i = 0; i < CODES; i++) generateSync({ secret: bytes, epoch: 1_700_000_000 });
-    }, { warmup: 1, runs: 3 });
-    report(SUITE, `TOTP codes for ${CODES} entries via vault.totp`, viaVault / 1000, 'ms', { name: `${CODES} raw otplib generateSync`, value: direct / 1000 });
+    const direct = await timeUs(
+      () => {
+        for (let i = 0; i < CODES; i++) generateSync({ secret: bytes, epoch: 1_700_000_000 });
+      },
+      { warmup: 1, runs: 3 },
+    );
+    report(SUITE, `TOTP codes for ${CODES} entries via vault.totp`, viaVault / 1000, 'ms', {
+      name: `${CODES} raw otplib generateSync`,
+      value: direct / 1000,
+    });
   } finally {
     await kernel.shutdown();
   }

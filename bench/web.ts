@@ -47,10 +47,22 @@ async function latency(): Promise<void> {
     const floor = await timeUs(async () => (await fetch(bareUrl)).arrayBuffer(), opts);
     const baseline = { name: 'bare fastify round trip, same client', value: floor };
     report(SUITE, 'bare fastify GET round trip', floor, 'us');
-    report(SUITE, 'GET /api/screen (token + Host/Origin checks, 1 IPC call)', await timeUs(() => call('/api/screen'), opts), 'us', baseline);
+    report(
+      SUITE,
+      'GET /api/screen (token + Host/Origin checks, 1 IPC call)',
+      await timeUs(() => call('/api/screen'), opts),
+      'us',
+      baseline,
+    );
     report(SUITE, 'GET /api/status (3 IPC calls)', await timeUs(() => call('/api/status'), opts), 'us', baseline);
     report(SUITE, 'GET /api/totp (10 entries)', await timeUs(() => call('/api/totp'), opts), 'us', baseline);
-    report(SUITE, 'POST /api/totp/code', await timeUs(() => call('/api/totp/code', { name: 'bench-3' }), opts), 'us', baseline);
+    report(
+      SUITE,
+      'POST /api/totp/code',
+      await timeUs(() => call('/api/totp/code', { name: 'bench-3' }), opts),
+      'us',
+      baseline,
+    );
   } finally {
     await bare.close();
     await web.close();
@@ -89,7 +101,18 @@ async function startup(): Promise<void> {
     const page = JSON.parse(line).page as string;
     return (await fetch(page.replace('localhost', '127.0.0.1'))).ok;
   };
-  const serve = (dir: string) => ['serve', '--dir', dir, '--presence', 'approve', '--ctaphid', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0', '--json'];
+  const serve = (dir: string) => [
+    'serve',
+    '--dir',
+    dir,
+    '--presence',
+    'approve',
+    '--ctaphid',
+    'tcp:127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+    '--json',
+  ];
   try {
     const samples = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
     const floor: number[] = [];

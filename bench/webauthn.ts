@@ -32,21 +32,43 @@ interface Emulator {
 /** One pair: the emulator's time and the RP's (options + verification) measured apart. */
 async function pair(em: Emulator, times: { emulator: number; rp: number }, residentKey: ResidentKey): Promise<void> {
   let t = performance.now();
-  const reg = await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'bench', supportedAlgorithmIDs: [-7], authenticatorSelection: { residentKey } });
+  const reg = await generateRegistrationOptions({
+    rpName: 'Bench',
+    rpID: RP_ID,
+    userName: 'bench',
+    supportedAlgorithmIDs: [-7],
+    authenticatorSelection: { residentKey },
+  });
   times.rp += performance.now() - t;
   t = performance.now();
   const r = await em.create(reg);
   times.emulator += performance.now() - t;
   t = performance.now();
-  const v = await verifyRegistrationResponse({ response: r, expectedChallenge: reg.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false });
+  const v = await verifyRegistrationResponse({
+    response: r,
+    expectedChallenge: reg.challenge,
+    expectedOrigin: ORIGIN,
+    expectedRPID: RP_ID,
+    requireUserVerification: false,
+  });
   if (!v.verified) throw new Error('registration did not verify');
-  const auth = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: v.registrationInfo!.credential.id }] });
+  const auth = await generateAuthenticationOptions({
+    rpID: RP_ID,
+    allowCredentials: [{ id: v.registrationInfo!.credential.id }],
+  });
   times.rp += performance.now() - t;
   t = performance.now();
   const a = await em.get(auth);
   times.emulator += performance.now() - t;
   t = performance.now();
-  const av = await verifyAuthenticationResponse({ response: a, expectedChallenge: auth.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential: v.registrationInfo!.credential, requireUserVerification: false });
+  const av = await verifyAuthenticationResponse({
+    response: a,
+    expectedChallenge: auth.challenge,
+    expectedOrigin: ORIGIN,
+    expectedRPID: RP_ID,
+    credential: v.registrationInfo!.credential,
+    requireUserVerification: false,
+  });
   if (!av.verified) throw new Error('authentication did not verify');
   times.rp += performance.now() - t;
 }
@@ -54,7 +76,11 @@ async function pair(em: Emulator, times: { emulator: number; rp: number }, resid
 /** 'preferred' is SimpleWebAuthn's default (a discoverable credential: one durable PDDB write + sync per pair). */
 type ResidentKey = 'preferred' | 'discouraged';
 
-async function measurePairs(em: Emulator, runs: number, residentKey: ResidentKey = 'preferred'): Promise<{ pairMs: number; emulatorMs: number; rpMs: number }> {
+async function measurePairs(
+  em: Emulator,
+  runs: number,
+  residentKey: ResidentKey = 'preferred',
+): Promise<{ pairMs: number; emulatorMs: number; rpMs: number }> {
   for (let i = 0; i < 3; i++) await pair(em, { emulator: 0, rp: 0 }, residentKey);
   const times = { emulator: 0, rp: 0 };
   const t0 = performance.now();
@@ -64,7 +90,12 @@ async function measurePairs(em: Emulator, runs: number, residentKey: ResidentKey
 
 async function nidEmulator(): Promise<Emulator | undefined> {
   try {
-    const mod = (await import('nid-webauthn-emulator')) as unknown as { default: new () => { createJSON(o: string, x: unknown): RegistrationResponseJSON; getJSON(o: string, x: unknown): AuthenticationResponseJSON } };
+    const mod = (await import('nid-webauthn-emulator')) as unknown as {
+      default: new () => {
+        createJSON(o: string, x: unknown): RegistrationResponseJSON;
+        getJSON(o: string, x: unknown): AuthenticationResponseJSON;
+      };
+    };
     const nid = new mod.default();
     return { create: async (o) => nid.createJSON(ORIGIN, o), get: async (o) => nid.getJSON(ORIGIN, o) };
   } catch {
@@ -73,7 +104,19 @@ async function nidEmulator(): Promise<Emulator | undefined> {
 }
 
 function getAssertion(id: Uint8Array): Uint8Array {
-  const params = new Map<number, unknown>([[1, RP_ID], [2, new Uint8Array(32).fill(3)], [3, [new Map<string, unknown>([['id', id], ['type', 'public-key']])]]]);
+  const params = new Map<number, unknown>([
+    [1, RP_ID],
+    [2, new Uint8Array(32).fill(3)],
+    [
+      3,
+      [
+        new Map<string, unknown>([
+          ['id', id],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
+  ]);
   return Uint8Array.of(0x02, ...encode(params));
 }
 
@@ -92,25 +135,59 @@ export async function run(): Promise<void> {
       },
     };
     const client = new WebAuthnClient(timed);
-    const ours = await measurePairs({ create: (o) => client.create(o, { origin: ORIGIN }), get: (o) => client.get(o, { origin: ORIGIN }) }, 40);
+    const ours = await measurePairs(
+      { create: (o) => client.create(o, { origin: ORIGIN }), get: (o) => client.get(o, { origin: ORIGIN }) },
+      40,
+    );
     const ctapPerPair = ctap.ms / 43;
     const nid = await nidEmulator();
     const theirs = nid ? await measurePairs(nid, 20) : undefined;
     if (!theirs) console.log('nid-webauthn-emulator is not installed: no peer figure in this run');
-    const peer = theirs ? { name: 'nid-webauthn-emulator pairs/s (same RP work)', value: 1000 / theirs.pairMs } : undefined;
+    const peer = theirs
+      ? { name: 'nid-webauthn-emulator pairs/s (same RP work)', value: 1000 / theirs.pairMs }
+      : undefined;
     report(SUITE, 'register+authenticate pairs/s, WebAuthn client, RP verifying', 1000 / ours.pairMs, 'pairs/s', peer);
-    const peerEm = theirs ? { name: 'nid-webauthn-emulator: its own time per pair', value: theirs.emulatorMs } : undefined;
+    const peerEm = theirs
+      ? { name: 'nid-webauthn-emulator: its own time per pair', value: theirs.emulatorMs }
+      : undefined;
     report(SUITE, 'emulator time per pair (WebAuthn client + authenticator)', ours.emulatorMs, 'ms', peerEm);
-    report(SUITE, 'authenticator (CTAP over IPC) time per pair', ctapPerPair, 'ms', { name: 'emulator time per pair', value: ours.emulatorMs });
-    report(SUITE, 'emulator time per pair vs the RP verifying it', ours.emulatorMs, 'ms', { name: 'RP options + verification per pair', value: ours.rpMs });
+    report(SUITE, 'authenticator (CTAP over IPC) time per pair', ctapPerPair, 'ms', {
+      name: 'emulator time per pair',
+      value: ours.emulatorMs,
+    });
+    report(SUITE, 'emulator time per pair vs the RP verifying it', ours.emulatorMs, 'ms', {
+      name: 'RP options + verification per pair',
+      value: ours.rpMs,
+    });
     // Non-discoverable credentials (residentKey 'discouraged'): nothing written per pair once the counter is reserved.
-    const light = await measurePairs({ create: (o) => client.create(o, { origin: ORIGIN }), get: (o) => client.get(o, { origin: ORIGIN }) }, 40, 'discouraged');
-    const lightPeer = nid ? { name: 'nid-webauthn-emulator pairs/s (same RP work)', value: 1000 / (await measurePairs(nid, 20, 'discouraged')).pairMs } : undefined;
-    report(SUITE, 'register+authenticate pairs/s, non-discoverable, RP verifying', 1000 / light.pairMs, 'pairs/s', lightPeer);
-    report(SUITE, 'emulator time per non-discoverable pair vs the RP verifying it', light.emulatorMs, 'ms', { name: 'RP options + verification per pair', value: light.rpMs });
+    const light = await measurePairs(
+      { create: (o) => client.create(o, { origin: ORIGIN }), get: (o) => client.get(o, { origin: ORIGIN }) },
+      40,
+      'discouraged',
+    );
+    const lightPeer = nid
+      ? {
+          name: 'nid-webauthn-emulator pairs/s (same RP work)',
+          value: 1000 / (await measurePairs(nid, 20, 'discouraged')).pairMs,
+        }
+      : undefined;
+    report(
+      SUITE,
+      'register+authenticate pairs/s, non-discoverable, RP verifying',
+      1000 / light.pairMs,
+      'pairs/s',
+      lightPeer,
+    );
+    report(SUITE, 'emulator time per non-discoverable pair vs the RP verifying it', light.emulatorMs, 'ms', {
+      name: 'RP options + verification per pair',
+      value: light.rpMs,
+    });
 
     // getAssertion round trips over CTAPHID/TCP.
-    const made = await client.create(await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'ga', supportedAlgorithmIDs: [-7] }), { origin: ORIGIN });
+    const made = await client.create(
+      await generateRegistrationOptions({ rpName: 'Bench', rpID: RP_ID, userName: 'ga', supportedAlgorithmIDs: [-7] }),
+      { origin: ORIGIN },
+    );
     const id = new Uint8Array(Buffer.from(made.rawId, 'base64url'));
     const msg = getAssertion(id);
     const check = (r: Uint8Array) => {
@@ -121,28 +198,39 @@ export async function run(): Promise<void> {
     try {
       const one = await CtaphidHostClient.connect(hid.listeners[0].url);
       const tcp = await timeUs(async () => check(await one.cbor(msg)), { runs: 31, batch: 5 });
-      report(SUITE, 'getAssertion round trips/s over CTAPHID TCP, 1 host', 1e6 / tcp, 'ops/s', { name: 'same getAssertion over IPC only', value: 1e6 / ipc });
+      report(SUITE, 'getAssertion round trips/s over CTAPHID TCP, 1 host', 1e6 / tcp, 'ops/s', {
+        name: 'same getAssertion over IPC only',
+        value: 1e6 / ipc,
+      });
       one.close();
       const hosts = await Promise.all(Array.from({ length: 8 }, () => CtaphidHostClient.connect(hid.listeners[0].url)));
       const rounds = 25;
       const busy = { n: 0 };
       const t0 = performance.now();
       // Each host retries on CHANNEL_BUSY, as a real host does: the device serves one transaction at a time.
-      await Promise.all(hosts.map(async (h) => {
-        for (let i = 0; i < rounds; i++) {
-          for (;;) {
-            const r = await h.cbor(msg).catch((e) => (e.code === 6 ? undefined : Promise.reject(e)));
-            if (r) {
-              check(r);
-              break;
+      await Promise.all(
+        hosts.map(async (h) => {
+          for (let i = 0; i < rounds; i++) {
+            for (;;) {
+              const r = await h.cbor(msg).catch((e) => (e.code === 6 ? undefined : Promise.reject(e)));
+              if (r) {
+                check(r);
+                break;
+              }
+              busy.n++;
+              await new Promise((res) => setTimeout(res, 1));
             }
-            busy.n++;
-            await new Promise((res) => setTimeout(res, 1));
           }
-        }
-      }));
+        }),
+      );
       const total = (performance.now() - t0) / 1000;
-      report(SUITE, 'getAssertion round trips/s over CTAPHID TCP, 8 hosts at once (total)', (8 * rounds) / total, 'ops/s', { name: '1 host', value: 1e6 / tcp });
+      report(
+        SUITE,
+        'getAssertion round trips/s over CTAPHID TCP, 8 hosts at once (total)',
+        (8 * rounds) / total,
+        'ops/s',
+        { name: '1 host', value: 1e6 / tcp },
+      );
       report(SUITE, 'CHANNEL_BUSY answers per getAssertion, 8 hosts', busy.n / (8 * rounds), 'busy/op');
       hosts.forEach((h) => h.close());
     } finally {

@@ -32,7 +32,11 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>, opts:
   const { options: head, data } = split(argv, specs, opts);
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, s] of Object.entries(specs)) {
-    options[name] = { type: s.value || s.optionalNumber ? 'string' : 'boolean', multiple: s.repeat ?? false, ...(s.short ? { short: s.short } : {}) };
+    options[name] = {
+      type: s.value || s.optionalNumber ? 'string' : 'boolean',
+      multiple: s.repeat ?? false,
+      ...(s.short ? { short: s.short } : {}),
+    };
   }
   let parsed: ReturnType<typeof parseNodeArgs>;
   try {
@@ -55,7 +59,11 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>, opts:
  * Split argv into the part util.parseArgs reads and the data that follows `--` or starts where `dataFrom` says.
  * An optional-number flag given without a number is rewritten to `--flag=` so parseArgs sees an empty value.
  */
-function split(argv: string[], specs: Record<string, FlagSpec>, opts: ParseOptions): { options: string[]; data: string[] } {
+function split(
+  argv: string[],
+  specs: Record<string, FlagSpec>,
+  opts: ParseOptions,
+): { options: string[]; data: string[] } {
   const takesValue = new Set<string>();
   const optionalNumber = new Set<string>();
   for (const [name, s] of Object.entries(specs)) {

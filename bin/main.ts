@@ -115,7 +115,7 @@ function describe(e: unknown): { code: string; message: string; exit: number } {
   if (e instanceof IpcError) return { code: `Ipc${e.code}`, message: e.message, exit: 1 };
   if (e instanceof RemoteError) return { code: e.code, message: e.message, exit: 1 };
   const err = e as NodeJS.ErrnoException;
-  if (err?.code && typeof err.code === 'string' && err.syscall) return { code: err.code, message: err.message, exit: 1 };
+  if (err?.code && typeof err.code === 'string' && err.syscall)
+    return { code: err.code, message: err.message, exit: 1 };
   return { code: 'InternalError', message: `internal error: ${(e as Error)?.stack ?? String(e)}`, exit: 70 };
 }
-

@@ -48,7 +48,8 @@ let commandArgv: string[] = [];
 
 /** Besides a hosted dump (which copies the powered-off image): fido reset sets the presence policy, and the original
  * takes it only right after power-up. */
-const needsFolder = (p: Parsed, afterPowerOff: boolean) => afterPowerOff || (commandArgv[0] === 'fido' && p.positionals[0] === 'reset');
+const needsFolder = (p: Parsed, afterPowerOff: boolean) =>
+  afterPowerOff || (commandArgv[0] === 'fido' && p.positionals[0] === 'reset');
 
 /** main() notes the command's argv before dispatch: it is what a served device is asked to run. */
 export function noteCommandArgv(argv: string[]): void {
@@ -61,12 +62,18 @@ export class ControlClient {
   async request<T = Record<string, unknown>>(path: string, body?: unknown, timeoutMs = 60_000): Promise<T> {
     const r = await fetch(this.info.url + path, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${this.info.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.info.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const json = (await r.json().catch(() => undefined)) as { ok?: boolean; error?: { code: string; message: string } } | undefined;
-    if (!r.ok || !json || json.ok === false) throw new RemoteError(r.status, json?.error?.code ?? 'BadReply', json?.error?.message ?? `HTTP ${r.status}`);
+    const json = (await r.json().catch(() => undefined)) as
+      | { ok?: boolean; error?: { code: string; message: string } }
+      | undefined;
+    if (!r.ok || !json || json.ok === false)
+      throw new RemoteError(r.status, json?.error?.code ?? 'BadReply', json?.error?.message ?? `HTTP ${r.status}`);
     return json as T;
   }
 }
@@ -93,10 +100,18 @@ export async function forwardIfServed(dir: string, p: Parsed, ownsFolder: boolea
   const served = await servedControl(dir);
   if (!served) return;
   const busy = (why: string) =>
-    new DeviceBusy(`${dir} is served by pvault serve (pid ${served.info.pid}) ${why}: use its device page or control API at ${served.info.url} (token in ${dir}/control.json), or stop it first`);
-  if (needsFolder(p, ownsFolder) || !FORWARDED.has(commandArgv[0] ?? '')) throw busy('and this command needs the folder to itself');
+    new DeviceBusy(
+      `${dir} is served by pvault serve (pid ${served.info.pid}) ${why}: use its device page or control API at ${served.info.url} (token in ${dir}/control.json), or stop it first`,
+    );
+  if (needsFolder(p, ownsFolder) || !FORWARDED.has(commandArgv[0] ?? ''))
+    throw busy('and this command needs the folder to itself');
   const reads = STDIN_FLAGS.some((f) => flag(p, f)) || (commandArgv[0] === 'import' && p.positionals[0] === '-');
-  const req: RunRequest = { argv: commandArgv, env: secretEnv(p), cwd: process.cwd(), ...(reads ? { stdin: io.stdin().toString('base64') } : {}) };
+  const req: RunRequest = {
+    argv: commandArgv,
+    env: secretEnv(p),
+    cwd: process.cwd(),
+    ...(reads ? { stdin: io.stdin().toString('base64') } : {}),
+  };
   let reply: { status: number; stdout: string; stderr: string };
   try {
     reply = await served.request('/api/run', req, RUN_TIMEOUT_MS);
@@ -104,7 +119,11 @@ export async function forwardIfServed(dir: string, p: Parsed, ownsFolder: boolea
     // A serve from before /api/run: as before, say where the device is.
     if (e instanceof RemoteError && e.status === 404) throw busy('and takes no commands');
     if (e instanceof RemoteError) throw e;
-    throw new RemoteError(0, 'DeviceGone', `the served device did not answer (${(e as Error).name}): the command may or may not have run`);
+    throw new RemoteError(
+      0,
+      'DeviceGone',
+      `the served device did not answer (${(e as Error).name}): the command may or may not have run`,
+    );
   }
   io.out(Buffer.from(reply.stdout, 'base64'));
   io.err(Buffer.from(reply.stderr, 'base64').toString('utf8'));
@@ -117,7 +136,8 @@ export async function forwardIfServed(dir: string, p: Parsed, ownsFolder: boolea
  */
 function secretEnv(p: Parsed): Record<string, string | null> {
   const env: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('PVAULT_') && k !== 'PVAULT_PIN' && v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (k.startsWith('PVAULT_') && k !== 'PVAULT_PIN' && v !== undefined) env[k] = v;
   for (const spec of values(p, 'password')) {
     const name = spec.slice(spec.indexOf('=') + 1);
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) env[name] = process.env[name] ?? null;
@@ -139,7 +159,8 @@ export function commandRunner(): CommandRunner {
 }
 
 async function runOnce(req: RunRequest): Promise<RunResult> {
-  if (!FORWARDED.has(req.argv[0])) throw new WebError(400, 'NotForwarded', `a served device runs only ${[...FORWARDED].join(', ')}`);
+  if (!FORWARDED.has(req.argv[0]))
+    throw new WebError(400, 'NotForwarded', `a served device runs only ${[...FORWARDED].join(', ')}`);
   const { main } = await import('./main.ts');
   const saved = { io: { ...io }, json: outputMode.json, cwd: process.cwd(), argv: commandArgv };
   try {
@@ -190,8 +211,15 @@ const runProcesses = new WeakMap<Device, ClientProcess>();
  * and moved to the top, as the page's unlock does), run, then lock every basis the run opened that was not open
  * before, and sync. Bases unlocked on the device stay as they were.
  */
-export async function onServedDevice<T>(device: Device, dir: string, p: Parsed, body: (device: Device) => Promise<T>, ownsFolder: boolean): Promise<T> {
-  if (needsFolder(p, ownsFolder)) throw new DeviceBusy('this command needs the device folder to itself: stop pvault serve first');
+export async function onServedDevice<T>(
+  device: Device,
+  dir: string,
+  p: Parsed,
+  body: (device: Device) => Promise<T>,
+  ownsFolder: boolean,
+): Promise<T> {
+  if (needsFolder(p, ownsFolder))
+    throw new DeviceBusy('this command needs the device folder to itself: stop pvault serve first');
   if (!sameFolder(dir, device.folder.dir)) throw new UsageError(`this device serves ${device.folder.dir}, not ${dir}`);
   const bases = values(p, 'basis');
   const passwords = await basisPasswords(p, [...new Set(bases)]);

@@ -21,7 +21,10 @@ export async function basisPasswords(p: Parsed, names: string[]): Promise<Map<st
   for (const spec of values(p, 'password')) {
     const eq = spec.indexOf('=');
     // Without NAME=ENVVAR the argument is most likely the password itself: say what is wrong, not what was given.
-    if (eq <= 0) throw new UsageError('--password takes NAME=ENVVAR (the name of an environment variable, never the password itself)');
+    if (eq <= 0)
+      throw new UsageError(
+        '--password takes NAME=ENVVAR (the name of an environment variable, never the password itself)',
+      );
     const [name, envVar] = [spec.slice(0, eq), spec.slice(eq + 1)];
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
       throw new UsageError("--password NAME=ENVVAR: what follows '=' must be an environment variable name");
@@ -50,7 +53,11 @@ async function unmappedPassword(p: Parsed, name: string, which: string, count: n
   if (env !== undefined && count === 1) return nonEmpty(env, 'PVAULT_PASSWORD');
   if (io.interactive()) {
     return password(
-      { message: `password for basis '${name}':`, mask: false, validate: (v) => v.length > 0 || 'a basis password cannot be empty' },
+      {
+        message: `password for basis '${name}':`,
+        mask: false,
+        validate: (v) => v.length > 0 || 'a basis password cannot be empty',
+      },
       { output: process.stderr },
     );
   }

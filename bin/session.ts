@@ -86,7 +86,11 @@ export async function bootMounted(folder: DeviceFolder, lock: DeviceLock, mode: 
  * Boot, mount, unlock --basis bases, run `body`, then sync and power off (also when `body` fails). `afterPowerOff`
  * runs on the result while the device is still locked (to copy its now complete files).
  */
-export async function withDevice<T>(p: Parsed, body: (device: Device) => Promise<T>, afterPowerOff?: (result: T) => void): Promise<T> {
+export async function withDevice<T>(
+  p: Parsed,
+  body: (device: Device) => Promise<T>,
+  afterPowerOff?: (result: T) => void,
+): Promise<T> {
   // In `pvault serve`, for a command another process sent: the served device. Elsewhere, a served folder runs it.
   if (served) return onServedDevice(served, folderOf(p).dir, p, body, afterPowerOff !== undefined);
   await forwardIfServed(folderOf(p).dir, p, afterPowerOff !== undefined);

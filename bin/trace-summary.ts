@@ -18,7 +18,11 @@ export function summarizeTrace(entries: TraceEntry[] = []): TraceSummary {
   }
   const servers = [...by].map(([server, ops]) => {
     const total = [...ops.values()].reduce((a, b) => a + b, 0);
-    const top = [...ops].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([op, n]) => `${op} ${n}`).join(', ');
+    const top = [...ops]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ');
     return { server, messages: total, ops: top };
   });
   servers.sort((a, b) => b.messages - a.messages);

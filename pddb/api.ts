@@ -185,7 +185,12 @@ export const BasisRequest = codec(
 
 /** PddbBasisList: the first 63 names, and how many bases are open. */
 export const BasisList = codec(
-  t.record({ code, list: t.optional(t.list(basisName, BASIS_LIST_MAX)), num: t.optional(pub32), seq: t.optional(pub32) }),
+  t.record({
+    code,
+    list: t.optional(t.list(basisName, BASIS_LIST_MAX)),
+    num: t.optional(pub32),
+    seq: t.optional(pub32),
+  }),
 );
 export const MonitorRequest = codec(t.record({ since: t.optional(pub32) }));
 export const LatestBasis = codec(t.record({ code, name: t.optional(basisName) }));
@@ -242,16 +247,29 @@ export const Attributes = codec(
 
 /** PddbKeyRequest as DeleteKey/DeleteDict read it (key absent for DeleteDict). */
 export const DeleteRequest = codec(
-  t.record({ dict: nameBytes, key: t.optional(nameBytes), basis: t.optional(nameBytes), batched: t.bool({ public: true }) }),
+  t.record({
+    dict: nameBytes,
+    key: t.optional(nameBytes),
+    basis: t.optional(nameBytes),
+    batched: t.bool({ public: true }),
+  }),
 );
 
 /** PddbDictRequest, as KeyCountInDict and the dict listing use it. */
 export const DictRequest = codec(t.record({ dict: t.optional(nameBytes), basis: t.optional(nameBytes), index: pub32 }));
 export const DictAnswer = codec(
-  t.record({ code, index: t.optional(pub32), dict: t.optional(dictName), keyCount: t.optional(pub32), foundKeyCount: t.optional(pub32) }),
+  t.record({
+    code,
+    index: t.optional(pub32),
+    dict: t.optional(dictName),
+    keyCount: t.optional(pub32),
+    foundKeyCount: t.optional(pub32),
+  }),
 );
 /** PddbKeyList: names packed as u8 length + UTF-8, `end` on the last page; the answer carries a PddbRetcode. */
-export const KeyList = codec(t.record({ code, data: t.optional(t.bytes(KEY_LIST_BYTES, secret)), end: t.optional(t.bool({ public: true })) }));
+export const KeyList = codec(
+  t.record({ code, data: t.optional(t.bytes(KEY_LIST_BYTES, secret)), end: t.optional(t.bool({ public: true })) }),
+);
 
 export const BulkRequest = codec(
   t.record({ dict: nameBytes, basis: t.optional(nameBytes), limit: t.optional(pub32), after: t.optional(keyName) }),
@@ -260,18 +278,20 @@ export const BulkRequest = codec(
 export const BulkEntries = codec(
   t.record({
     code,
-    entries: t.optional(t.list(
-      t.record({
-        key: keyName,
-        basis: basisName,
-        len: t.u64(secret),
-        reserved: t.u64({ public: true }),
-        age: pub32,
-        index: pub32,
-        hasData: t.bool({ public: true }),
-      }),
-      BULK_PAGE,
-    )),
+    entries: t.optional(
+      t.list(
+        t.record({
+          key: keyName,
+          basis: basisName,
+          len: t.u64(secret),
+          reserved: t.u64({ public: true }),
+          age: pub32,
+          index: pub32,
+          hasData: t.bool({ public: true }),
+        }),
+        BULK_PAGE,
+      ),
+    ),
     data: t.optional(t.bytes(BULK_LIMIT_DEFAULT, secret)),
     more: t.optional(t.bool({ public: true })),
   }),
@@ -279,12 +299,24 @@ export const BulkEntries = codec(
 
 /** PddbDeleteList: the keys of one dict to delete, packed as KeyList packs them. Absent keys are no error. */
 export const DeleteList = codec(
-  t.record({ dict: nameBytes, basis: t.optional(nameBytes), data: t.bytes(DELETE_LIST_BYTES, secret), batched: t.bool({ public: true }) }),
+  t.record({
+    dict: nameBytes,
+    basis: t.optional(nameBytes),
+    data: t.bytes(DELETE_LIST_BYTES, secret),
+    batched: t.bool({ public: true }),
+  }),
 );
 
-export const ExportRequest = codec(t.record({ capability: t.bytes(CAPABILITY_BYTES, secret), basis: t.optional(nameBytes) }));
+export const ExportRequest = codec(
+  t.record({ capability: t.bytes(CAPABILITY_BYTES, secret), basis: t.optional(nameBytes) }),
+);
 export const HostedKeys = codec(
-  t.record({ code, bases: t.optional(t.list(t.record({ name: basisName, data: t.bytes(32, secret), pt: t.bytes(32, secret) }), BASIS_LIST_MAX + 1)) }),
+  t.record({
+    code,
+    bases: t.optional(
+      t.list(t.record({ name: basisName, data: t.bytes(32, secret), pt: t.bytes(32, secret) }), BASIS_LIST_MAX + 1),
+    ),
+  }),
 );
 
 export const StatusReport = codec(
@@ -310,7 +342,10 @@ export const CheckAnswer = codec(
       t.record({
         ok: t.bool({ public: true }),
         bases: t.list(t.record({ basis: basisName, dicts: pub32, keys: pub32, pages: pub32 }), BASIS_LIST_MAX + 1),
-        pages: t.list(t.record({ basis: basisName, vpage: pub64, state: t.u8({ public: true }), holds: t.string(400, secret) }), CHECK_LIST_MAX),
+        pages: t.list(
+          t.record({ basis: basisName, vpage: pub64, state: t.u8({ public: true }), holds: t.string(400, secret) }),
+          CHECK_LIST_MAX,
+        ),
         keys: t.list(
           t.record({ basis: basisName, dict: dictName, key: keyName, len: pub64, readable: pub64, badPages: pub32 }),
           CHECK_LIST_MAX,
@@ -325,7 +360,9 @@ export const CheckAnswer = codec(
 export const RebuildRequest = codec(t.record({ allBasesPresent: t.bool({ public: true }) }));
 export const NameList = codec(t.record({ code, names: t.optional(t.list(basisName, BASIS_LIST_MAX + 1)) }));
 /** KeyWatch's answer: tokens whose key changed; `gone`: those among them the server freed (deleted key, locked basis). */
-export const ChangedTokens = codec(t.record({ code, tokens: t.optional(t.list(token, 256)), gone: t.optional(t.list(token, 256)) }));
+export const ChangedTokens = codec(
+  t.record({ code, tokens: t.optional(t.list(token, 256)), gone: t.optional(t.list(token, 256)) }),
+);
 
 const mb = [MessageKind.MutableBorrow];
 const bs = [MessageKind.BlockingScalar];
@@ -342,9 +379,21 @@ export const pddbOps = {
   [PddbOp.DeleteKey]: { name: 'DeleteKey', kinds: mb, request: DeleteRequest, response: Result, wipe: true },
   [PddbOp.DeleteDict]: { name: 'DeleteDict', kinds: mb, request: DeleteRequest, response: Result, wipe: true },
   [PddbOp.KeyAttributes]: { name: 'KeyAttributes', kinds: mb, request: TokenRequest, response: Attributes, wipe: true },
-  [PddbOp.KeyCountInDict]: { name: 'KeyCountInDict', kinds: mb, request: DictRequest, response: DictAnswer, wipe: true },
+  [PddbOp.KeyCountInDict]: {
+    name: 'KeyCountInDict',
+    kinds: mb,
+    request: DictRequest,
+    response: DictAnswer,
+    wipe: true,
+  },
   [PddbOp.DictCountInBasis]: { name: 'DictCountInBasis', kinds: mb, request: DictRequest, response: DictAnswer },
-  [PddbOp.GetDictNameAtIndex]: { name: 'GetDictNameAtIndex', kinds: mb, request: DictRequest, response: DictAnswer, wipe: true },
+  [PddbOp.GetDictNameAtIndex]: {
+    name: 'GetDictNameAtIndex',
+    kinds: mb,
+    request: DictRequest,
+    response: DictAnswer,
+    wipe: true,
+  },
   [PddbOp.KeyRequest]: { name: 'KeyRequest', kinds: mb, request: KeyRequest, response: KeyGrant, wipe: true },
   [PddbOp.ReadKey]: { name: 'ReadKey', kinds: mb, request: KeyIo, response: KeyData, wipe: true },
   [PddbOp.WriteKey]: { name: 'WriteKey', kinds: mb, request: KeyIo, response: Result, wipe: true },
@@ -366,7 +415,11 @@ export const pddbOps = {
   [PddbOp.Churn]: { name: 'Churn', kinds: mb, request: Empty, response: Result },
   [PddbOp.SetBootPin]: { name: 'SetBootPin', kinds: mb, request: PinRequest, response: Result, wipe: true },
   [PddbOp.KeyWatch]: { name: 'KeyWatch', kinds: mb, request: Empty, response: ChangedTokens, wipe: true },
-  [PddbOp.ReleaseTokens]: { name: 'ReleaseTokens', kinds: [MessageKind.Scalar, MessageKind.BlockingScalar], publicArgs: true },
+  [PddbOp.ReleaseTokens]: {
+    name: 'ReleaseTokens',
+    kinds: [MessageKind.Scalar, MessageKind.BlockingScalar],
+    publicArgs: true,
+  },
 } satisfies Record<number, OpcodeSpec>;
 
 export type PddbOps = typeof pddbOps;
@@ -414,7 +467,8 @@ export function unpackNames(data: Uint8Array): string[] {
   for (let at = 0; at < data.length; ) {
     const len = data[at];
     if (len === 0) break;
-    if (at + 1 + len > data.length) throw new PddbError('InvalidArgument', 'a packed name runs past the end of the list');
+    if (at + 1 + len > data.length)
+      throw new PddbError('InvalidArgument', 'a packed name runs past the end of the list');
     try {
       out.push(strictUtf8.decode(data.subarray(at + 1, at + 1 + len)));
     } catch {

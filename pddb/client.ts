@@ -45,16 +45,19 @@ const encoder = new TextEncoder();
 
 /** A name as the bytes the server gets. A lone surrogate would silently encode as U+FFFD (two strings, one name). */
 function nameBytes(name: string, what: string): Uint8Array {
-  if (typeof name !== 'string' || LONE_SURROGATE.test(name)) throw new PddbError('InvalidName', `${what} name is not valid Unicode`);
+  if (typeof name !== 'string' || LONE_SURROGATE.test(name))
+    throw new PddbError('InvalidName', `${what} name is not valid Unicode`);
   const bytes = encoder.encode(name);
   if (bytes.length > NAME_WIRE_MAX) throw new PddbError('InvalidName', `${what} name is ${bytes.length} bytes`);
   return bytes;
 }
 
-const optionalName = (name: string | undefined, what: string) => (name === undefined ? undefined : nameBytes(name, what));
+const optionalName = (name: string | undefined, what: string) =>
+  name === undefined ? undefined : nameBytes(name, what);
 
 function secretBytes(text: string, what: string): Uint8Array {
-  if (typeof text !== 'string' || LONE_SURROGATE.test(text)) throw new PddbError('InvalidArgument', `${what} is not valid Unicode`);
+  if (typeof text !== 'string' || LONE_SURROGATE.test(text))
+    throw new PddbError('InvalidArgument', `${what} is not valid Unicode`);
   const bytes = encoder.encode(text);
   if (bytes.length > NAME_WIRE_MAX) throw new PddbError('InvalidArgument', `${what} is too long`);
   return bytes;
@@ -108,7 +111,10 @@ const hubs = new WeakMap<ClientProcess, KeyWatchHub>();
 const listings = new WeakMap<ClientProcess, Promise<unknown>>();
 function oneListingAtATime<T>(proc: ClientProcess, run: () => Promise<T>): Promise<T> {
   const next = (listings.get(proc) ?? Promise.resolve()).then(run, run);
-  listings.set(proc, next.catch(() => undefined));
+  listings.set(
+    proc,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -152,7 +158,8 @@ export class Pddb {
     check(await this.conn.request(PddbOp.SetBootPin, { pin: bytes }), 'SetBootPin');
     bytes.fill(0);
     const [result, , why] = await this.conn.blockingScalar(PddbOp.TryMount);
-    if (result !== MountResult.Mounted) throw new PddbError(codeFromNumber(why, 'request') ?? 'AccessDenied', 'TryMount');
+    if (result !== MountResult.Mounted)
+      throw new PddbError(codeFromNumber(why, 'request') ?? 'AccessDenied', 'TryMount');
   }
 
   /** Format the device, reporting progress. The image is replaced: only for a new or forgotten device. */
@@ -222,7 +229,12 @@ export class Pddb {
 
   /** Delete a key: in the latest basis unless one is named (the original's rule). */
   async deleteKey(dict: string, key: string, basis?: string): Promise<void> {
-    const req = { dict: nameBytes(dict, 'dict'), key: nameBytes(key, 'key'), basis: optionalName(basis, 'basis'), batched: this.opts.batched ?? false };
+    const req = {
+      dict: nameBytes(dict, 'dict'),
+      key: nameBytes(key, 'key'),
+      basis: optionalName(basis, 'basis'),
+      batched: this.opts.batched ?? false,
+    };
     check(await this.conn.request(PddbOp.DeleteKey, req), 'DeleteKey');
   }
 
@@ -232,14 +244,23 @@ export class Pddb {
     for (const k of keys) nameBytes(k, 'key');
     for (let rest = keys; rest.length > 0; ) {
       const { data, count } = packNames(rest, DELETE_LIST_BYTES);
-      const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), data, batched: this.opts.batched ?? false };
+      const req = {
+        dict: nameBytes(dict, 'dict'),
+        basis: optionalName(basis, 'basis'),
+        data,
+        batched: this.opts.batched ?? false,
+      };
       check(await this.conn.request(PddbOp.DictBulkDelete, req), 'DictBulkDelete', 'retcode');
       rest = rest.slice(count);
     }
   }
 
   async deleteDict(dict: string, basis?: string): Promise<void> {
-    const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), batched: this.opts.batched ?? false };
+    const req = {
+      dict: nameBytes(dict, 'dict'),
+      basis: optionalName(basis, 'basis'),
+      batched: this.opts.batched ?? false,
+    };
     check(await this.conn.request(PddbOp.DeleteDict, req), 'DeleteDict');
   }
 
@@ -249,7 +270,10 @@ export class Pddb {
   }
 
   private async dictList(basis: string | undefined): Promise<string[]> {
-    const first = check(await this.conn.request(PddbOp.DictCountInBasis, { basis: optionalName(basis, 'basis'), index: 0 }), 'DictCountInBasis');
+    const first = check(
+      await this.conn.request(PddbOp.DictCountInBasis, { basis: optionalName(basis, 'basis'), index: 0 }),
+      'DictCountInBasis',
+    );
     const out: string[] = [];
     for (let index = 0; index < (first.index ?? 0); index++) {
       out.push(check(await this.conn.request(PddbOp.GetDictNameAtIndex, { index }), 'GetDictNameAtIndex').dict!);
@@ -267,7 +291,10 @@ export class Pddb {
     return oneListingAtATime(this.proc, () => this.keyList(dict, basis));
   }
 
-  private async keyList(dict: string, basis: string | undefined): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
+  private async keyList(
+    dict: string,
+    basis: string | undefined,
+  ): Promise<{ names: string[]; keyCount: number; foundKeyCount: number }> {
     const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(basis, 'basis'), index: 0 };
     const head = check(await this.conn.request(PddbOp.KeyCountInDict, req), 'KeyCountInDict');
     const names: string[] = [];
@@ -288,7 +315,12 @@ export class Pddb {
     const out: KeyRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const req = { dict: nameBytes(dict, 'dict'), basis: optionalName(opts.basis, 'basis'), limit: opts.sizeLimit ?? BULK_LIMIT_DEFAULT, after };
+      const req = {
+        dict: nameBytes(dict, 'dict'),
+        basis: optionalName(opts.basis, 'basis'),
+        limit: opts.sizeLimit ?? BULK_LIMIT_DEFAULT,
+        after,
+      };
       const r = check(await this.conn.request(PddbOp.DictBulkRead, req), 'DictBulkRead');
       const entries = r.entries ?? [];
       let at = 0;
@@ -346,7 +378,10 @@ export class Pddb {
    * without it: AccessDenied. Handle the keys like the passwords they stand for. */
   async exportKeys(basis?: string): Promise<{ name: string; keys: { data: Uint8Array; pt: Uint8Array } }[]> {
     const capability = this.opts.exportCapability ?? new Uint8Array();
-    const r = check(await this.conn.request(PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }), 'ExportKeys');
+    const r = check(
+      await this.conn.request(PddbOp.ExportKeys, { capability, basis: optionalName(basis, 'basis') }),
+      'ExportKeys',
+    );
     return (r.bases ?? []).map((b) => ({ name: b.name, keys: { data: b.data, pt: b.pt } }));
   }
 
@@ -437,7 +472,8 @@ export class PddbKey {
   async seek(offset: number, whence: 'start' | 'current' | 'end' = 'start'): Promise<number> {
     const base = whence === 'start' ? 0 : whence === 'current' ? this.position : (await this.attributes()).len;
     const next = base + offset;
-    if (!Number.isSafeInteger(next) || next < 0) throw new PddbError('InvalidArgument', 'seek before the start of the key');
+    if (!Number.isSafeInteger(next) || next < 0)
+      throw new PddbError('InvalidArgument', 'seek before the start of the key');
     this.position = next;
     return next;
   }

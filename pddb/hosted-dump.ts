@@ -53,7 +53,10 @@ export function decodeHostedKeys(bytes: Uint8Array): DumpedBasis[] {
   if (bytes.length < 4) throw new PddbError('BadImage', 'key file shorter than its count');
   const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(0, true);
   if (bytes.length !== 4 + count * RECORD) {
-    throw new PddbError('BadImage', `key file of ${bytes.length} bytes does not hold ${count} records of ${RECORD} bytes`);
+    throw new PddbError(
+      'BadImage',
+      `key file of ${bytes.length} bytes does not hold ${count} records of ${RECORD} bytes`,
+    );
   }
   const out: DumpedBasis[] = [];
   for (let i = 0; i < count; i++) {
@@ -61,10 +64,14 @@ export function decodeHostedKeys(bytes: Uint8Array): DumpedBasis[] {
     const field = bytes.subarray(at, at + NAME_FIELD);
     const end = field.indexOf(0);
     const name = decodeUtf8(field.subarray(0, end < 0 ? NAME_FIELD : end));
-    if (!name || end < 0 || end > BASIS_NAME_MAX) throw new PddbError('BadImage', `key file record ${i}: bad basis name`);
+    if (!name || end < 0 || end > BASIS_NAME_MAX)
+      throw new PddbError('BadImage', `key file record ${i}: bad basis name`);
     out.push({
       name,
-      keys: { data: bytes.slice(at + NAME_FIELD, at + NAME_FIELD + 32), pt: bytes.slice(at + NAME_FIELD + 32, at + RECORD) },
+      keys: {
+        data: bytes.slice(at + NAME_FIELD, at + NAME_FIELD + 32),
+        pt: bytes.slice(at + NAME_FIELD + 32, at + RECORD),
+      },
     });
   }
   return out;

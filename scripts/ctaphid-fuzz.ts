@@ -27,8 +27,22 @@ async function makeCredential(c: CtaphidHostClient): Promise<Uint8Array> {
   const params = new Map<number, unknown>([
     [1, CDH],
     [2, new Map([['id', 'fuzz.example']])],
-    [3, new Map<string, unknown>([['id', Uint8Array.of(1)], ['name', 'fuzz']])],
-    [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
+    [
+      3,
+      new Map<string, unknown>([
+        ['id', Uint8Array.of(1)],
+        ['name', 'fuzz'],
+      ]),
+    ],
+    [
+      4,
+      [
+        new Map<string, unknown>([
+          ['alg', -7],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
     [7, new Map([['rk', true]])],
   ]);
   const r = await c.cbor(Uint8Array.of(0x01, ...encode(params)));
@@ -38,7 +52,19 @@ async function makeCredential(c: CtaphidHostClient): Promise<Uint8Array> {
 }
 
 async function signWith(c: CtaphidHostClient, id: Uint8Array): Promise<number> {
-  const params = new Map<number, unknown>([[1, 'fuzz.example'], [2, CDH], [3, [new Map<string, unknown>([['id', id], ['type', 'public-key']])]]]);
+  const params = new Map<number, unknown>([
+    [1, 'fuzz.example'],
+    [2, CDH],
+    [
+      3,
+      [
+        new Map<string, unknown>([
+          ['id', id],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
+  ]);
   return (await c.cbor(Uint8Array.of(0x02, ...encode(params))))[0];
 }
 
@@ -71,16 +97,25 @@ await runScript(USAGE, async () => {
     probe.close();
 
     const stats = await fuzzCtaphid({ address, connections, packets, random: new SeededRandom(seed) });
-    const errors = Object.entries(stats.errors).map(([code, n]) => `${HidError[Number(code)] ?? code}=${n}`).join(' ');
-    console.log(`${stats.sent} reports from ${connections} hosts in ${(stats.ms / 1000).toFixed(1)} s: ${Math.round(stats.sent / (stats.ms / 1000))} reports/s`);
-    console.log(`${stats.received} reports back; errors ${errors || '(none)'}; connections dropped by the device: ${stats.dropped}`);
+    const errors = Object.entries(stats.errors)
+      .map(([code, n]) => `${HidError[Number(code)] ?? code}=${n}`)
+      .join(' ');
+    console.log(
+      `${stats.sent} reports from ${connections} hosts in ${(stats.ms / 1000).toFixed(1)} s: ${Math.round(stats.sent / (stats.ms / 1000))} reports/s`,
+    );
+    console.log(
+      `${stats.received} reports back; errors ${errors || '(none)'}; connections dropped by the device: ${stats.dropped}`,
+    );
 
     const after = await CtaphidHostClient.connect(address);
     try {
       const info = await after.cbor(Uint8Array.of(0x04));
       if (info[0] !== 0) throw new Error('getInfo failed after the fuzz');
-      if (credential && (await signWith(after, credential)) !== 0) throw new Error('the stored credential no longer signs');
-      console.log('after the fuzz: the device answers a new host' + (credential ? ' and the stored credential signs' : ''));
+      if (credential && (await signWith(after, credential)) !== 0)
+        throw new Error('the stored credential no longer signs');
+      console.log(
+        'after the fuzz: the device answers a new host' + (credential ? ' and the stored credential signs' : ''),
+      );
     } finally {
       after.close();
     }

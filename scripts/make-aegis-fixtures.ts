@@ -13,15 +13,37 @@ const uuid = (label: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 const otp = (type: string, name: string, issuer: string, info: Record<string, unknown>) => ({
-  type, uuid: uuid(name + issuer), name, issuer, note: '', favorite: false, icon: null, info,
+  type,
+  uuid: uuid(name + issuer),
+  name,
+  issuer,
+  note: '',
+  favorite: false,
+  icon: null,
+  info,
 });
 
 const entries = [
   otp('totp', 'ada', 'Lovelace Labs', { secret: 'JBSWY3DPEHPK3PXP', algo: 'SHA1', digits: 6, period: 30 }),
-  otp('totp', 'grace@navy.example', 'Compiler Co', { secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', algo: 'SHA256', digits: 8, period: 60 }),
-  otp('totp', 'alan', 'Bletchley', { secret: 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DTEBXXMZLS', algo: 'SHA512', digits: 6, period: 30 }),
+  otp('totp', 'grace@navy.example', 'Compiler Co', {
+    secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    algo: 'SHA256',
+    digits: 8,
+    period: 60,
+  }),
+  otp('totp', 'alan', 'Bletchley', {
+    secret: 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DTEBXXMZLS',
+    algo: 'SHA512',
+    digits: 6,
+    period: 30,
+  }),
   otp('hotp', 'edsger', 'Goto Considered', { secret: 'MFRGGZDFMZTWQ2LK', algo: 'SHA1', digits: 6, counter: 0 }),
-  otp('hotp', 'barbara', 'Liskov Substitutes', { secret: 'KUVJJOM753IHTNDSZVCNKL7GII', algo: 'SHA256', digits: 7, counter: 50 }),
+  otp('hotp', 'barbara', 'Liskov Substitutes', {
+    secret: 'KUVJJOM753IHTNDSZVCNKL7GII',
+    algo: 'SHA256',
+    digits: 7,
+    counter: 50,
+  }),
   otp('totp', 'donald', 'Tex Works', { secret: 'ONSWG4TFOQ======', algo: 'SHA1', digits: 6, period: 15 }),
   otp('steam', 'gabe', 'Valve', { secret: 'NBSWY3DP', algo: 'SHA1', digits: 5, period: 30 }),
 ];
@@ -44,11 +66,20 @@ const db = gcm(master, dbNonce, Buffer.from(JSON.stringify(plain.db)));
 const encrypted = {
   version: 1,
   header: {
-    slots: [{
-      type: 1, uuid: uuid('slot'), key: wrapped.ct.toString('hex'),
-      key_params: { nonce: keyNonce.toString('hex'), tag: wrapped.tag.toString('hex') },
-      n: N, r, p, salt: salt.toString('hex'), repaired: true, is_backup: false,
-    }],
+    slots: [
+      {
+        type: 1,
+        uuid: uuid('slot'),
+        key: wrapped.ct.toString('hex'),
+        key_params: { nonce: keyNonce.toString('hex'), tag: wrapped.tag.toString('hex') },
+        n: N,
+        r,
+        p,
+        salt: salt.toString('hex'),
+        repaired: true,
+        is_backup: false,
+      },
+    ],
     params: { nonce: dbNonce.toString('hex'), tag: db.tag.toString('hex') },
   },
   db: db.ct.toString('base64'),

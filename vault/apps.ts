@@ -16,7 +16,11 @@ export const VAULT_APP_MODULES = [
 export async function spawnVaultApps(kernel: Kernel, dir: string | undefined): Promise<void> {
   const running = new Set(kernel.listServers().map((s) => s.name));
   const init: VaultServerInit = { dir };
-  await Promise.all(VAULT_APP_MODULES.filter((m) => !running.has(m.server)).map((m) => kernel.spawn({ name: m.name, module: m.module, init })));
+  await Promise.all(
+    VAULT_APP_MODULES.filter((m) => !running.has(m.server)).map((m) =>
+      kernel.spawn({ name: m.name, module: m.module, init }),
+    ),
+  );
 }
 
 export interface VaultApps {

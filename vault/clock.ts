@@ -36,7 +36,8 @@ export class DeviceClock {
 
   /** Set the device time to `unixSeconds` (kept as an offset from the host clock). */
   set(unixSeconds: number): void {
-    if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 0) throw new VaultError('InvalidInput', 'the time must be non-negative unix seconds');
+    if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 0)
+      throw new VaultError('InvalidInput', 'the time must be non-negative unix seconds');
     this.setOffset(unixSeconds - Math.floor(this.source() / 1000));
   }
 
@@ -49,6 +50,7 @@ export class DeviceClock {
 
 function parseOffset(text: string): number {
   const t = text.trim();
-  if (!/^-?[0-9]+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new VaultError('InvalidInput', `${CLOCK_OFFSET_FILE} does not hold whole seconds`);
+  if (!/^-?[0-9]+$/.test(t) || !Number.isSafeInteger(Number(t)))
+    throw new VaultError('InvalidInput', `${CLOCK_OFFSET_FILE} does not hold whole seconds`);
   return Number(t);
 }

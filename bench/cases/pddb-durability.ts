@@ -51,7 +51,13 @@ export async function durabilityBench(): Promise<void> {
     }
     const baseline = { name: 'engine write + sync, direct (alternate samples)', value: median(floor) };
     report(SUITE, 'small-key write over IPC, durable on return (default)', median(durableUs), 'us', baseline);
-    report(SUITE, `small-key write over IPC, batched (${KEYS} writes + one sync), per write`, median(batchUs), 'us', baseline);
+    report(
+      SUITE,
+      `small-key write over IPC, batched (${KEYS} writes + one sync), per write`,
+      median(batchUs),
+      'us',
+      baseline,
+    );
   } finally {
     await kernel.shutdown();
   }
@@ -59,7 +65,8 @@ export async function durabilityBench(): Promise<void> {
 
 async function keys(pddb: Pddb, dict: string, batched: boolean): Promise<PddbKey[]> {
   const out: PddbKey[] = [];
-  for (let k = 0; k < KEYS; k++) out.push(await pddb.get(dict, `k${k}`, { createDict: true, createKey: true, batched }));
+  for (let k = 0; k < KEYS; k++)
+    out.push(await pddb.get(dict, `k${k}`, { createDict: true, createKey: true, batched }));
   await pddb.sync();
   return out;
 }
@@ -76,7 +83,9 @@ function engineWriteSync(): (i: number) => void {
   const engine = PddbEngine.mount(flash, keybox, PIN);
   engine.createBasis('b', 'password');
   engine.unlockBasis('b', 'password');
-  const handles = Array.from({ length: KEYS }, (_, k) => engine.get('d', `k${k}`, { createDict: true, createKey: true }));
+  const handles = Array.from({ length: KEYS }, (_, k) =>
+    engine.get('d', `k${k}`, { createDict: true, createKey: true }),
+  );
   engine.sync();
   return (i) => {
     engine.write(handles[i % KEYS], 0, VALUE);

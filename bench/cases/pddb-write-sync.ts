@@ -71,7 +71,10 @@ export function writeSyncPairedBench(image: MemoryFlash, keybox: Uint8Array): vo
     `small-key write + sync, paired samples, every GCM-SIV page counted (${((sealed + master) / SAMPLES).toFixed(2)} per op, FastSpace master pages included)`,
     median(ops),
     'us',
-    { name: 'GCM-SIV encryption of the data, root and FastSpace master pages the same op sealed', value: median(withMaster) },
+    {
+      name: 'GCM-SIV encryption of the data, root and FastSpace master pages the same op sealed',
+      value: median(withMaster),
+    },
   );
 }
 

@@ -36,14 +36,16 @@ export async function autotypeCommand(argv: string[]): Promise<void> {
   noteOutputMode(p);
   const [what, ...args] = p.positionals;
   if (flag(p, 'help') || what === undefined) return void io.out(AUTOTYPE_HELP);
-  if (what !== 'totp' && what !== 'password' && what !== 'username') throw new UsageError('autotype totp, password or username');
+  if (what !== 'totp' && what !== 'password' && what !== 'username')
+    throw new UsageError('autotype totp, password or username');
   const [name] = exactly(args, 1, 'NAME');
   const layout = value(p, 'layout') ?? 'us101';
   if (!(LAYOUTS as readonly string[]).includes(layout)) throw new UsageError(`--layout is ${LAYOUTS.join(' or ')}`);
   const delayMs = value(p, 'delay') === undefined ? 0 : whole(value(p, 'delay')!, '--delay');
   const out = value(p, 'out');
   const socket = value(p, 'socket');
-  if ((out === undefined) === (socket === undefined)) throw new UsageError('give one keyboard: --out FILE or --socket PATH');
+  if ((out === undefined) === (socket === undefined))
+    throw new UsageError('give one keyboard: --out FILE or --socket PATH');
   const suffix = flag(p, 'enter') ? '\n' : '';
   return emit(
     await withVault(p, async (apps) => {
@@ -64,7 +66,13 @@ export async function autotypeCommand(argv: string[]): Promise<void> {
         await sink.close();
       }
       const used = what === 'totp' ? undefined : await apps.passwords.touch(which);
-      return done(`typed the ${what} of '${name}' (${reports} reports, ${layout})`, { what, name, reports, layout, ...(used ? { count: used.record.count } : {}) });
+      return done(`typed the ${what} of '${name}' (${reports} reports, ${layout})`, {
+        what,
+        name,
+        reports,
+        layout,
+        ...(used ? { count: used.record.count } : {}),
+      });
     }),
   );
 }

@@ -38,7 +38,12 @@ Runs the whole flow on a temporary ${TEST_PDDB_LEN / 1024 / 1024} MiB device, in
 The device is deleted afterwards unless --keep DIR names a folder to keep it (and the dump) in.
 `;
 
-const demoFlags = { json: commonFlags.json, help: commonFlags.help, trace: commonFlags.trace, keep: { value: true } } as const satisfies Record<string, FlagSpec>;
+const demoFlags = {
+  json: commonFlags.json,
+  help: commonFlags.help,
+  trace: commonFlags.trace,
+  keep: { value: true },
+} as const satisfies Record<string, FlagSpec>;
 
 const BASIS = 'demo-secret';
 const RP = { rpId: 'demo.example', origin: 'https://demo.example' };
@@ -56,7 +61,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
   if (p.positionals.length > 0) throw new UsageError('demo takes no arguments');
   const keep = value(p, 'keep');
   // The demo formats its device: never over a folder that holds anything.
-  if (keep !== undefined && existsSync(keep) && readdirSync(keep).length > 0) throw new UsageError(`--keep ${keep}: the folder is not empty`);
+  if (keep !== undefined && existsSync(keep) && readdirSync(keep).length > 0)
+    throw new UsageError(`--keep ${keep}: the folder is not empty`);
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'pvault-demo-'));
   const rng = new CryptoRandom();
   const secret = (n: number) => Buffer.from(randomBytes(rng, n)).toString('base64url');
@@ -78,7 +84,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     const d = await Device.boot({ dir, trace: true });
     await d.pddb.format(pin, TEST_PDDB_LEN);
     await d.pddb.tryMount(pin);
-    return [d, `formatted ${TEST_PDDB_LEN / 1024 / 1024} MiB, .System mounted, ${d.kernel.listServers().length} servers`];
+    return [
+      d,
+      `formatted ${TEST_PDDB_LEN / 1024 / 1024} MiB, .System mounted, ${d.kernel.listServers().length} servers`,
+    ];
   });
   let dump: { bin: string; key: string } | undefined;
   let trace: TraceEntry[] | undefined;
@@ -90,15 +99,33 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
     await step('secret basis', async () => {
       await device.pddb.createBasis(BASIS, basisPassword);
-      return [undefined, `created and unlocked '${BASIS}': open bases ${(await ctl.unlock(BASIS, basisPassword)).join(', ')}`];
+      return [
+        undefined,
+        `created and unlocked '${BASIS}': open bases ${(await ctl.unlock(BASIS, basisPassword)).join(', ')}`,
+      ];
     });
     await step('TOTP entry', async () => {
-      await ctl.totpAdd({ name: 'demo-totp', issuer: 'Example', secret: totpSecret, algorithm: 'SHA1', digits: 6, timestep: 30, hotp: false, notes: '' }, BASIS);
+      await ctl.totpAdd(
+        {
+          name: 'demo-totp',
+          issuer: 'Example',
+          secret: totpSecret,
+          algorithm: 'SHA1',
+          digits: 6,
+          timestep: 30,
+          hotp: false,
+          notes: '',
+        },
+        BASIS,
+      );
       const code = await ctl.totpCode('demo-totp');
       return [undefined, `'demo-totp' in ${code.basis}: code ${code.code}, ${code.remaining} s left`];
     });
     await step('password entry', async () => {
-      const e = await ctl.pwAdd({ description: 'example.com', username: 'alice', password: sitePassword, notes: '' }, BASIS);
+      const e = await ctl.pwAdd(
+        { description: 'example.com', username: 'alice', password: sitePassword, notes: '' },
+        BASIS,
+      );
       const back = await ctl.pwGet({ description: 'example.com' });
       if (back.password !== sitePassword) throw new Error('the password read back differs');
       return [undefined, `'${e.description}' (${e.username}) in ${e.basis}, read back intact`];
@@ -108,7 +135,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
       const options = await rp.registrationOptions(RP, 'alice');
       const v = await rp.verifyRegistration(RP, 'alice', await webauthn.create(options, { origin: RP.origin }));
       const stored = await ctl.fidoList(RP.rpId);
-      return [v.credentialId, `${RP.rpId} verified a ${v.fmt} registration; the credential is stored in ${stored.map((c) => c.basis).join(', ')}`];
+      return [
+        v.credentialId,
+        `${RP.rpId} verified a ${v.fmt} registration; the credential is stored in ${stored.map((c) => c.basis).join(', ')}`,
+      ];
     });
     await step('FIDO sign in', async () => {
       const options = await rp.authenticationOptions(RP, 'alice');
@@ -126,7 +156,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
         (e: unknown) => (e instanceof DOMException ? `${e.name}: ${e.message}` : undefined),
       );
       if (!refused) throw new Error('the credential still signs after the lock');
-      return [undefined, `open bases ${bases.join(', ')}: 0 TOTP, 0 passwords, 0 credentials; sign-in with ${credentialId.slice(0, 10)}... refused (${refused})`];
+      return [
+        undefined,
+        `open bases ${bases.join(', ')}: 0 TOTP, 0 passwords, 0 credentials; sign-in with ${credentialId.slice(0, 10)}... refused (${refused})`,
+      ];
     });
     const keys = await step('coerced keys', async () => {
       const k = await device.pddb.exportKeys();
@@ -139,7 +172,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
     coerced = await step('export + inspect', async () => {
       dump = writeHostedDump(join(dir, 'demo-dump'), join(dir, 'pddb.bin'), keys);
       const image = readFileSync(dump.bin);
-      const found = [totpSecret, sitePassword, basisPassword, 'demo-totp', 'example.com', BASIS].filter((s) => image.includes(s));
+      const found = [totpSecret, sitePassword, basisPassword, 'demo-totp', 'example.com', BASIS].filter((s) =>
+        image.includes(s),
+      );
       if (found.length > 0) throw new Error(`${found.length} secret(s) found in plain text in the image`);
       // The coerced single-snapshot inspection: every data page classified with .System's keys alone.
       const view = coercedView(MemoryFlash.from(image), keys.find((b) => b.name === '.System')!.keys);
@@ -148,10 +183,14 @@ export async function demoCommand(argv: string[]): Promise<void> {
         b.keys.pt.fill(0);
       }
       const c = view.counts;
-      if (c.UsedUnmapped !== 0) throw new Error(`${c.UsedUnmapped} pages are marked used but mapped by no .System entry: the basis shows`);
-      return [view.counts, `no secret, entry name or basis name in plain text in the ${image.length}-byte image; ` +
-        `coerced view with .System's keys: ${c.System} .System pages, ${c.Listed} listed free, ${c.UsedUnmapped} used-but-unmapped, ` +
-        `${c.Unexplained} unexplained (where ${BASIS} hides, among free pages the cache leaves out)`];
+      if (c.UsedUnmapped !== 0)
+        throw new Error(`${c.UsedUnmapped} pages are marked used but mapped by no .System entry: the basis shows`);
+      return [
+        view.counts,
+        `no secret, entry name or basis name in plain text in the ${image.length}-byte image; ` +
+          `coerced view with .System's keys: ${c.System} .System pages, ${c.Listed} listed free, ${c.UsedUnmapped} used-but-unmapped, ` +
+          `${c.Unexplained} unexplained (where ${BASIS} hides, among free pages the cache leaves out)`,
+      ];
     });
   } catch (e) {
     await device.shutdown().catch(() => {});

@@ -27,7 +27,10 @@ export const FIDO_HELP = `usage: pvault fido <verb> [options]      (--dir DIR, -
 The FIDO PIN is the authenticator's (CTAP clientPIN), not the boot PIN.
 `;
 
-const fidoFlags = { ...commonFlags, ...basisFlags, rp: { value: true }, 'pin-stdin': {} } as const satisfies Record<string, FlagSpec>;
+const fidoFlags = { ...commonFlags, ...basisFlags, rp: { value: true }, 'pin-stdin': {} } as const satisfies Record<
+  string,
+  FlagSpec
+>;
 
 export async function fidoCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, fidoFlags);
@@ -57,14 +60,25 @@ export async function fidoCommand(argv: string[]): Promise<void> {
       const creds = await withDevice(p, (d) => storedCredentials(d.pddb, value(p, 'rp')));
       return emit({
         json: creds,
-        text: creds.map((c) => `${c.id}  ${c.rpId}  ${c.userName ?? ''}${c.discoverable ? '' : '  (not discoverable)'}  [${c.basis}]`).join('\n'),
+        text: creds
+          .map(
+            (c) =>
+              `${c.id}  ${c.rpId}  ${c.userName ?? ''}${c.discoverable ? '' : '  (not discoverable)'}  [${c.basis}]`,
+          )
+          .join('\n'),
       });
     }
     case 'delete': {
       if (args.length !== 1) throw new UsageError('usage: pvault fido delete CREDENTIAL_ID');
       const gone = await withDevice(p, (d) => deleteStoredCredential(d.pddb, args[0]));
       if (!gone) throw new CtapError(CtapStatus.NoCredentials, 'no stored credential with that ID in the open bases');
-      return emit(done(`deleted the credential for ${gone.rpId} from ${gone.basis}`, { id: gone.id, rpId: gone.rpId, basis: gone.basis }));
+      return emit(
+        done(`deleted the credential for ${gone.rpId} from ${gone.basis}`, {
+          id: gone.id,
+          rpId: gone.rpId,
+          basis: gone.basis,
+        }),
+      );
     }
     case 'pin': {
       const [sub, ...rest] = args;
@@ -75,7 +89,11 @@ export async function fidoCommand(argv: string[]): Promise<void> {
         return emit(done('FIDO PIN set'));
       }
       if (sub === 'change') {
-        const [oldPin, pin] = await pins(p, ['current FIDO PIN', 'new FIDO PIN'], ['PVAULT_FIDO_PIN', 'PVAULT_FIDO_NEW_PIN']);
+        const [oldPin, pin] = await pins(
+          p,
+          ['current FIDO PIN', 'new FIDO PIN'],
+          ['PVAULT_FIDO_PIN', 'PVAULT_FIDO_NEW_PIN'],
+        );
         await withDevice(p, async (d) => (await host(d)).changePin(oldPin, pin));
         return emit(done('FIDO PIN changed'));
       }
@@ -115,6 +133,7 @@ async function pins(p: Parsed, labels: string[], envs: string[]): Promise<string
   }
   if (!io.interactive()) throw new UsageError(`no PIN: set ${envs.join(' and ')}, or use --pin-stdin`);
   const out: string[] = [];
-  for (const message of labels) out.push(await password({ message: `${message}:`, mask: false }, { output: process.stderr }));
+  for (const message of labels)
+    out.push(await password({ message: `${message}:`, mask: false }, { output: process.stderr }));
   return out;
 }

@@ -48,9 +48,20 @@ const MITIGATIONS = ['none', 'churn', 'cover', 'decoy'] as const;
 
 export async function forensicsCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, {
-    json: {}, help: { short: 'h' }, keybox: { value: true }, png: { value: true }, svg: { value: true },
-    password: { value: true, repeat: true }, adversary: { value: true }, trials: { value: true }, seed: { value: true },
-    size: { value: true }, mitigation: { value: true }, variant: { value: true }, disclosed: { value: true }, steps: { value: true },
+    json: {},
+    help: { short: 'h' },
+    keybox: { value: true },
+    png: { value: true },
+    svg: { value: true },
+    password: { value: true, repeat: true },
+    adversary: { value: true },
+    trials: { value: true },
+    seed: { value: true },
+    size: { value: true },
+    mitigation: { value: true },
+    variant: { value: true },
+    disclosed: { value: true },
+    steps: { value: true },
   });
   noteOutputMode(p);
   const [verb, ...rest] = p.positionals;
@@ -77,14 +88,25 @@ async function inspect(p: Parsed, rest: string[]): Promise<void> {
       // The engine's message names the basis; a name may itself be the secret.
       if (!isPddbError(e, 'AccessDenied')) throw e;
       engine.close();
-      throw new PddbError('AccessDenied', `the basis of --password number ${n + 1} does not open with that password (or does not exist)`);
+      throw new PddbError(
+        'AccessDenied',
+        `the basis of --password number ${n + 1} does not open with that password (or does not exist)`,
+      );
     }
   });
   const [system, ...shown] = engine.exportKeys();
   engine.close();
   const coerced = coercedView(flash, system.keys);
-  const view = shown.length > 0 ? coercedView(flash, system.keys, 0n, shown.map((b) => b.keys)) : coerced;
-  for (const b of [system, ...shown]) (b.keys.pt.fill(0), b.keys.data.fill(0));
+  const view =
+    shown.length > 0
+      ? coercedView(
+          flash,
+          system.keys,
+          0n,
+          shown.map((b) => b.keys),
+        )
+      : coerced;
+  for (const b of [system, ...shown]) b.keys.pt.fill(0), b.keys.data.fill(0);
   const png = value(p, 'png');
   if (png !== undefined) writeFileSync(png, classBitmapPng(view.classes));
   const svg = value(p, 'svg');
@@ -99,10 +121,17 @@ async function inspect(p: Parsed, rest: string[]): Promise<void> {
     `data pages ${view.classes.length}: system ${counts.system}, disclosed ${counts.disclosed}, listed ${counts.listed}, used-unmapped ${counts.usedUnmapped}, unexplained ${counts.unexplained}`,
     `FastSpace: ${view.masterRecords} master record(s), ${view.logRecords} log record(s)${pictures.length > 0 ? `; pictures in ${pictures.join(', ')}` : ''}`,
   ].join('\n');
-  emit(done(text, {
-    dataPages: view.classes.length, counts, disclosedBases: shown.length, masterRecords: view.masterRecords, logRecords: view.logRecords,
-    ...(png !== undefined ? { png } : {}), ...(svg !== undefined ? { svg } : {}),
-  }));
+  emit(
+    done(text, {
+      dataPages: view.classes.length,
+      counts,
+      disclosedBases: shown.length,
+      masterRecords: view.masterRecords,
+      logRecords: view.logRecords,
+      ...(png !== undefined ? { png } : {}),
+      ...(svg !== undefined ? { svg } : {}),
+    }),
+  );
 }
 
 function countsOf(v: CoercedView) {
@@ -121,13 +150,15 @@ function integer(p: Parsed, name: string, fallback?: number): number {
   const raw = value(p, name);
   if (raw === undefined && fallback !== undefined) return fallback;
   const n = Number(raw);
-  if (raw === undefined || !/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} takes a whole number`);
+  if (raw === undefined || !/^\d+$/.test(raw) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${name} takes a whole number`);
   return n;
 }
 
 async function game(p: Parsed, rest: string[]): Promise<void> {
   const [name, ...extra] = rest;
-  if (name === undefined || !(GAMES as readonly string[]).includes(name) || extra.length > 0) throw new UsageError('game takes one of single, count, multi');
+  if (name === undefined || !(GAMES as readonly string[]).includes(name) || extra.length > 0)
+    throw new UsageError('game takes one of single, count, multi');
   const trials = integer(p, 'trials');
   if (trials < 4) throw new UsageError('--trials is at least 4 (half train the classifier, half score it)');
   const seed = value(p, 'seed');
@@ -135,7 +166,9 @@ async function game(p: Parsed, rest: string[]): Promise<void> {
   const size = value(p, 'size') === undefined ? TEST_PDDB_LEN : sizeOf(value(p, 'size'), undefined);
   const r = playGame(name as GameName, {
     adversary: oneOf(p, 'adversary', ['blind', 'coerced'] as const),
-    trials, seed, size,
+    trials,
+    seed,
+    size,
     mitigation: oneOf(p, 'mitigation', MITIGATIONS, 'none'),
     variant: oneOf<LeakyVariant>(p, 'variant', LEAKY_VARIANTS, 'none'),
     disclosed: integer(p, 'disclosed', 1),
@@ -146,7 +179,8 @@ async function game(p: Parsed, rest: string[]): Promise<void> {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const span = (i: { estimate: number; low: number; high: number }, f: (x: number) => string) => `${f(i.estimate)} [${f(i.low)}, ${f(i.high)}]`;
+const span = (i: { estimate: number; low: number; high: number }, f: (x: number) => string) =>
+  `${f(i.estimate)} [${f(i.low)}, ${f(i.high)}]`;
 
 function describe(r: GameResult): string {
   const head = `${r.game} game, ${r.adversary} adversary, variant ${r.variant}, mitigation ${r.mitigation}, ${r.trials} devices per world, seed ${r.seed}`;

@@ -68,7 +68,9 @@ export async function formatDevice(folder: DeviceFolder, lock: DeviceLock, size:
   const lines = [`formatted ${folder.dir}: ${size} bytes`];
   if (generated) {
     lines.push(`boot PIN (generated, shown once): ${pin}`);
-    lines.push(`  EMULATOR-ONLY: also kept in ${storedPinPath(folder)}; anyone who copies the folder can open .System.`);
+    lines.push(
+      `  EMULATOR-ONLY: also kept in ${storedPinPath(folder)}; anyone who copies the folder can open .System.`,
+    );
     lines.push('  Set PVAULT_PIN to choose your own PIN and nothing is stored.');
   }
   return done(lines.join('\n'), { dir: folder.dir, size, pinGenerated: generated, pin: generated ? pin : undefined });
@@ -99,6 +101,7 @@ export function sizeOf(size: string | undefined, preset: string | undefined): nu
   const bytes = Number(m[1]) * unit;
   const max = formatMaxSize();
   if (bytes % PAGE_SIZE !== 0) throw new UsageError(`--size must be a multiple of ${PAGE_SIZE} bytes`);
-  if (bytes < MIN_SIZE || bytes > max) throw new UsageError(`--size must be between ${MIN_SIZE} and ${max} bytes (got ${bytes})`);
+  if (bytes < MIN_SIZE || bytes > max)
+    throw new UsageError(`--size must be between ${MIN_SIZE} and ${max} bytes (got ${bytes})`);
   return bytes;
 }

@@ -18,7 +18,8 @@ interface Verb {
   run: (p: Parsed, args: string[]) => Promise<Outcome>;
 }
 
-const afterDictKey = (args: readonly string[]) => (args.length >= 1 && args[0].includes(':') ? args.length >= 1 : args.length >= 2);
+const afterDictKey = (args: readonly string[]) =>
+  args.length >= 1 && args[0].includes(':') ? args.length >= 1 : args.length >= 2;
 
 const VERBS: Record<string, Verb> = {
   basislist: {
@@ -100,7 +101,13 @@ const VERBS: Record<string, Verb> = {
         writeFileSync(target, bytes, { mode: 0o600 });
         chmodSync(target, 0o600); // an existing file keeps its mode otherwise
       }
-      const json = { dict, key, basis, len: bytes.length, ...(target ? { out: target } : { base64: Buffer.from(bytes).toString('base64') }) };
+      const json = {
+        dict,
+        key,
+        basis,
+        len: bytes.length,
+        ...(target ? { out: target } : { base64: Buffer.from(bytes).toString('base64') }),
+      };
       if (target) return { json, text: `wrote ${bytes.length} bytes to ${target}` };
       return { json, text: flag(p, 'hex') ? Buffer.from(bytes).toString('hex') : bytes };
     },
@@ -121,12 +128,16 @@ const VERBS: Record<string, Verb> = {
     args: 'SRC_DICT:KEY DST_DICT:KEY',
     about: "copy a key's value to another key, created or replaced",
     run: (p, args) => {
-      if (args.length !== 2 || !args.every((a) => a.includes(':'))) throw new UsageError('copy takes SRC_DICT:KEY DST_DICT:KEY');
+      if (args.length !== 2 || !args.every((a) => a.includes(':')))
+        throw new UsageError('copy takes SRC_DICT:KEY DST_DICT:KEY');
       const [src, dst] = args.map((a) => dictKey([a], false));
       return device(p, args, 2, async (d) => {
         const data = await (await d.pddb.get(src[0], src[1], { basis: value(p, 'in') })).readAll();
         const basis = await putValue(d, dst[0], dst[1], data, 'replace', value(p, 'in'));
-        return done(`copied ${data.length} bytes from ${args[0]} to ${args[1]} in ${basis}`, { basis, len: data.length });
+        return done(`copied ${data.length} bytes from ${args[0]} to ${args[1]} in ${basis}`, {
+          basis,
+          len: data.length,
+        });
       });
     },
   },
@@ -135,7 +146,12 @@ const VERBS: Record<string, Verb> = {
     about: 'delete a key (in the latest basis, or --in BASIS)',
     run: (p, args) => {
       const [dict, key] = dictKey(args, false);
-      return device(p, args, args.length, async (d) => (await d.pddb.deleteKey(dict, key, value(p, 'in')), done(`deleted ${dict}:${key}`)));
+      return device(
+        p,
+        args,
+        args.length,
+        async (d) => (await d.pddb.deleteKey(dict, key, value(p, 'in')), done(`deleted ${dict}:${key}`)),
+      );
     },
   },
   dictdelete: {
@@ -143,7 +159,12 @@ const VERBS: Record<string, Verb> = {
     about: 'delete a dict and its keys (in the latest basis, or --in BASIS)',
     run: (p, args) => {
       const [dict] = names(args, 1, 'DICT');
-      return device(p, args, 1, async (d) => (await d.pddb.deleteDict(dict, value(p, 'in')), done(`deleted dict ${dict}`)));
+      return device(
+        p,
+        args,
+        1,
+        async (d) => (await d.pddb.deleteDict(dict, value(p, 'in')), done(`deleted dict ${dict}`)),
+      );
     },
   },
   churn: {
@@ -163,7 +184,8 @@ const VERBS: Record<string, Verb> = {
   },
   cleanup: {
     args: '',
-    about: "sync the open bases (the original's sync_cleanup also prunes its RAM cache, which this model does not keep)",
+    about:
+      "sync the open bases (the original's sync_cleanup also prunes its RAM cache, which this model does not keep)",
     run: (p, args) => device(p, args, 0, async (d) => (await d.pddb.sync(), done('synced'))),
   },
   rebuildspace: {
@@ -189,7 +211,7 @@ const VERBS: Record<string, Verb> = {
   },
   consistency: {
     args: '',
-    about: 'the original\'s name for check',
+    about: "the original's name for check",
     run: (p, args) => device(p, args, 0, async (d) => checkOutcome(await d.pddb.check())),
   },
   status: {
@@ -263,7 +285,10 @@ export async function pddbCommand(argv: string[]): Promise<number | void> {
 function checkOutcome(r: PddbCheckReport): Outcome {
   const lines = [
     ...r.pages.map((g) => `damaged: basis '${g.basis}', page ${g.vpage} ${g.state}: ${g.holds}`),
-    ...r.keys.map((k) => `key ${k.dict}:${k.key} in '${k.basis}': ${k.readable} of ${k.len} bytes readable, ${k.badPages} bad page(s)`),
+    ...r.keys.map(
+      (k) =>
+        `key ${k.dict}:${k.key} in '${k.basis}': ${k.readable} of ${k.len} bytes readable, ${k.badPages} bad page(s)`,
+    ),
   ];
   const more = r.pagesTotal + r.keysTotal - r.pages.length - r.keys.length;
   if (more > 0) lines.push(`... and ${more} more (${r.pagesTotal} damaged pages, ${r.keysTotal} keys touched)`);
@@ -274,7 +299,8 @@ function checkOutcome(r: PddbCheckReport): Outcome {
 
 /** Run `body` on the booted device once `args` is known to hold exactly `count` arguments. */
 function device(p: Parsed, args: string[], count: number, body: (d: Device) => Promise<Outcome>): Promise<Outcome> {
-  if (args.length !== count) throw new UsageError(`expected ${count} argument${count === 1 ? '' : 's'}, got ${args.length}`);
+  if (args.length !== count)
+    throw new UsageError(`expected ${count} argument${count === 1 ? '' : 's'}, got ${args.length}`);
   return withDevice(p, body);
 }
 
@@ -288,15 +314,17 @@ function dictKey(args: string[], withValue: true): [string, string, string[]];
 function dictKey(args: string[], withValue: false): [string, string];
 function dictKey(args: string[], withValue: boolean): [string, string, string[]] | [string, string] {
   const at = args[0]?.indexOf(':') ?? -1;
-  const [dict, key, rest] = at >= 0 ? [args[0].slice(0, at), args[0].slice(at + 1), args.slice(1)] : [args[0], args[1], args.slice(2)];
-  if (dict === undefined || key === undefined || dict === '' || key === '') throw new UsageError('expected DICT:KEY (or DICT KEY)');
+  const [dict, key, rest] =
+    at >= 0 ? [args[0].slice(0, at), args[0].slice(at + 1), args.slice(1)] : [args[0], args[1], args.slice(2)];
+  if (dict === undefined || key === undefined || dict === '' || key === '')
+    throw new UsageError('expected DICT:KEY (or DICT KEY)');
   if (!withValue && rest.length > 0) throw new UsageError('expected DICT:KEY and nothing after it');
   return withValue ? [dict, key, rest] : [dict, key];
 }
 
 async function writeVerb(p: Parsed, args: string[], how: 'replace' | 'over'): Promise<Outcome> {
   const [dict, key, words] = dictKey(args, true);
-  const data = valueOf(p, words, how === 'over');
+  const data = valueFrom(p, words, how === 'over');
   return withDevice(p, async (d) => {
     const basis = await putValue(d, dict, key, data, how, value(p, 'in'));
     return done(`wrote ${data.length} bytes to ${dict}:${key} in ${basis}`, { basis, len: data.length });
@@ -308,7 +336,14 @@ async function writeVerb(p: Parsed, args: string[], how: 'replace' | 'over'): Pr
  * Batched: the whole change commits in the run's final sync, all or nothing, so a write that fails (no room)
  * leaves the key as it was instead of a durable prefix of the new value.
  */
-async function putValue(d: Device, dict: string, key: string, data: Uint8Array, how: 'replace' | 'over', basis?: string): Promise<string> {
+async function putValue(
+  d: Device,
+  dict: string,
+  key: string,
+  data: Uint8Array,
+  how: 'replace' | 'over',
+  basis?: string,
+): Promise<string> {
   const handle = await d.pddb.get(dict, key, { basis, createDict: true, createKey: true, batched: true });
   if (data.length > 0) await handle.write(data);
   if (how === 'replace') {
@@ -319,12 +354,13 @@ async function putValue(d: Device, dict: string, key: string, data: Uint8Array, 
   return handle.basis;
 }
 
-function valueOf(p: Parsed, words: string[], emptyAllowed: boolean): Uint8Array {
+function valueFrom(p: Parsed, words: string[], emptyAllowed: boolean): Uint8Array {
   const file = value(p, 'file');
   const sources = [words.length > 0, file !== undefined, flag(p, 'stdin')].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give the value one way: words after DICT:KEY, --file PATH, or --stdin');
   if (words.length > 0) return new TextEncoder().encode(words.join(' '));
-  if (file !== undefined || flag(p, 'stdin')) return new Uint8Array(file === undefined ? io.stdin() : readFileSync(file));
+  if (file !== undefined || flag(p, 'stdin'))
+    return new Uint8Array(file === undefined ? io.stdin() : readFileSync(file));
   if (emptyAllowed) return new Uint8Array(0);
   throw new UsageError('no value: give it after DICT:KEY, with --file PATH, or with --stdin');
 }

@@ -28,8 +28,17 @@ last named receives new entries.
 `;
 
 const genFlags = {
-  generate: {}, length: { value: true }, 'no-numbers': {}, 'no-lower': {}, 'no-upper': {}, 'no-symbols': {}, 'allow-similar': {},
-  passphrase: {}, words: { value: true }, separator: { value: true }, count: { value: true },
+  generate: {},
+  length: { value: true },
+  'no-numbers': {},
+  'no-lower': {},
+  'no-upper': {},
+  'no-symbols': {},
+  'allow-similar': {},
+  passphrase: {},
+  words: { value: true },
+  separator: { value: true },
+  count: { value: true },
 } as const satisfies Record<string, FlagSpec>;
 
 const pwFlags = {
@@ -58,13 +67,24 @@ export async function pwCommand(argv: string[]): Promise<void> {
       const { description } = which();
       const generated = generated1(p);
       const secret = generated ?? (await entryPassword(p));
-      const entry = { description, username: value(p, 'username') ?? '', password: secret, notes: value(p, 'notes') ?? '' };
+      const entry = {
+        description,
+        username: value(p, 'username') ?? '',
+        password: secret,
+        notes: value(p, 'notes') ?? '',
+      };
       return emit(
         await withVault(p, async (apps) => {
           const e = await apps.passwords.add(entry);
-          return done(`added '${description}'${entry.username ? ` (${entry.username})` : ''} in ${e.basis}${generated ? ' with a generated password' : ''}`, {
-            description, username: entry.username, basis: e.basis, key: e.key,
-          });
+          return done(
+            `added '${description}'${entry.username ? ` (${entry.username})` : ''} in ${e.basis}${generated ? ' with a generated password' : ''}`,
+            {
+              description,
+              username: entry.username,
+              basis: e.basis,
+              key: e.key,
+            },
+          );
         }),
       );
     }
@@ -73,7 +93,14 @@ export async function pwCommand(argv: string[]): Promise<void> {
       return emit(
         await withVault(p, async (apps) => {
           const { key, basis, record: r } = await apps.passwords.get(w);
-          const shown = { description: r.description, username: r.username, notes: r.notes, ctime: r.ctime, atime: r.atime, count: r.count };
+          const shown = {
+            description: r.description,
+            username: r.username,
+            notes: r.notes,
+            ctime: r.ctime,
+            atime: r.atime,
+            count: r.count,
+          };
           const json = { ok: true, key, basis, ...shown, ...(flag(p, 'reveal') ? { password: r.password } : {}) };
           const lines = Object.entries({ ...shown, basis }).map(([k, v]) => `${k}: ${v}`);
           if (flag(p, 'reveal')) lines.push(`password: ${r.password}`);
@@ -100,13 +127,20 @@ export async function pwCommand(argv: string[]): Promise<void> {
             extra: old.extra,
           };
           const e = await apps.passwords.edit({ description: old.description, username: old.username }, next);
-          return done(`edited '${next.description}' in ${e.basis}`, { description: next.description, username: next.username, basis: e.basis, key: e.key });
+          return done(`edited '${next.description}' in ${e.basis}`, {
+            description: next.description,
+            username: next.username,
+            basis: e.basis,
+            key: e.key,
+          });
         }),
       );
     }
     case 'delete': {
       const w = which();
-      return emit(await withVault(p, async (apps) => (await apps.passwords.delete(w), done(`deleted '${w.description}'`))));
+      return emit(
+        await withVault(p, async (apps) => (await apps.passwords.delete(w), done(`deleted '${w.description}'`))),
+      );
     }
     case 'gen': {
       exactly(args, 0, '');
@@ -147,6 +181,8 @@ function entryPassword(p: Parsed): Promise<string> {
 
 function listing(entries: PasswordSummary[]): Outcome {
   const when = (t: number) => (t === 0 ? 'never' : new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z'));
-  const rows = entries.map((e) => `${e.description}\t${e.username || '-'}\tused ${e.count}x, last ${when(e.atime)}\t${e.basis}`);
+  const rows = entries.map(
+    (e) => `${e.description}\t${e.username || '-'}\tused ${e.count}x, last ${when(e.atime)}\t${e.basis}`,
+  );
   return { json: entries, text: rows.join('\n') };
 }

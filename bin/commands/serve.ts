@@ -40,7 +40,14 @@ hosted-dump and fido reset fail with DeviceBusy.
                      "listeners":[{"transport":"ctaphid","address"}],"page"}
 `;
 
-const serveFlags = { ...commonFlags, ctaphid: { value: true, repeat: true }, presence: { value: true }, http: { value: true }, 'host-readout': {}, uhid: {} } as const satisfies Record<string, FlagSpec>;
+const serveFlags = {
+  ...commonFlags,
+  ctaphid: { value: true, repeat: true },
+  presence: { value: true },
+  http: { value: true },
+  'host-readout': {},
+  uhid: {},
+} as const satisfies Record<string, FlagSpec>;
 
 type PresenceMode = 'ask' | 'approve' | 'deny';
 const POLICY = { ask: PolicyMode.Manual, approve: PolicyMode.Approve, deny: PolicyMode.Deny } as const;
@@ -67,7 +74,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const stopping = stopSignal();
     lock.keepThroughSignals();
     folder.refuseIncomplete();
-    const formatted = folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
+    const formatted =
+      folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
     const device = await bootMounted(folder, lock, mode, true);
     let hid: Awaited<ReturnType<typeof attachCtaphid>> | undefined;
     let uhid: UhidTransport | undefined;
@@ -77,7 +85,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
       const ui = await UiClient.connect(device.shell);
       await ui.setPolicy({ mode: POLICY[presence] });
       const hidProc = device.kernel.process('ctaphid');
-      hid = await attachCtaphid(hidProc, addresses, flag(p, 'host-readout') ? { vendor: await HostReadout.connect(hidProc) } : {});
+      hid = await attachCtaphid(
+        hidProc,
+        addresses,
+        flag(p, 'host-readout') ? { vendor: await HostReadout.connect(hidProc) } : {},
+      );
       const listeners = hid.listeners.map((l) => ({ transport: 'ctaphid', address: l.url }));
       if (uhidWanted) {
         uhid = await UhidTransport.open(hid.device);
@@ -87,7 +99,18 @@ export async function serveCommand(argv: string[]): Promise<void> {
       attachServedDevice(device);
       web = await serveWeb(device, folder.dir, value(p, 'http'), commandRunner());
       if (outputMode.json) {
-        io.out(JSON.stringify({ ok: true, dir: folder.dir, mode, presence, pid: process.pid, formatted: formatted?.json, listeners, page: web?.pageUrl }) + '\n');
+        io.out(
+          JSON.stringify({
+            ok: true,
+            dir: folder.dir,
+            mode,
+            presence,
+            pid: process.pid,
+            formatted: formatted?.json,
+            listeners,
+            page: web?.pageUrl,
+          }) + '\n',
+        );
       } else {
         if (formatted) io.out(`${formatted.text}\n`);
         io.out(`device ${folder.dir} (${mode} mode), presence ${presence}; Ctrl-C to stop\n`);
@@ -110,7 +133,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
 function presenceOf(v: string | undefined): PresenceMode {
   const mode = v ?? 'ask';
-  if (mode !== 'ask' && mode !== 'approve' && mode !== 'deny') throw new UsageError(`--presence is ask, approve or deny (got '${mode.slice(0, 20)}')`);
+  if (mode !== 'ask' && mode !== 'approve' && mode !== 'deny')
+    throw new UsageError(`--presence is ask, approve or deny (got '${mode.slice(0, 20)}')`);
   if (mode === 'ask' && !(process.stdin.isTTY && process.stderr.isTTY)) {
     throw new UsageError('--presence ask needs a terminal to ask on; give --presence approve or --presence deny');
   }
@@ -159,7 +183,9 @@ function askOnTerminal(ui: UiClient): () => void {
       const s = await ui.screen();
       if (!s.modal) return;
       const who = `${printable(s.rp)}${s.user ? ` as ${printable(s.user)}` : ''}`;
-      const answer = await new Promise<string>((resolve) => rl.question(`presence requested (${s.reason}) by ${who}: approve? [y/N] `, resolve));
+      const answer = await new Promise<string>((resolve) =>
+        rl.question(`presence requested (${s.reason}) by ${who}: approve? [y/N] `, resolve),
+      );
       // The host may have cancelled, or the request timed out, while the question was on screen.
       if (!stopped && (await ui.screen()).modal) await ui.press(/^y(es)?$/i.test(answer.trim()) ? 'Enter' : DENY_KEY);
     } catch {

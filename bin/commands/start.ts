@@ -21,7 +21,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const mode = modeOf(p);
   const outcome = await withLock(p, async (folder, lock) => {
     folder.refuseIncomplete();
-    const formatted = folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
+    const formatted =
+      folder.state() === 'empty' ? await formatDevice(folder, lock, PRECURSOR_PDDB_LEN, mode) : undefined;
     const device = await bootMounted(folder, lock, mode, true);
     try {
       const bases = await device.pddb.listBasis();
@@ -40,7 +41,16 @@ export async function startCommand(argv: string[]): Promise<void> {
         'IPC trace of the boot:',
         trace.toSequenceDiagram(),
       ].join('\n');
-      const json = { dir: folder.dir, mode, formatted: formatted?.json, bases, dicts, status, servers, trace: trace.entries() };
+      const json = {
+        dir: folder.dir,
+        mode,
+        formatted: formatted?.json,
+        bases,
+        dicts,
+        status,
+        servers,
+        trace: trace.entries(),
+      };
       return { json, text };
     } finally {
       await device.shutdown();

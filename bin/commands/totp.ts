@@ -59,9 +59,15 @@ export async function totpCommand(argv: string[]): Promise<void> {
       return emit(
         await withVault(p, async (apps) => {
           const e = await apps.totp.add(entry);
-          return done(`added ${e.record.hotp ? 'HOTP' : 'TOTP'} entry '${name}' in ${e.basis}${warning ? ` (warning: ${warning})` : ''}`, {
-            name, basis: e.basis, key: e.key, ...(warning ? { warning } : {}),
-          });
+          return done(
+            `added ${e.record.hotp ? 'HOTP' : 'TOTP'} entry '${name}' in ${e.basis}${warning ? ` (warning: ${warning})` : ''}`,
+            {
+              name,
+              basis: e.basis,
+              key: e.key,
+              ...(warning ? { warning } : {}),
+            },
+          );
         }),
       );
     }
@@ -85,9 +91,18 @@ export async function totpCommand(argv: string[]): Promise<void> {
       return emit(
         await withVault(p, async (apps) => {
           const old = (await apps.totp.get(name)).record;
-          const next: NewTotp = { ...old, ...paramsOf(p, old), name: value(p, 'name') ?? old.name, secret: secret ?? old.secret };
+          const next: NewTotp = {
+            ...old,
+            ...paramsOf(p, old),
+            name: value(p, 'name') ?? old.name,
+            secret: secret ?? old.secret,
+          };
           const e = await apps.totp.edit(name, next);
-          return done(`edited '${name}'${next.name !== name ? ` (now '${next.name}')` : ''} in ${e.basis}`, { name: next.name, basis: e.basis, key: e.key });
+          return done(`edited '${name}'${next.name !== name ? ` (now '${next.name}')` : ''} in ${e.basis}`, {
+            name: next.name,
+            basis: e.basis,
+            key: e.key,
+          });
         }),
       );
     }
@@ -111,7 +126,8 @@ export function withVault<T>(p: Parsed, body: (apps: VaultApps, device: Device) 
 /** A secret that must never be on argv: `env`, one line of stdin with `--<stdinFlag>`, or a prompt. */
 export async function secretInput(p: Parsed, o: { env: string; stdinFlag: string; what: string }): Promise<string> {
   if (flag(p, o.stdinFlag)) {
-    if (flag(p, 'password-stdin')) throw new UsageError(`--${o.stdinFlag} and --password-stdin both read stdin: give basis passwords another way`);
+    if (flag(p, 'password-stdin'))
+      throw new UsageError(`--${o.stdinFlag} and --password-stdin both read stdin: give basis passwords another way`);
     const line = io.stdin().toString('utf8').split(/\r?\n/)[0] ?? '';
     if (line === '') throw new UsageError(`--${o.stdinFlag}: stdin holds no ${o.what}`);
     return line;
@@ -144,7 +160,9 @@ function paramsOf(p: Parsed, old: Partial<NewTotp>): Omit<NewTotp, 'name' | 'sec
 
 function listing(entries: TotpSummary[]): Outcome {
   const rows = entries.map((e) => {
-    const kind = e.hotp ? `HOTP ${e.algorithm}/${e.digits} counter ${e.timestep}` : `TOTP ${e.algorithm}/${e.digits}/${e.timestep}s`;
+    const kind = e.hotp
+      ? `HOTP ${e.algorithm}/${e.digits} counter ${e.timestep}`
+      : `TOTP ${e.algorithm}/${e.digits}/${e.timestep}s`;
     return `${e.name}\t${e.issuer || '-'}\t${kind}\t${e.basis}`;
   });
   return { json: entries, text: rows.join('\n') };
@@ -158,7 +176,10 @@ function clockVerb(p: Parsed): Outcome {
     if (!/^-?[0-9]{1,15}$/.test(o)) throw new UsageError('--offset takes whole seconds');
     clock.setOffset(Number(o));
   }
-  return { json: { ok: true, now: clock.now(), offset: clock.offsetSeconds }, text: `device time ${clock.now()} (offset ${clock.offsetSeconds} s)` };
+  return {
+    json: { ok: true, now: clock.now(), offset: clock.offsetSeconds },
+    text: `device time ${clock.now()} (offset ${clock.offsetSeconds} s)`,
+  };
 }
 
 export function whole(v: string, what: string): number {
@@ -175,4 +196,3 @@ export function atMost(args: string[], n: number, usage: string): string[] {
   if (args.length > n) throw new UsageError(`expected at most ${usage}`);
   return args;
 }
-

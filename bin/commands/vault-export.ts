@@ -50,14 +50,25 @@ export async function vaultExportCommand(argv: string[]): Promise<void> {
     const csv = await withVault(p, async (apps) => {
       const { entries } = await apps.passwords.list(filter);
       const full = [];
-      for (const e of entries) full.push((await apps.passwords.get({ description: e.description, username: e.username, basis: e.basis })).record);
+      for (const e of entries)
+        full.push(
+          (await apps.passwords.get({ description: e.description, username: e.username, basis: e.basis })).record,
+        );
       return { text: exportPasswordsCsv(full), count: full.length };
     });
     return emit(write(out, csv.text, `${csv.count} password entries`));
   }
   const records = await withVault(p, (apps) => totpRecords(apps, filter));
-  if (what === 'otpauth') return emit(write(out, records.map((r) => formatOtpauth(r)).join('\n') + (records.length ? '\n' : ''), `${records.length} TOTP/HOTP entries`));
-  if (what === 'aegis') return emit(write(out, exportAegis(records, new CryptoRandom()) + '\n', `${records.length} TOTP/HOTP entries`));
+  if (what === 'otpauth')
+    return emit(
+      write(
+        out,
+        records.map((r) => formatOtpauth(r)).join('\n') + (records.length ? '\n' : ''),
+        `${records.length} TOTP/HOTP entries`,
+      ),
+    );
+  if (what === 'aegis')
+    return emit(write(out, exportAegis(records, new CryptoRandom()) + '\n', `${records.length} TOTP/HOTP entries`));
   // qr
   if (out === undefined) {
     let text = '';
@@ -67,7 +78,10 @@ export async function vaultExportCommand(argv: string[]): Promise<void> {
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const files: string[] = [];
   for (const [i, r] of records.entries()) {
-    const file = join(out, `${String(i + 1).padStart(3, '0')}-${r.name.replace(/[^A-Za-z0-9._@-]+/g, '_').slice(0, 60)}.png`);
+    const file = join(
+      out,
+      `${String(i + 1).padStart(3, '0')}-${r.name.replace(/[^A-Za-z0-9._@-]+/g, '_').slice(0, 60)}.png`,
+    );
     writeFileSync(file, await qrPng(formatOtpauth(r)), { mode: 0o600, flag: 'wx' });
     files.push(file);
   }

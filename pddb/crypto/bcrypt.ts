@@ -127,8 +127,11 @@ function encipher(lr: Int32Array, P: Int32Array, S: Int32Array): void {
   let l = lr[0] ^ P[0];
   let r = lr[1];
   for (let i = 1; i < 17; i += 2) {
-    r ^= ((((S[l >>> 24] + S[0x100 | ((l >>> 16) & 0xff)]) ^ S[0x200 | ((l >>> 8) & 0xff)]) + S[0x300 | (l & 0xff)]) ^ P[i]);
-    l ^= ((((S[r >>> 24] + S[0x100 | ((r >>> 16) & 0xff)]) ^ S[0x200 | ((r >>> 8) & 0xff)]) + S[0x300 | (r & 0xff)]) ^ P[i + 1]);
+    r ^=
+      (((S[l >>> 24] + S[0x100 | ((l >>> 16) & 0xff)]) ^ S[0x200 | ((l >>> 8) & 0xff)]) + S[0x300 | (l & 0xff)]) ^ P[i];
+    l ^=
+      (((S[r >>> 24] + S[0x100 | ((r >>> 16) & 0xff)]) ^ S[0x200 | ((r >>> 8) & 0xff)]) + S[0x300 | (r & 0xff)]) ^
+      P[i + 1];
   }
   lr[0] = r ^ P[17];
   lr[1] = l;

@@ -74,7 +74,12 @@ export function basisSalt(saltBase: Uint8Array, name: string, password: Uint8Arr
   nameField.set(nameBytes);
   const pwField = new Uint8Array(PASSWORD_FIELD);
   pwField.set(password);
-  const digest = sha512_256.create().update(saltBase.subarray(HKDF_SALT_LEN)).update(nameField).update(pwField).digest();
+  const digest = sha512_256
+    .create()
+    .update(saltBase.subarray(HKDF_SALT_LEN))
+    .update(nameField)
+    .update(pwField)
+    .digest();
   const salt = digest.slice(0, 16);
   // Wipe the copies, the name's too, as hw.rs does: a secret basis's name is itself a secret.
   wipe(nameBytes, nameField, pwField, digest);

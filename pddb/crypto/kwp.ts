@@ -8,9 +8,7 @@ import { expectLength } from './bytes.ts';
 import { AES256_KEY_LEN } from './ecb.ts';
 
 /** What an unwrap gives: the key, or why not (never an exception: a wrong boot PIN ends up here). */
-export type KwpUnwrapResult =
-  | { ok: true; key: Uint8Array }
-  | { ok: false; reason: 'length' | 'integrity' };
+export type KwpUnwrapResult = { ok: true; key: Uint8Array } | { ok: false; reason: 'length' | 'integrity' };
 
 /** Wrap `keyData` (1 or more bytes) under a 32-byte KEK: 8 + keyData.length rounded up to 8 bytes (40 for 32). */
 export function kwpWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array {

@@ -11,7 +11,13 @@ const C2 = 0x1b873593;
  * check 25,088 entries of one decrypted page table without creating a subarray per entry (~3x faster).
  */
 export function murmur3_32(bytes: Uint8Array, seed: number, offset = 0, length = bytes.length - offset): number {
-  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) {
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > bytes.length
+  ) {
     throw new RangeError('murmur3_32: range outside the input');
   }
   const len = length;

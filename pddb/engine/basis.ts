@@ -117,7 +117,8 @@ export class Basis {
   }
 
   setPolicy(policy: RetentionPolicy): void {
-    this.retention = policy.kind === 'persist' ? { kind: 'persist' } : { kind: 'clearAfterSleeps', sleeps: policy.sleeps };
+    this.retention =
+      policy.kind === 'persist' ? { kind: 'persist' } : { kind: 'clearAfterSleeps', sleeps: policy.sleeps };
     this.sleepsLeft = policy.kind === 'clearAfterSleeps' ? policy.sleeps : 0;
   }
 
@@ -174,7 +175,11 @@ export class Basis {
     let root: BasisRoot | null = null;
     let best = -1;
     for (const phys of rootPhys) {
-      const opened = openRootPage(keys.data, store.flash.read(dataPageOffset(store.layout, phys), PAGE_SIZE), basis.aad);
+      const opened = openRootPage(
+        keys.data,
+        store.flash.read(dataPageOffset(store.layout, phys), PAGE_SIZE),
+        basis.aad,
+      );
       if (opened && opened.root.name === name && opened.journal > best) {
         [root, best] = [opened.root, opened.journal];
         basis.mapping.set(ROOT_VPAGE, { phys, journal: opened.journal });
@@ -225,7 +230,13 @@ export class Basis {
   }
 
   get hasChanges(): boolean {
-    return this.rootDirty || this.dirty.size > 0 || this.retired.length > 0 || this.dropped.size > 0 || this.garbage.length > 0;
+    return (
+      this.rootDirty ||
+      this.dirty.size > 0 ||
+      this.retired.length > 0 ||
+      this.dropped.size > 0 ||
+      this.garbage.length > 0
+    );
   }
 
   /**
@@ -236,8 +247,10 @@ export class Basis {
     const data = this.cache.get(vpage) ?? this.load(vpage);
     if (data) return data;
     const what = holder ? `a page of ${holder()} in basis '${this.name}'` : `page ${vpage} of basis '${this.name}'`;
-    if (this.lost.has(vpage)) throw new PddbError('BadImage', `${what} lies past the end of the device (truncated image?)`);
-    if (!this.mapping.has(vpage)) throw new PddbError('BadImage', `${what} is missing from the page table (damaged image)`);
+    if (this.lost.has(vpage))
+      throw new PddbError('BadImage', `${what} lies past the end of the device (truncated image?)`);
+    if (!this.mapping.has(vpage))
+      throw new PddbError('BadImage', `${what} is missing from the page table (damaged image)`);
     throw new PddbError('BadImage', `${what} does not decrypt (damaged flash)`);
   }
 
@@ -286,7 +299,13 @@ export class Basis {
 
   /** Mapped, written since the last commit, or dropped (or garbage) but still on flash until a commit unmaps it. */
   isMapped(vpage: number): boolean {
-    return this.mapping.has(vpage) || this.dirty.has(vpage) || this.dropped.has(vpage) || this.garbageVpages.has(vpage) || this.lost.has(vpage);
+    return (
+      this.mapping.has(vpage) ||
+      this.dirty.has(vpage) ||
+      this.dropped.has(vpage) ||
+      this.garbageVpages.has(vpage) ||
+      this.lost.has(vpage)
+    );
   }
 
   /** Vpages in use, mapped or only cached dirty. */
@@ -326,7 +345,12 @@ export class Basis {
         const data = this.cache.get(vpage)!;
         const old = this.mapping.get(vpage);
         const journal = this.nextJournal(old ?? this.dropped.get(vpage) ?? this.inherited(vpage));
-        return { vpage, page: sealDataPage(keys.data, randomBytes(this.store.random, 12), journal, data, this.aad), journal, old };
+        return {
+          vpage,
+          page: sealDataPage(keys.data, randomBytes(this.store.random, 12), journal, data, this.aad),
+          journal,
+          old,
+        };
       });
       this.place(placed, i === 0 ? Step.Data : Step.Descriptors, steps);
     });
@@ -346,7 +370,11 @@ export class Basis {
       { ...root, age: this.age },
       this.aad,
     );
-    this.place([{ vpage: ROOT_VPAGE, page: rootPage, journal: this.rootJournal, old: this.mapping.get(ROOT_VPAGE) }], Step.Descriptors, steps);
+    this.place(
+      [{ vpage: ROOT_VPAGE, page: rootPage, journal: this.rootJournal, old: this.mapping.get(ROOT_VPAGE) }],
+      Step.Descriptors,
+      steps,
+    );
     this.dirty.clear();
     this.rootDirty = false;
     this.retireAll(steps);
@@ -357,7 +385,13 @@ export class Basis {
    * root as it is: nothing in it changes but its age, and the new copies win by journal on their own.
    */
   private rootCanStay(descriptorsChanged: boolean): boolean {
-    return this.store.policy === 'copy-on-write' && !descriptorsChanged && this.dropped.size === 0 && this.garbage.length === 0 && this.mapping.has(ROOT_VPAGE);
+    return (
+      this.store.policy === 'copy-on-write' &&
+      !descriptorsChanged &&
+      this.dropped.size === 0 &&
+      this.garbage.length === 0 &&
+      this.mapping.has(ROOT_VPAGE)
+    );
   }
 
   /**
@@ -367,7 +401,8 @@ export class Basis {
    */
   private retireAll(steps: TableStep[]): void {
     for (const [vpage, m] of this.dropped) {
-      if (this.mapping.has(vpage)) steps[supersededStep(vpage)].erase.push(m.phys); // written again: merely superseded
+      if (this.mapping.has(vpage))
+        steps[supersededStep(vpage)].erase.push(m.phys); // written again: merely superseded
       else if (vpage === ROOT_VPAGE) steps[Step.Superseded].erase.push(m.phys);
       else if (isDictHeaderVpage(vpage)) steps[Step.DeletedHeaders].erase.push(m.phys);
       else steps[Step.Rest].erase.push(m.phys);
@@ -399,7 +434,8 @@ export class Basis {
     for (const m of this.store.pt.scan(keys.pt)) {
       if (this.store.inUse.has(m.phys)) continue;
       const page = this.readPhys(m.phys);
-      const ours = m.vpage === ROOT_VPAGE ? openRootPage(keys.data, page, this.aad) : openDataPage(keys.data, page, this.aad);
+      const ours =
+        m.vpage === ROOT_VPAGE ? openRootPage(keys.data, page, this.aad) : openDataPage(keys.data, page, this.aad);
       if (!ours) continue;
       this.store.inUse.add(m.phys);
       this.garbage.push(m.phys);
@@ -436,7 +472,11 @@ export class Basis {
    * Program each page to a fresh physical page; its mapping joins `steps` at `step`, and the unmapping of the copy
    * it supersedes the step after which that copy can go (retireAll writes them all and scrubs).
    */
-  private place(items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[], step: number, steps: TableStep[]): void {
+  private place(
+    items: { vpage: number; page: Uint8Array; journal: number; old?: Mapping }[],
+    step: number,
+    steps: TableStep[],
+  ): void {
     if (items.length === 0) return;
     const { flash, layout, inUse, stats } = this.store;
     stats.sealed += items.length;
@@ -565,4 +605,3 @@ function dictOfVpage(vpage: number): number {
   const p = Math.floor((vpage - POOL_FIRST_VPAGE) / DICT_VPAGES) + 1;
   return vpage >= POOL_FIRST_VPAGE && p <= DICT_MAX_COUNT ? p : 0;
 }
-

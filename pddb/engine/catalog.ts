@@ -81,7 +81,8 @@ export class Catalog {
     while (this.indices.has(this.lowestFree)) this.lowestFree++;
     let index = this.lowestFree;
     while (this.indices.has(index) || this.basis.isMapped((index * DICT_REGION) / VPAGE_SIZE)) index++;
-    if (index > DICT_MAX_COUNT) throw new PddbError('LimitExceeded', `basis '${this.name}' already holds ${DICT_MAX_COUNT} dicts`);
+    if (index > DICT_MAX_COUNT)
+      throw new PddbError('LimitExceeded', `basis '${this.name}' already holds ${DICT_MAX_COUNT} dicts`);
     const dict = this.makeDict(index, name, 0, true);
     this.addDict(dict);
     dict.writeHeader();
@@ -130,7 +131,8 @@ export class Catalog {
       // large_pool_update does). Read them once, at the first large allocation of the session.
       for (const dict of this.byName.values()) {
         for (const k of dict.keys.values()) {
-          if (!isSmallStart(k.start)) this.largePointer = Math.max(this.largePointer, strideEnd(k.start, k.start + Math.max(k.reserved, 1)));
+          if (!isSmallStart(k.start))
+            this.largePointer = Math.max(this.largePointer, strideEnd(k.start, k.start + Math.max(k.reserved, 1)));
         }
       }
       this.largePointerFromDescriptors = true;

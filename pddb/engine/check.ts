@@ -2,7 +2,13 @@
 // each page that is missing from the page table, fails to decrypt or lies past the end of the device, what it
 // holds, each key it touches and how much of that key still reads. Names only: never a value or a key.
 import { ROOT_VPAGE } from '../format/rootpage.ts';
-import { DESCRIPTOR_VPAGES, LARGE_POOL_START, POOL_VPAGES, SMALL_POOL_START, dictOfDescriptorVpage } from '../format/vaddr.ts';
+import {
+  DESCRIPTOR_VPAGES,
+  LARGE_POOL_START,
+  POOL_VPAGES,
+  SMALL_POOL_START,
+  dictOfDescriptorVpage,
+} from '../format/vaddr.ts';
 import { VPAGE_SIZE } from '../format/constants.ts';
 import type { PageState } from './basis.ts';
 import type { Catalog } from './catalog.ts';
@@ -60,7 +66,14 @@ export function checkBases(catalogs: readonly Catalog[]): CheckReport {
     for (const dict of c.dicts()) {
       keys += dict.keys.size;
       for (const k of dict.damagedKeys()) {
-        report.keys.push({ basis: c.name, dict: dict.name, key: k.key, len: k.len, readable: k.readable, badPages: k.pages.length });
+        report.keys.push({
+          basis: c.name,
+          dict: dict.name,
+          key: k.key,
+          len: k.len,
+          readable: k.readable,
+          badPages: k.pages.length,
+        });
         for (const { vpage, state } of k.pages) {
           const known = damage.get(vpage);
           const touched = (known && keysOn.get(known)) ?? [];
@@ -87,6 +100,7 @@ function holder(vpage: number, dictNames: Map<number, string>): string {
   if (d !== 0) return vpage === d * DESCRIPTOR_VPAGES ? `the header of ${named(d)}` : `key descriptors of ${named(d)}`;
   const addr = vpage * VPAGE_SIZE;
   if (addr >= LARGE_POOL_START) return 'a large key';
-  if (addr >= SMALL_POOL_START) return `small keys of ${named(Math.floor((addr - SMALL_POOL_START) / (POOL_VPAGES * VPAGE_SIZE)) + 1)}`;
+  if (addr >= SMALL_POOL_START)
+    return `small keys of ${named(Math.floor((addr - SMALL_POOL_START) / (POOL_VPAGES * VPAGE_SIZE)) + 1)}`;
   return 'no known structure';
 }

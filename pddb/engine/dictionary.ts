@@ -153,7 +153,8 @@ export class Dict {
     const end = Math.min(entry.len, offset + length);
     if (offset >= end) return new Uint8Array(0);
     // A key can be 32 GiB long: one read of all of it would exhaust memory. Bigger than any device.
-    if (end - offset > MAX_READ) throw new PddbError('LimitExceeded', `read at most ${MAX_READ} bytes at once (read in parts)`);
+    if (end - offset > MAX_READ)
+      throw new PddbError('LimitExceeded', `read at most ${MAX_READ} bytes at once (read in parts)`);
     const out = new Uint8Array(end - offset);
     this.copyOut(entry, entry.start, offset, out);
     return out;
@@ -186,7 +187,8 @@ export class Dict {
       this.noteDurable(entry);
       const first = entry.start / VPAGE_SIZE;
       const keep = Math.ceil(newLen / VPAGE_SIZE);
-      for (const vpage of this.pagesIn(first + keep, first + Math.ceil(entry.len / VPAGE_SIZE))) this.basis.dropPage(vpage);
+      for (const vpage of this.pagesIn(first + keep, first + Math.ceil(entry.len / VPAGE_SIZE)))
+        this.basis.dropPage(vpage);
       // The tail of the last page kept is still part of the durable value: zero it once the new length is durable.
       if (this.fresh.has(entry.start)) this.zeroTail(entry.start, newLen);
       else this.tails.add(entry);
@@ -355,7 +357,10 @@ export class Dict {
   private requireRoom(fromLen: number, toLen: number): void {
     const pages = Math.ceil(toLen / VPAGE_SIZE) - Math.ceil(fromLen / VPAGE_SIZE);
     if (pages > this.basis.devicePages) {
-      throw new PddbError('DiskFull', `the device is full: this value needs ${pages} more pages, the device has ${this.basis.devicePages}`);
+      throw new PddbError(
+        'DiskFull',
+        `the device is full: this value needs ${pages} more pages, the device has ${this.basis.devicePages}`,
+      );
     }
   }
 
@@ -379,7 +384,9 @@ export class Dict {
   /** A range in the dict's small-key pool, or null when all of its pool pages are taken. */
   private allocSmall(size: number): number | null {
     // A page that does not decrypt is skipped too (damage stays an error on its keys, never zeros).
-    let p = this.poolTail.findIndex((tail, i) => tail + size <= VPAGE_SIZE && this.readable(smallPoolVpage(this.index, i)));
+    let p = this.poolTail.findIndex(
+      (tail, i) => tail + size <= VPAGE_SIZE && this.readable(smallPoolVpage(this.index, i)),
+    );
     if (p < 0) p = this.poolTail.length;
     // The pool of dict d is 4096 vpages; page 4096 would be the first pool page of dict d + 1.
     if (p >= POOL_VPAGES) return null;
@@ -415,7 +422,8 @@ export class Dict {
   /** Bytes no key needs any more: zeroed now if never durable, else scrubbed after the commit that drops them. */
   private release(start: number, len: number, fresh: boolean): void {
     if (len === 0) return;
-    if (fresh) this.basis.writablePage(Math.floor(start / VPAGE_SIZE)).fill(0, start % VPAGE_SIZE, (start % VPAGE_SIZE) + len);
+    if (fresh)
+      this.basis.writablePage(Math.floor(start / VPAGE_SIZE)).fill(0, start % VPAGE_SIZE, (start % VPAGE_SIZE) + len);
     else this.scrub.push({ start, len });
   }
 
@@ -456,7 +464,11 @@ export class Dict {
 }
 
 /** Walk `length` bytes from virtual address `addr` page by page: (vpage, offset in it, bytes before, bytes in it). */
-function forEachSpan(addr: number, length: number, fn: (vpage: number, at: number, done: number, n: number) => void): void {
+function forEachSpan(
+  addr: number,
+  length: number,
+  fn: (vpage: number, at: number, done: number, n: number) => void,
+): void {
   for (let done = 0; done < length; ) {
     const at = (addr + done) % VPAGE_SIZE;
     const n = Math.min(length - done, VPAGE_SIZE - at);

@@ -127,13 +127,27 @@ export class PddbEngine {
       user0.fill(0);
     } catch (e) {
       if (e instanceof KeyboxError) {
-        throw new PddbError(e.code === 'AccessDenied' ? 'AccessDenied' : e.code === 'Malformed' ? 'BadImage' : 'InvalidArgument', e.message);
+        throw new PddbError(
+          e.code === 'AccessDenied' ? 'AccessDenied' : e.code === 'Malformed' ? 'BadImage' : 'InvalidArgument',
+          e.message,
+        );
       }
       throw e;
     }
     const pt = PageTable.load(flash, layout, random);
     const space = FastSpace.load(flash, layout, copyKeys(system), dna, random, opts.fastSpace);
-    const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: opts.syncPolicy ?? 'copy-on-write', allBasesPresent: opts.allBasesPresent === true, stats: { sealed: 0 } };
+    const store: Store = {
+      flash,
+      layout,
+      pt,
+      space,
+      random,
+      dna,
+      inUse: new Set(),
+      policy: opts.syncPolicy ?? 'copy-on-write',
+      allBasesPresent: opts.allBasesPresent === true,
+      stats: { sealed: 0 },
+    };
     const engine = new PddbEngine(store, keyPage.saltBase);
     const mounted = Basis.mount(SYSTEM_BASIS_NAME, system, store);
     if (!mounted) throw new PddbError('BadImage', 'no .System root in this image (not formatted, or damaged)');
@@ -344,8 +358,16 @@ export class PddbEngine {
   }
 
   attributes(h: KeyHandle): KeyAttributes {
-    const { dict, entry } = this.resolve(h);
-    return { len: entry.len, reserved: entry.reserved, age: entry.age, dict: h.dict, basis: h.basis, flags: entry.flags, index: entry.slot };
+    const { entry } = this.resolve(h);
+    return {
+      len: entry.len,
+      reserved: entry.reserved,
+      age: entry.age,
+      dict: h.dict,
+      basis: h.basis,
+      flags: entry.flags,
+      index: entry.slot,
+    };
   }
 
   /** Unqualified deletes act on the latest basis only (the original's rule). */
@@ -381,7 +403,9 @@ export class PddbEngine {
   listKeys(dict: string, basis?: string): string[] {
     this.requireMounted();
     checkDictName(dict);
-    const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) => c.dict(dict));
+    const sources = (basis === undefined ? this.stack : [this.stack[this.openIndex(basis)]]).filter((c) =>
+      c.dict(dict),
+    );
     if (sources.length === 0) throw new PddbError('NotFound', `no dict '${dict}'`);
     return [...new Set(sources.flatMap((c) => [...c.dict(dict)!.keys.keys()]))].sort();
   }
@@ -396,7 +420,8 @@ export class PddbEngine {
       const d = c.dict(dict);
       if (!d) continue;
       for (const entry of d.keys.values()) {
-        if (!out.has(entry.name)) out.set(entry.name, { key: entry.name, basis: c.name, value: d.read(entry, 0, entry.len) });
+        if (!out.has(entry.name))
+          out.set(entry.name, { key: entry.name, basis: c.name, value: d.read(entry, 0, entry.len) });
       }
     }
     if (out.size === 0 && !sources.some((c) => c.dict(dict))) throw new PddbError('NotFound', `no dict '${dict}'`);
@@ -409,7 +434,10 @@ export class PddbEngine {
     for (const c of this.stack) c.sync();
     if (this.coverWrites > 0 || this.decoyLeaks > 0) {
       const { flash, layout, random, inUse, space } = this.store;
-      const free = shuffle(random, space.knownFree().filter((p) => !inUse.has(p))).slice(0, this.coverWrites);
+      const free = shuffle(
+        random,
+        space.knownFree().filter((p) => !inUse.has(p)),
+      ).slice(0, this.coverWrites);
       for (let n = randomBelow(random, this.decoyLeaks + 1); n > 0; n--) {
         const page = space.allocate((p) => inUse.has(p));
         if (page !== null && !free.includes(page)) free.push(page);
@@ -440,7 +468,10 @@ export class PddbEngine {
   rebuildSpace(opts: { allBasesPresent?: boolean } = {}): number {
     this.requireMounted();
     if (opts?.allBasesPresent !== true) {
-      throw new PddbError('InvalidArgument', 'rebuildspace lists every page no open basis uses: present every basis and confirm (--all-bases-present)');
+      throw new PddbError(
+        'InvalidArgument',
+        'rebuildspace lists every page no open basis uses: present every basis and confirm (--all-bases-present)',
+      );
     }
     // No sync first: this is what a full device needs, and a sync is exactly what fails there. Pages of pending
     // changes are in use (mapped, or retired and not yet scrubbed), so the scan never hands them out.
@@ -479,7 +510,8 @@ export class PddbEngine {
    */
   churn(): void {
     this.requireMounted();
-    for (const c of this.stack) for (const vpage of [...c.basis.vpages()]) if (vpage !== ROOT_VPAGE) c.basis.writablePage(vpage);
+    for (const c of this.stack)
+      for (const vpage of [...c.basis.vpages()]) if (vpage !== ROOT_VPAGE) c.basis.writablePage(vpage);
     this.sync();
     const { flash, layout, random, inUse, space } = this.store;
     for (const page of space.knownFree()) {
@@ -568,8 +600,13 @@ function checkPolicy(policy: unknown): void {
   const ok =
     typeof p === 'object' &&
     p !== null &&
-    (p.kind === 'persist' || (p.kind === 'clearAfterSleeps' && Number.isSafeInteger(p.sleeps) && p.sleeps >= 0 && p.sleeps <= 0xffff_ffff));
-  if (!ok) throw new PddbError('InvalidArgument', "policy is { kind: 'persist' } or { kind: 'clearAfterSleeps', sleeps: n } (n a u32)");
+    (p.kind === 'persist' ||
+      (p.kind === 'clearAfterSleeps' && Number.isSafeInteger(p.sleeps) && p.sleeps >= 0 && p.sleeps <= 0xffff_ffff));
+  if (!ok)
+    throw new PddbError(
+      'InvalidArgument',
+      "policy is { kind: 'persist' } or { kind: 'clearAfterSleeps', sleeps: n } (n a u32)",
+    );
 }
 
 function wipeKeys(k: BasisKeys): void {
@@ -586,6 +623,3 @@ function checkSpan(offset: number, length: number): void {
     throw new PddbError('InvalidArgument', 'offsets and lengths are non-negative integers');
   }
 }
-
-
-

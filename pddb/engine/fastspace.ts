@@ -110,11 +110,19 @@ export class FastSpace {
     this.slack = opts.reserveSlack ?? RESERVE_SLACK;
     this.leaky = opts.keepUsedRecords ?? false;
     this.addressOrder = opts.addressOrder ?? false;
-    if (!Number.isSafeInteger(this.slack) || this.slack < 0) throw new RangeError('reserveSlack is a non-negative integer');
+    if (!Number.isSafeInteger(this.slack) || this.slack < 0)
+      throw new RangeError('reserveSlack is a non-negative integer');
   }
 
   /** Read the master record(s) and replay any log (see the header comment). No master: an empty cache. */
-  static load(flash: Flash, layout: Layout, keys: BasisKeys, dna: bigint, random: Random, opts: FastSpaceOptions = {}): FastSpace {
+  static load(
+    flash: Flash,
+    layout: Layout,
+    keys: BasisKeys,
+    dna: bigint,
+    random: Random,
+    opts: FastSpaceOptions = {},
+  ): FastSpace {
     const fs = new FastSpace(flash, layout, keys, dna, random, opts);
     const region = flash.read(layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
     const page = (i: number) => region.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
@@ -124,7 +132,11 @@ export class FastSpace {
     const masters: PhysPage[][] = [];
     for (let i = 0; i + FASTSPACE_PAGES <= FSCB_PAGES; i++) {
       if (headerErased(i)) continue;
-      const entries = openMasterRecord(keys.data, region.subarray(i * PAGE_SIZE, (i + FASTSPACE_PAGES) * PAGE_SIZE), dna);
+      const entries = openMasterRecord(
+        keys.data,
+        region.subarray(i * PAGE_SIZE, (i + FASTSPACE_PAGES) * PAGE_SIZE),
+        dna,
+      );
       if (!entries) continue;
       masters.push(entries.filter(inRange));
       for (let p = 0; p < FASTSPACE_PAGES; p++) fs.masterPages.add(i + p);
@@ -295,7 +307,10 @@ export class FastSpace {
       for (const e of this.reserve.values()) this.listed.set(e.page, e);
       this.reserve.clear();
     } else {
-      const candidates = shuffle(this.random, [...this.listed.values()].filter((e) => allocatable(e) && !taken(e.page)));
+      const candidates = shuffle(
+        this.random,
+        [...this.listed.values()].filter((e) => allocatable(e) && !taken(e.page)),
+      );
       if (this.addressOrder) candidates.sort((a, b) => a.page - b.page);
       for (const e of candidates.slice(0, takeOut)) {
         this.listed.delete(e.page);
@@ -320,7 +335,8 @@ export class FastSpace {
       at = pairs[randomBelow(this.random, pairs.length)];
       this.programMaster(at, record);
       for (let i = 0; i < FSCB_PAGES; i++) {
-        if (!blank[i] && !this.masterPages.has(i) && (i < at || i >= at + FASTSPACE_PAGES)) this.flash.erase(sector0 + i);
+        if (!blank[i] && !this.masterPages.has(i) && (i < at || i >= at + FASTSPACE_PAGES))
+          this.flash.erase(sector0 + i);
       }
       for (const i of this.masterPages) if (i < at || i >= at + FASTSPACE_PAGES) this.flash.erase(sector0 + i);
     } else {
@@ -336,7 +352,10 @@ export class FastSpace {
 
   private programMaster(at: number, record: Uint8Array): void {
     for (let p = 0; p < FASTSPACE_PAGES; p++) {
-      this.flash.program(this.layout.fscbOffset + (at + p) * PAGE_SIZE, record.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+      this.flash.program(
+        this.layout.fscbOffset + (at + p) * PAGE_SIZE,
+        record.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE),
+      );
     }
   }
 

@@ -44,7 +44,8 @@ export function* formatSteps(flash: Flash, params: FormatParams): Generator<Form
   for (let p = 0; p < layout.dataPages; p += STEP_PAGES) {
     const n = Math.min(STEP_PAGES, layout.dataPages - p);
     random.fill(chunk.subarray(0, n * PAGE_SIZE));
-    for (let i = 0; i < n; i++) flash.program(layout.dataOffset + (p + i) * PAGE_SIZE, chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+    for (let i = 0; i < n; i++)
+      flash.program(layout.dataOffset + (p + i) * PAGE_SIZE, chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
     yield { done: p + n, total: layout.dataPages };
   }
   const pt = PageTable.format(flash, layout, random);
@@ -54,11 +55,33 @@ export function* formatSteps(flash: Flash, params: FormatParams): Generator<Form
   user0Key.fill(0);
   flash.program(
     layout.keyPageOffset,
-    encodeKeyPage({ wrappedPt: wrapped.ptWrapped40, wrappedData: wrapped.dataWrapped40, saltBase: randomBytes(random, SALT_BASE_LEN) }),
+    encodeKeyPage({
+      wrappedPt: wrapped.ptWrapped40,
+      wrappedData: wrapped.dataWrapped40,
+      saltBase: randomBytes(random, SALT_BASE_LEN),
+    }),
   );
   const allPages = Array.from({ length: layout.dataPages }, (_, i) => i);
-  const space = FastSpace.create(flash, layout, { pt: system.pt.slice(), data: system.data.slice() }, dna, random, allPages);
-  const store: Store = { flash, layout, pt, space, random, dna, inUse: new Set(), policy: 'copy-on-write', allBasesPresent: true, stats: { sealed: 0 } };
+  const space = FastSpace.create(
+    flash,
+    layout,
+    { pt: system.pt.slice(), data: system.data.slice() },
+    dna,
+    random,
+    allPages,
+  );
+  const store: Store = {
+    flash,
+    layout,
+    pt,
+    space,
+    random,
+    dna,
+    inUse: new Set(),
+    policy: 'copy-on-write',
+    allBasesPresent: true,
+    stats: { sealed: 0 },
+  };
   const root = Basis.create(SYSTEM_BASIS_NAME, system, store);
   new Catalog(root).sync();
   space.flush(); // the pages that commit took out of FastSpace and did not use are listed again
@@ -68,7 +91,10 @@ export function* formatSteps(flash: Flash, params: FormatParams): Generator<Form
 }
 
 /** Format in one call, reporting progress to `onProgress`. */
-export function formatFlash(flash: Flash, params: FormatParams & { onProgress?: (p: FormatProgress) => void }): Uint8Array {
+export function formatFlash(
+  flash: Flash,
+  params: FormatParams & { onProgress?: (p: FormatProgress) => void },
+): Uint8Array {
   const steps = formatSteps(flash, params);
   for (;;) {
     const r = steps.next();

@@ -12,7 +12,8 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 function check(kind: string, name: unknown, max: number): string {
   if (typeof name !== 'string' || name.length === 0) throw new PddbError('InvalidName', `${kind} name is empty`);
   if (name.includes('\0')) throw new PddbError('InvalidName', `${kind} name contains NUL`);
-  if (LONE_SURROGATE.test(name)) throw new PddbError('InvalidName', `${kind} name is not valid Unicode (lone surrogate)`);
+  if (LONE_SURROGATE.test(name))
+    throw new PddbError('InvalidName', `${kind} name is not valid Unicode (lone surrogate)`);
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > max) throw new PddbError('InvalidName', `${kind} name is ${bytes} bytes (at most ${max})`);
   return name;
@@ -25,7 +26,8 @@ export const checkKeyName = (name: unknown) => check('key', name, KEY_NAME_MAX);
 export function checkPassword(password: unknown): string {
   if (typeof password !== 'string') throw new PddbError('InvalidArgument', 'password must be a string');
   // Two different lone surrogates would both encode as U+FFFD: two passwords, one key.
-  if (LONE_SURROGATE.test(password)) throw new PddbError('InvalidArgument', 'password is not valid Unicode (lone surrogate)');
+  if (LONE_SURROGATE.test(password))
+    throw new PddbError('InvalidArgument', 'password is not valid Unicode (lone surrogate)');
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX) {
     throw new PddbError('InvalidArgument', `password is longer than ${PASSWORD_MAX} bytes`);
   }

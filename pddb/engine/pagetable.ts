@@ -102,7 +102,8 @@ export class PageTable {
     // An all-0xFF entry would read as damage; the chance is 2^-128 per entry, but format is cheap to make exact.
     for (let page = 0; page < layout.ptPages; page++) {
       const bytes = pt.pageBytes(page);
-      for (let e = 0; e < ENTRIES_PER_PAGE; e++) if (isErased(bytes.subarray(e * PTE_SIZE, (e + 1) * PTE_SIZE))) bytes[e * PTE_SIZE] = 0;
+      for (let e = 0; e < ENTRIES_PER_PAGE; e++)
+        if (isErased(bytes.subarray(e * PTE_SIZE, (e + 1) * PTE_SIZE))) bytes[e * PTE_SIZE] = 0;
       flash.erase(page + layout.ptOffset / PAGE_SIZE);
       flash.program(layout.ptOffset + page * PAGE_SIZE, bytes);
     }
@@ -217,7 +218,8 @@ export class PageTable {
       this.flash.program(at, this.pageBytes(page));
     }
     this.pendingRestore.clear();
-    for (const slot of [...this.usedSlots].sort((a, b) => a - b)) this.flash.erase(this.layout.mbbbOffset / PAGE_SIZE + slot);
+    for (const slot of [...this.usedSlots].sort((a, b) => a - b))
+      this.flash.erase(this.layout.mbbbOffset / PAGE_SIZE + slot);
     this.usedSlots.clear();
   }
 
@@ -266,7 +268,6 @@ export class PageTable {
     }
     return ties === 1 ? best : null;
   }
-
 }
 
 /** Equality of two table pages: ciphertext, public, so memcmp rather than the constant-time loop (20x slower) that
@@ -292,7 +293,10 @@ function identicalPairs(slots: Uint8Array[]): Uint8Array[] {
  * leave no entry of a page unchanged (its shadow must agree with it somewhere).
  */
 class CycleBuilder {
-  private readonly pages = new Map<number, { patched: Uint8Array; changed: Set<number>; first: number; last: number }>();
+  private readonly pages = new Map<
+    number,
+    { patched: Uint8Array; changed: Set<number>; first: number; last: number }
+  >();
 
   constructor(private readonly table: PageTable) {}
 
@@ -306,7 +310,11 @@ class CycleBuilder {
 
   add(page: number, phys: number, block: Uint8Array, step: number): void {
     let p = this.pages.get(page);
-    if (!p) this.pages.set(page, (p = { patched: this.table.pageBytes(page).slice(), changed: new Set(), first: step, last: step }));
+    if (!p)
+      this.pages.set(
+        page,
+        (p = { patched: this.table.pageBytes(page).slice(), changed: new Set(), first: step, last: step }),
+      );
     p.patched.set(block, (phys % ENTRIES_PER_PAGE) * PTE_SIZE);
     p.changed.add(phys);
     p.last = step;

@@ -56,7 +56,10 @@ export class FaultyFlash implements Flash {
   ) {
     const { cutAfterOps, torn = false, random } = plan;
     if (cutAfterOps !== undefined && !(Number.isSafeInteger(cutAfterOps) && cutAfterOps >= 0)) {
-      throw new FlashError('BadArgument', `FaultyFlash: cutAfterOps ${String(cutAfterOps)} is not a non-negative integer`);
+      throw new FlashError(
+        'BadArgument',
+        `FaultyFlash: cutAfterOps ${String(cutAfterOps)} is not a non-negative integer`,
+      );
     }
     if (torn !== true && torn !== false && torn !== 'random') {
       throw new FlashError('BadArgument', `FaultyFlash: torn ${String(torn)} is not true, false or 'random'`);
@@ -170,7 +173,10 @@ export class FaultyFlash implements Flash {
 
   private lose(report: CutReport): never {
     this.cutReport = report;
-    const what = report.kind === 'erase' ? `erase of sector ${report.sector}` : `program of [${report.offset}, ${report.offset + report.length})`;
+    const what =
+      report.kind === 'erase'
+        ? `erase of sector ${report.sector}`
+        : `program of [${report.offset}, ${report.offset + report.length})`;
     const tear = report.torn ? `, torn after ${report.applied} of ${report.length} bytes` : '';
     throw new PowerCut(`power lost during op ${report.op} (${what}${tear})`);
   }

@@ -5,7 +5,16 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, unlinkSync, writeS
 import { dirname } from 'node:path';
 import { FlashError } from './errors.ts';
 import type { Flash, FlashStats, SectorWear } from './flash.ts';
-import { SECTOR_SIZE, andInto, checkByte, checkBytes, checkDeviceSize, checkProgram, checkRange, checkSector } from './flash.ts';
+import {
+  SECTOR_SIZE,
+  andInto,
+  checkByte,
+  checkBytes,
+  checkDeviceSize,
+  checkProgram,
+  checkRange,
+  checkSector,
+} from './flash.ts';
 import { WearCounters } from './wear.ts';
 
 export interface FileFlashCreateOptions {
@@ -160,7 +169,8 @@ function fsCall<T>(fn: () => T, what: string): T {
   } catch (e) {
     if (e instanceof FlashError) throw e;
     const errno = (e as NodeJS.ErrnoException).code;
-    const code = errno === 'ENOENT' ? 'NotFound' : errno === 'EEXIST' ? 'Exists' : errno === 'EISDIR' ? 'NotAFile' : 'Io';
+    const code =
+      errno === 'ENOENT' ? 'NotFound' : errno === 'EEXIST' ? 'Exists' : errno === 'EISDIR' ? 'NotAFile' : 'Io';
     throw new FlashError(code, `${what}: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -170,7 +180,10 @@ function readFully(fd: number, out: Uint8Array, position: number, path: string):
   while (done < out.length) {
     const n = fsCall(() => readSync(fd, out, done, out.length - done, position + done), `read ${path}`);
     if (n === 0) {
-      throw new FlashError('Io', `${path}: short read at byte ${position + done} (the image was truncated while open?)`);
+      throw new FlashError(
+        'Io',
+        `${path}: short read at byte ${position + done} (the image was truncated while open?)`,
+      );
     }
     done += n;
   }

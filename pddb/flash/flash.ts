@@ -61,17 +61,24 @@ export function checkBytes(data: unknown, what: string): Uint8Array {
 
 /** [offset, offset + length) lies inside a device of `size` bytes (an empty range at `size` is allowed). */
 export function checkRange(size: number, offset: unknown, length: unknown, what: string): void {
-  if (!isIndex(offset)) throw new FlashError('BadArgument', `${what}: offset ${String(offset)} is not a non-negative integer`);
-  if (!isIndex(length)) throw new FlashError('BadArgument', `${what}: length ${String(length)} is not a non-negative integer`);
+  if (!isIndex(offset))
+    throw new FlashError('BadArgument', `${what}: offset ${String(offset)} is not a non-negative integer`);
+  if (!isIndex(length))
+    throw new FlashError('BadArgument', `${what}: length ${String(length)} is not a non-negative integer`);
   if (offset > size || length > size - offset) {
-    throw new FlashError('OutOfBounds', `${what}: bytes [${offset}, ${offset + length}) outside the device of ${size} bytes`);
+    throw new FlashError(
+      'OutOfBounds',
+      `${what}: bytes [${offset}, ${offset + length}) outside the device of ${size} bytes`,
+    );
   }
 }
 
 export function checkSector(size: number, sector: unknown, what: string): number {
-  if (!isIndex(sector)) throw new FlashError('BadArgument', `${what}: sector ${String(sector)} is not a non-negative integer`);
+  if (!isIndex(sector))
+    throw new FlashError('BadArgument', `${what}: sector ${String(sector)} is not a non-negative integer`);
   const sectors = size / SECTOR_SIZE;
-  if (sector >= sectors) throw new FlashError('OutOfBounds', `${what}: sector ${sector} outside the device of ${sectors} sectors`);
+  if (sector >= sectors)
+    throw new FlashError('OutOfBounds', `${what}: sector ${sector} outside the device of ${sectors} sectors`);
   return sector;
 }
 

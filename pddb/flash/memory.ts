@@ -2,7 +2,16 @@
 // power cut (MemoryFlash.from(faulty.read(0, faulty.size)) or MemoryFlash.from(inner.snapshot())).
 import { FlashError } from './errors.ts';
 import type { Flash, FlashStats, SectorWear } from './flash.ts';
-import { SECTOR_SIZE, andInto, checkByte, checkBytes, checkDeviceSize, checkProgram, checkRange, checkSector } from './flash.ts';
+import {
+  SECTOR_SIZE,
+  andInto,
+  checkByte,
+  checkBytes,
+  checkDeviceSize,
+  checkProgram,
+  checkRange,
+  checkSector,
+} from './flash.ts';
 import { WearCounters } from './wear.ts';
 
 export interface MemoryFlashOptions {

@@ -15,7 +15,9 @@ export type Features = Record<string, number>;
 /** Every data page of an image, as views into it. */
 export function dataPages(image: Uint8Array): Uint8Array[] {
   const layout = computeLayout(image.length);
-  return Array.from({ length: layout.dataPages }, (_, p) => image.subarray(dataPageOffset(layout, p), dataPageOffset(layout, p) + PAGE_SIZE));
+  return Array.from({ length: layout.dataPages }, (_, p) =>
+    image.subarray(dataPageOffset(layout, p), dataPageOffset(layout, p) + PAGE_SIZE),
+  );
 }
 
 export function blindFeatures(image: Uint8Array): Features {

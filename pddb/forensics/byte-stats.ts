@@ -29,16 +29,30 @@ export interface ByteStats {
 const COMPRESSION_RUN = 16;
 
 export const BYTE_STAT_NAMES = [
-  'chiSquareKs', 'chiSquareFailures', 'minEntropy', 'minCompression', 'maxSerialCorrelation',
-  'constantPages', 'duplicatePages', 'duplicateNonces', 'longestPrintableRun',
+  'chiSquareKs',
+  'chiSquareFailures',
+  'minEntropy',
+  'minCompression',
+  'maxSerialCorrelation',
+  'constantPages',
+  'duplicatePages',
+  'duplicateNonces',
+  'longestPrintableRun',
 ] as const satisfies readonly (keyof ByteStats)[];
 
 /** The battery over `pages` (each PAGE_SIZE bytes), e.g. every data page of an image, or only the unexplained ones. */
 export function byteStats(pages: Uint8Array[]): ByteStats {
   const pValues: number[] = [];
   const out: ByteStats = {
-    chiSquareKs: 0, chiSquareFailures: 0, minEntropy: 8, minCompression: Infinity, maxSerialCorrelation: 0,
-    constantPages: 0, duplicatePages: 0, duplicateNonces: 0, longestPrintableRun: 0,
+    chiSquareKs: 0,
+    chiSquareFailures: 0,
+    minEntropy: 8,
+    minCompression: Infinity,
+    maxSerialCorrelation: 0,
+    constantPages: 0,
+    duplicatePages: 0,
+    duplicateNonces: 0,
+    longestPrintableRun: 0,
   };
   const seenPages = new Map<string, number>();
   const seenNonces = new Map<string, number>();
@@ -51,7 +65,7 @@ export function byteStats(pages: Uint8Array[]): ByteStats {
     let chi = 0;
     let entropy = 0;
     for (const count of histogram) {
-      chi += ((count - expected) ** 2) / expected;
+      chi += (count - expected) ** 2 / expected;
       if (count > 0) entropy -= (count / page.length) * Math.log2(count / page.length);
     }
     const p = chiSquareSurvival(chi, 255);
@@ -121,7 +135,21 @@ export function chiSquareSurvival(x: number, k: number): number {
 function normalSurvival(z: number): number {
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.5 * Math.abs(x));
-  const erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return (x >= 0 ? erfc : 2 - erfc) / 2;
 }

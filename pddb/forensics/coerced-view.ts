@@ -83,7 +83,15 @@ export function coercedView(flash: Flash, system: BasisKeys, dna = 0n, disclosed
   const classes = new Uint8Array(layout.dataPages);
   const counts = { System: 0, Listed: 0, UsedUnmapped: 0, Unexplained: 0, Disclosed: 0 };
   for (let p = 0; p < layout.dataPages; p++) {
-    const c = mapped.has(p) ? PageClass.System : shown.has(p) ? PageClass.Disclosed : used.has(p) ? PageClass.UsedUnmapped : listed.has(p) ? PageClass.Listed : PageClass.Unexplained;
+    const c = mapped.has(p)
+      ? PageClass.System
+      : shown.has(p)
+        ? PageClass.Disclosed
+        : used.has(p)
+          ? PageClass.UsedUnmapped
+          : listed.has(p)
+            ? PageClass.Listed
+            : PageClass.Unexplained;
     classes[p] = c;
     counts[PageClass[c] as keyof typeof PageClass]++;
   }

@@ -135,7 +135,11 @@ function runWorkload(s: LabSettings, i: number, world: 0 | 1, w: Workload, start
   engine.close();
   const after = flash.stats;
   return {
-    image: flash.snapshot(), keybox, system, disclosed: disclosedKeys, hidden: hiddenKeys,
+    image: flash.snapshot(),
+    keybox,
+    system,
+    disclosed: disclosedKeys,
+    hidden: hiddenKeys,
     cost: { erases: after.erases - before.erases, programs: after.programs - before.programs, syncs },
   };
 }

@@ -13,7 +13,16 @@ import { MemoryFlash } from '../flash/memory.ts';
 import { TEST_PDDB_LEN } from '../format/constants.ts';
 import { blindFeatures, coercedFeatures, dataPages, type Adversary, type Features } from './adversaries.ts';
 import { PageClass, coercedView } from './coerced-view.ts';
-import { HIDDEN_NAME, PIN, buildDevice, disclosedName, disclosedPassword, type LabDevice, type LabSettings, type Mitigation, type Workload } from './device-builder.ts';
+import {
+  HIDDEN_NAME,
+  PIN,
+  buildDevice,
+  disclosedName,
+  disclosedPassword,
+  type LabDevice,
+  type LabSettings,
+  type Mitigation,
+} from './device-builder.ts';
 import { rocAuc, wilson, type Interval } from './intervals.ts';
 import type { LeakyVariant } from './leaky-variants.ts';
 import { predict, trainRule, type Rule, type Sample } from './threshold-classifier.ts';
@@ -55,11 +64,24 @@ export interface GameResult {
 
 export function playGame(game: GameName, o: GameOptions): GameResult {
   if (!Number.isSafeInteger(o.trials) || o.trials < 4) throw new RangeError('trials is an integer of at least 4');
-  const s: LabSettings = { size: o.size ?? TEST_PDDB_LEN, seed: o.seed ?? 'lab', variant: o.variant ?? 'none', mitigation: o.mitigation ?? 'none' };
+  const s: LabSettings = {
+    size: o.size ?? TEST_PDDB_LEN,
+    seed: o.seed ?? 'lab',
+    variant: o.variant ?? 'none',
+    mitigation: o.mitigation ?? 'none',
+  };
   const total = 2 * o.trials;
   let finished = 0;
   const tick = () => o.onProgress?.(++finished, total);
-  const head = { game, adversary: o.adversary, variant: s.variant, mitigation: s.mitigation, trials: o.trials, seed: s.seed, size: s.size };
+  const head = {
+    game,
+    adversary: o.adversary,
+    variant: s.variant,
+    mitigation: s.mitigation,
+    trials: o.trials,
+    seed: s.seed,
+    size: s.size,
+  };
   const costs: LabDevice['cost'][] = [];
   if (game === 'multi') {
     const scores: [number[], number[]] = [[], []];
@@ -80,7 +102,10 @@ export function playGame(game: GameName, o: GameOptions): GameResult {
     for (const world of [0, 1] as const) {
       const device = buildDevice(s, i, world, { disclosedBases: k, hidden: world === 1, steps: o.steps });
       if (world === 0) costs.push(device.cost);
-      const features = o.adversary === 'blind' ? blindFeatures(device.image) : coercedFeatures(device.image, device.system, device.disclosed);
+      const features =
+        o.adversary === 'blind'
+          ? blindFeatures(device.image)
+          : coercedFeatures(device.image, device.system, device.disclosed);
       // Only the coerced adversary holds the PIN that an unlock attempt needs.
       const probe = game === 'count' && o.adversary === 'coerced' ? unlockProbe(device, k) : {};
       samples.push({ world, features: { ...features, ...probe } });
@@ -104,7 +129,9 @@ function changeScore(adversary: Adversary, before: LabDevice, after: LabDevice):
   // The old copy of a page .System rewrote was System's in the first snapshot; a page it lists free is explained.
   const then = coercedView(MemoryFlash.from(before.image), before.system, 0n, before.disclosed).classes;
   const now = coercedView(MemoryFlash.from(after.image), after.system, 0n, after.disclosed).classes;
-  return changed.filter((c, p) => c && now[p] === PageClass.Unexplained && then[p] !== PageClass.System && then[p] !== PageClass.Disclosed).length;
+  return changed.filter(
+    (c, p) => c && now[p] === PageClass.Unexplained && then[p] !== PageClass.System && then[p] !== PageClass.Disclosed,
+  ).length;
 }
 
 /**

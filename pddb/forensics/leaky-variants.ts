@@ -26,11 +26,19 @@ export function engineOptionsOf(variant: LeakyVariant): EngineOptions {
 }
 
 /** Apply an image-level variant in place, with the owner's keys (every basis). */
-export function postProcess(variant: LeakyVariant, image: Uint8Array, keys: { system: BasisKeys; disclosed: BasisKeys[]; hidden: BasisKeys[] }): void {
+export function postProcess(
+  variant: LeakyVariant,
+  image: Uint8Array,
+  keys: { system: BasisKeys; disclosed: BasisKeys[]; hidden: BasisKeys[] },
+): void {
   if (variant !== 'marker' && variant !== 'zeroed' && variant !== 'nonce') return;
   const layout = computeLayout(image.length);
   const table = PageTable.load(MemoryFlash.from(image), layout, new SeededRandom('lab/variant'));
-  const pagesOf = (k: BasisKeys) => table.scan(k.pt).map((m) => m.phys).sort((a, b) => a - b);
+  const pagesOf = (k: BasisKeys) =>
+    table
+      .scan(k.pt)
+      .map((m) => m.phys)
+      .sort((a, b) => a - b);
   const at = (p: number) => dataPageOffset(layout, p);
   const hidden = keys.hidden.flatMap(pagesOf);
   if (variant === 'marker' && hidden.length > 0) image.set(MARKER, at(hidden[0]) + NONCE_SIZE);

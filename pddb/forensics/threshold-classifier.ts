@@ -18,7 +18,12 @@ export interface Sample {
 
 export function trainRule(samples: Sample[]): Rule {
   if (samples.length === 0) throw new RangeError('trainRule: no samples');
-  let best: Rule = { feature: Object.keys(samples[0].features)[0] ?? 'none', threshold: Infinity, direction: 1, trainAccuracy: 0 };
+  let best: Rule = {
+    feature: Object.keys(samples[0].features)[0] ?? 'none',
+    threshold: Infinity,
+    direction: 1,
+    trainAccuracy: 0,
+  };
   for (const feature of Object.keys(samples[0].features)) {
     const values = [...new Set(samples.map((s) => s.features[feature]))].sort((a, b) => a - b);
     const cuts = [values[0] - 1, ...values.map((v, i) => (i + 1 < values.length ? (v + values[i + 1]) / 2 : v + 1))];

@@ -42,5 +42,8 @@ export interface OpenedPage {
 export function openDataPage(key: Uint8Array, page: Uint8Array, aad: Uint8Array): OpenedPage | null {
   const plain = gcmsivDecrypt(key, page.subarray(0, NONCE_SIZE), page.subarray(NONCE_SIZE, PAGE_SIZE), aad);
   if (!plain) return null;
-  return { journal: new DataView(plain.buffer, plain.byteOffset).getUint32(0, true), data: plain.subarray(JOURNAL_SIZE) };
+  return {
+    journal: new DataView(plain.buffer, plain.byteOffset).getUint32(0, true),
+    data: plain.subarray(JOURNAL_SIZE),
+  };
 }

@@ -25,7 +25,10 @@ export function encodeKeyPage(k: KeyPage): Uint8Array {
 export function decodeKeyPage(page: Uint8Array): KeyPage {
   const version = new DataView(page.buffer, page.byteOffset).getUint32(0, true);
   if (version !== KEY_PAGE_VERSION) {
-    throw new PddbError('BadImage', version === 0xffffffff || version === 0 ? 'the PDDB is not formatted' : 'unknown key page version');
+    throw new PddbError(
+      'BadImage',
+      version === 0xffffffff || version === 0 ? 'the PDDB is not formatted' : 'unknown key page version',
+    );
   }
   return {
     wrappedPt: page.slice(4, 4 + WRAPPED_LEN),

@@ -79,8 +79,10 @@ export function keyboxProblem(keybox: Uint8Array): string | undefined {
   if ((readWord(keybox, KeyRomLoc.CONFIG) & CONFIG_INITIALIZED) === 0) {
     return `the CONFIG word (${KeyRomLoc.CONFIG}) does not mark a provisioned keyrom: not a keybox, or damaged`;
   }
-  if (isErased(readKeyBytes(keybox, KeyRomLoc.USER_KEY, 8))) return `the User0 key words (${KeyRomLoc.USER_KEY}..${KeyRomLoc.USER_KEY + 7}) are erased (all 0xFF): damaged`;
-  if (isErased(readKeyBytes(keybox, KeyRomLoc.PEPPER, 4))) return `the pepper words (${KeyRomLoc.PEPPER}..${KeyRomLoc.PEPPER + 3}) are erased (all 0xFF): damaged`;
+  if (isErased(readKeyBytes(keybox, KeyRomLoc.USER_KEY, 8)))
+    return `the User0 key words (${KeyRomLoc.USER_KEY}..${KeyRomLoc.USER_KEY + 7}) are erased (all 0xFF): damaged`;
+  if (isErased(readKeyBytes(keybox, KeyRomLoc.PEPPER, 4)))
+    return `the pepper words (${KeyRomLoc.PEPPER}..${KeyRomLoc.PEPPER + 3}) are erased (all 0xFF): damaged`;
   return undefined;
 }
 

@@ -22,9 +22,22 @@ export class BulkCursors {
    * The listing of `dict` (the union, or one basis) and the index of its first key after `after`: pid's cursor when
    * this request continues it, else a fresh listing.
    */
-  open(pid: number, engine: PddbEngine, dict: string, basis: string | undefined, after: string | undefined): { names: string[]; from: number } {
+  open(
+    pid: number,
+    engine: PddbEngine,
+    dict: string,
+    basis: string | undefined,
+    after: string | undefined,
+  ): { names: string[]; from: number } {
     const c = this.byPid.get(pid);
-    if (c && after !== undefined && c.dict === dict && c.basis === basis && c.next > 0 && c.names[c.next - 1] === after) {
+    if (
+      c &&
+      after !== undefined &&
+      c.dict === dict &&
+      c.basis === basis &&
+      c.next > 0 &&
+      c.names[c.next - 1] === after
+    ) {
       return { names: c.names, from: c.next };
     }
     const names = engine.listKeys(dict, basis);

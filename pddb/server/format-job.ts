@@ -32,7 +32,10 @@ export class FormatJob {
       r.value.fill(0);
       return { words: [this.last.total, this.last.total, FormatState.Done, REQUEST_OK], finished: true };
     } catch (e) {
-      return { words: [this.last.done, this.last.total, FormatState.Failed, failureNumber(e, 'request')], finished: true };
+      return {
+        words: [this.last.done, this.last.total, FormatState.Failed, failureNumber(e, 'request')],
+        finished: true,
+      };
     }
   }
 }

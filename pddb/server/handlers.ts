@@ -66,7 +66,10 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     secret: true,
     run(s, msg) {
       const { name, password, clearAfterSleeps } = msg.value;
-      const policy = clearAfterSleeps === undefined ? { kind: 'persist' as const } : { kind: 'clearAfterSleeps' as const, sleeps: clearAfterSleeps };
+      const policy =
+        clearAfterSleeps === undefined
+          ? { kind: 'persist' as const }
+          : { kind: 'clearAfterSleeps' as const, sleeps: clearAfterSleeps };
       s.need().unlockBasis(nameFrom(name, 'basis'), secretText(password ?? new Uint8Array()), policy);
       return {};
     },
@@ -188,7 +191,9 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
     secret: true,
     run(s, msg) {
       const { token, position, len } = msg.value;
-      const data = s.need().read(s.tokens.get(msg.sender, token).handle, safeNumber(position), Math.min(len, KEY_CHUNK));
+      const data = s
+        .need()
+        .read(s.tokens.get(msg.sender, token).handle, safeNumber(position), Math.min(len, KEY_CHUNK));
       return { data };
     },
   },
@@ -250,7 +255,15 @@ export const handlers: { [K in PddbOp]: Handler<K> } = {
       let at = 0;
       const entries = records.entries.map((e) => {
         if (e.value) data.set(e.value, at), (at += e.value.length), e.value.fill(0);
-        return { key: e.key, basis: e.basis, len: BigInt(e.len), reserved: BigInt(e.reserved), age: e.age, index: e.index, hasData: e.value !== undefined };
+        return {
+          key: e.key,
+          basis: e.basis,
+          len: BigInt(e.len),
+          reserved: BigInt(e.reserved),
+          age: e.age,
+          index: e.index,
+          hasData: e.value !== undefined,
+        };
       });
       return { entries, data, more: records.more };
     },
@@ -342,7 +355,9 @@ function checkReport(r: CheckReport) {
   return {
     ok: r.ok,
     bases: r.bases,
-    pages: r.pages.slice(0, CHECK_LIST_MAX).map((p) => ({ ...p, vpage: BigInt(p.vpage), state: PAGE_DAMAGE_STATES.indexOf(p.state) })),
+    pages: r.pages
+      .slice(0, CHECK_LIST_MAX)
+      .map((p) => ({ ...p, vpage: BigInt(p.vpage), state: PAGE_DAMAGE_STATES.indexOf(p.state) })),
     keys: r.keys.slice(0, CHECK_LIST_MAX).map((k) => ({ ...k, len: BigInt(k.len), readable: BigInt(k.readable) })),
     pagesTotal: r.pages.length,
     keysTotal: r.keys.length,

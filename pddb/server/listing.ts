@@ -5,7 +5,11 @@ import { isPddbError } from '../errors.ts';
 
 /** Key names of a dict (the union, or one basis) and the original's key_count: keys summed over the bases listed
  * (a key present in two bases counts twice, as the original counts descriptors). */
-export function listKeysCounted(engine: PddbEngine, dict: string, basis: string | undefined): { names: string[]; keyCount: number } {
+export function listKeysCounted(
+  engine: PddbEngine,
+  dict: string,
+  basis: string | undefined,
+): { names: string[]; keyCount: number } {
   const names = engine.listKeys(dict, basis);
   let keyCount = 0;
   for (const b of basis === undefined ? engine.listBasis() : [basis]) {
@@ -34,7 +38,15 @@ export interface BulkRecord {
  * the original's read_dict documents); one that fits the budget but not what is left of this page starts the next.
  * `next` is the index of the first key this page did not serve.
  */
-export function bulkRead(engine: PddbEngine, dict: string, basis: string | undefined, names: readonly string[], from: number, maxKeys: number, budget: number) {
+export function bulkRead(
+  engine: PddbEngine,
+  dict: string,
+  basis: string | undefined,
+  names: readonly string[],
+  from: number,
+  maxKeys: number,
+  budget: number,
+) {
   const entries: BulkRecord[] = [];
   let left = budget;
   let next = from;

@@ -22,7 +22,11 @@ export interface ServerOptions {
   exportCapability?: Uint8Array;
 }
 
-type Monitor = { msg: Incoming<number, unknown, { code: number; list?: string[]; num?: number; seq?: number }>; responder: Responder; since: number };
+type Monitor = {
+  msg: Incoming<number, unknown, { code: number; list?: string[]; num?: number; seq?: number }>;
+  responder: Responder;
+  since: number;
+};
 
 export class PddbServer {
   engine: PddbEngine | null = null;
@@ -108,7 +112,11 @@ export class PddbServer {
   }
 
   get flashStats(): { size: number; erases: number; programs: number } {
-    return { size: this.flash?.size ?? 0, erases: this.flash?.stats.erases ?? 0, programs: this.flash?.stats.programs ?? 0 };
+    return {
+      size: this.flash?.size ?? 0,
+      erases: this.flash?.stats.erases ?? 0,
+      programs: this.flash?.stats.programs ?? 0,
+    };
   }
 
   /** Make one basis's pending changes durable: only what is dirty, copy-on-write (a durable write's sync). */
@@ -119,7 +127,8 @@ export class PddbServer {
 
   checkCapability(given: Uint8Array): void {
     const cap = this.opts.exportCapability;
-    if (!cap || !equalBytes(cap, given)) throw new PddbError('AccessDenied', 'exporting keys needs the device capability');
+    if (!cap || !equalBytes(cap, given))
+      throw new PddbError('AccessDenied', 'exporting keys needs the device capability');
   }
 
   /** BasisMonitor: answered with the open bases once the set changes after `since` (or at once if it has). */
@@ -132,13 +141,19 @@ export class PddbServer {
   /** A key's bytes changed through `by`: tell the other watchers of the same key. */
   keyChanged(by: TokenRecord): void {
     const { basis, dict, key } = by.handle;
-    this.watches.notify([...this.tokens.all()].filter((r) => r !== by && r.handle.basis === basis && r.handle.dict === dict && r.handle.key === key));
+    this.watches.notify(
+      [...this.tokens.all()].filter(
+        (r) => r !== by && r.handle.basis === basis && r.handle.dict === dict && r.handle.key === key,
+      ),
+    );
   }
 
   /** A key (or every key of a dict, `key` undefined) was deleted from `basis`: its tokens go, as the original
    * evicts them, and their watchers hear of it. */
   keysDeleted(basis: string, dict: string, key: string | undefined): void {
-    const gone = this.tokens.dropWhere((r) => r.handle.basis === basis && r.handle.dict === dict && (key === undefined || r.handle.key === key));
+    const gone = this.tokens.dropWhere(
+      (r) => r.handle.basis === basis && r.handle.dict === dict && (key === undefined || r.handle.key === key),
+    );
     this.watches.notify(gone, true);
   }
 
@@ -159,7 +174,10 @@ export class PddbServer {
     this.bulkCursors.clear();
     if (kind === 'locked' || kind === 'deleted' || kind === 'unlocked') {
       // Tokens of a basis that is no longer open go, and so do listings that may hold its names.
-      this.watches.notify(this.tokens.dropWhere((r) => !this.isOpen(r.handle)), true);
+      this.watches.notify(
+        this.tokens.dropWhere((r) => !this.isOpen(r.handle)),
+        true,
+      );
       for (const lists of [this.keyLists, this.dictLists]) {
         for (const [pid, l] of lists) if (l.basis === undefined || l.basis === basis) lists.delete(pid);
       }

@@ -9,7 +9,12 @@ export const OK_IN: Record<CodeSpace, number> = { request: REQUEST_OK, retcode: 
  * NotMounted (nothing to mount); other flash faults and bugs are InternalError. */
 export function codeOf(e: unknown): PddbCode {
   if (e instanceof PddbError) return e.code;
-  if (e instanceof FlashError) return e.code === 'BadImageSize' || e.code === 'NotAFile' ? 'BadImage' : e.code === 'NotFound' ? 'NotMounted' : 'InternalError';
+  if (e instanceof FlashError)
+    return e.code === 'BadImageSize' || e.code === 'NotAFile'
+      ? 'BadImage'
+      : e.code === 'NotFound'
+        ? 'NotMounted'
+        : 'InternalError';
   return 'InternalError';
 }
 
@@ -29,7 +34,8 @@ export function nameFrom(bytes: Uint8Array, what: string): string {
   }
 }
 
-export const optionalName = (bytes: Uint8Array | undefined, what: string) => (bytes === undefined ? undefined : nameFrom(bytes, what));
+export const optionalName = (bytes: Uint8Array | undefined, what: string) =>
+  bytes === undefined ? undefined : nameFrom(bytes, what);
 
 /** A password or PIN from the wire (not UTF-8: InvalidArgument, as any malformed password). */
 export function secretText(bytes: Uint8Array): string {

@@ -4,7 +4,10 @@
 import type { Incoming, Responder } from '../../transports/ipc/index.ts';
 import type { TokenRecord } from './tokens.ts';
 
-type Waiter = { msg: Incoming<number, unknown, { code: number; tokens?: Uint8Array[]; gone?: Uint8Array[] }>; responder: Responder };
+type Waiter = {
+  msg: Incoming<number, unknown, { code: number; tokens?: Uint8Array[]; gone?: Uint8Array[] }>;
+  responder: Responder;
+};
 type Notice = { token: Uint8Array; gone: boolean };
 
 export class KeyWatches {
@@ -53,7 +56,11 @@ export class KeyWatches {
     const notices = this.pending.get(pid)!.splice(0, 256);
     if (this.pending.get(pid)!.length === 0) this.pending.delete(pid);
     this.waiting.delete(pid);
-    w.msg.respond({ code: this.ok, tokens: notices.map((n) => n.token), gone: notices.filter((n) => n.gone).map((n) => n.token) });
+    w.msg.respond({
+      code: this.ok,
+      tokens: notices.map((n) => n.token),
+      gone: notices.filter((n) => n.gone).map((n) => n.token),
+    });
     w.responder.reply();
   }
 }

@@ -306,7 +306,10 @@ export function setupSweep(seed = 'sweep', rounds = 24): SweepSetup {
 
 /** Run the workload over `flash`; returns the driver (its model) and whether power was cut. */
 function run(setup: SweepSetup, flash: Flash, onStep?: (step: string) => void): { driver: Driver; cut: boolean } {
-  const engine = PddbEngine.mount(flash, setup.keybox, SWEEP_PIN, { random: new SeededRandom(`${setup.seed}/engine`), fastSpace: SWEEP_FASTSPACE });
+  const engine = PddbEngine.mount(flash, setup.keybox, SWEEP_PIN, {
+    random: new SeededRandom(`${setup.seed}/engine`),
+    fastSpace: SWEEP_FASTSPACE,
+  });
   const driver = new Driver(engine, setup.seed, onStep);
   try {
     workload(driver, setup.rounds);
@@ -337,7 +340,15 @@ export class TracingFlash implements Flash {
   private region(sector: number): Region {
     const at = sector * PAGE_SIZE;
     const l = this.layout;
-    return at < l.keyPageOffset ? 'table' : at < l.mbbbOffset ? 'keys' : at < l.fscbOffset ? 'mbbb' : at < l.dataOffset ? 'fscb' : 'data';
+    return at < l.keyPageOffset
+      ? 'table'
+      : at < l.mbbbOffset
+        ? 'keys'
+        : at < l.fscbOffset
+          ? 'mbbb'
+          : at < l.dataOffset
+            ? 'fscb'
+            : 'data';
   }
   read(offset: number, length: number) {
     return this.inner.read(offset, length);
@@ -414,12 +425,20 @@ export interface CutResult {
 /** Replay the workload with power lost during op `op`, then check what survives. */
 export function checkCut(setup: SweepSetup, op: number, torn: boolean): CutResult {
   const inner = MemoryFlash.from(setup.image);
-  const faulty = new FaultyFlash(inner, { cutAfterOps: op, torn, random: new SeededRandom(`${setup.seed}/tear/${op}`) });
+  const faulty = new FaultyFlash(inner, {
+    cutAfterOps: op,
+    torn,
+    random: new SeededRandom(`${setup.seed}/tear/${op}`),
+  });
   const { driver, cut } = run(setup, faulty);
   const label = `op ${op}${torn ? ' torn' : ''} (${driver.step})`;
   const report = faulty.cut;
-  const what = report ? `${report.kind} sector ${report.sector}${report.torn ? ` torn after ${report.applied}` : ''}` : 'no cut';
-  const violations = cut ? checkImage(setup, inner.snapshot(), driver.model, label) : [`${label}: the workload finished before op ${op}`];
+  const what = report
+    ? `${report.kind} sector ${report.sector}${report.torn ? ` torn after ${report.applied}` : ''}`
+    : 'no cut';
+  const violations = cut
+    ? checkImage(setup, inner.snapshot(), driver.model, label)
+    : [`${label}: the workload finished before op ${op}`];
   return { op, torn, step: driver.step, what, violations };
 }
 
@@ -429,7 +448,12 @@ function storeOf(engine: PddbEngine): Store {
   return (engine as unknown as { store: Store }).store;
 }
 
-function mountAll(setup: SweepSetup, image: Uint8Array, seed: string, names: string[]): { engine: PddbEngine; flash: MemoryFlash; open: string[] } {
+function mountAll(
+  setup: SweepSetup,
+  image: Uint8Array,
+  seed: string,
+  names: string[],
+): { engine: PddbEngine; flash: MemoryFlash; open: string[] } {
   const flash = MemoryFlash.from(image);
   const engine = PddbEngine.mount(flash, setup.keybox, SWEEP_PIN, { random: new SeededRandom(seed) });
   const open: string[] = [];
@@ -517,13 +541,16 @@ function checkAgainstModel(model: SweepModel, seen: Observed, label: string): st
         const v = g.get(key);
         const where = `${label}: ${name}:${dict}:${key}`;
         if (v === undefined) {
-          if (old !== undefined && next !== undefined) bad.push(`${where} missing (acked ${describe(old)}, new ${describe(next)})`);
+          if (old !== undefined && next !== undefined)
+            bad.push(`${where} missing (acked ${describe(old)}, new ${describe(next)})`);
           continue;
         }
         if ((old && eq(v, old)) || (next && eq(v, next))) continue;
         const large = b.largeAcked.has(`${dict}\0${key}`);
         if (old && next && large && pageMix(v, old, next)) continue;
-        bad.push(`${where} reads ${describe(v)}; allowed: acked ${describe(old)}, new ${describe(next)}${large ? ' (or a page mix)' : ''}`);
+        bad.push(
+          `${where} reads ${describe(v)}; allowed: acked ${describe(old)}, new ${describe(next)}${large ? ' (or a page mix)' : ''}`,
+        );
       }
     }
   }
@@ -574,7 +601,8 @@ function sameObserved(a: Observed, b: Observed, label: string): string[] {
       for (const key of new Set([...kx.keys(), ...ky.keys()])) {
         const vx = kx.get(key);
         const vy = ky.get(key);
-        if (!vx || !vy || !eq(vx, vy)) bad.push(`${label}: ${basis}:${dict}:${key} was ${describe(vx)}, now ${describe(vy)}`);
+        if (!vx || !vy || !eq(vx, vy))
+          bad.push(`${label}: ${basis}:${dict}:${key} was ${describe(vx)}, now ${describe(vy)}`);
       }
     }
   }
@@ -615,7 +643,8 @@ export function checkImage(setup: SweepSetup, image: Uint8Array, model: SweepMod
   if (!guard('recovery sync', () => first.engine.sync())) return bad;
   guard('invariants after sync', () => bad.push(...checkInvariants(first.engine, `${label} after sync`, true)));
   let second!: { engine: PddbEngine; flash: MemoryFlash; open: string[] };
-  if (!guard('remount after sync', () => (second = mountAll(setup, first.flash.snapshot(), `${label}/m2`, names)))) return bad;
+  if (!guard('remount after sync', () => (second = mountAll(setup, first.flash.snapshot(), `${label}/m2`, names))))
+    return bad;
   let seen2!: Observed;
   if (!guard('read back after sync', () => (seen2 = observe(second.engine, [SYSTEM, ...second.open])))) return bad;
   bad.push(...sameObserved(seen, seen2, `${label} after recovery`));
@@ -660,7 +689,9 @@ export function checkImage(setup: SweepSetup, image: Uint8Array, model: SweepMod
   if (!ok) return bad;
   let third!: { engine: PddbEngine; flash: MemoryFlash; open: string[] };
   if (!guard('third mount', () => (third = mountAll(setup, second.flash.snapshot(), `${label}/m3`, names)))) return bad;
-  guard('read back after more writes', () => bad.push(...sameObserved(expected, observe(third.engine, [SYSTEM, ...third.open]), `${label} after more writes`)));
+  guard('read back after more writes', () =>
+    bad.push(...sameObserved(expected, observe(third.engine, [SYSTEM, ...third.open]), `${label} after more writes`)),
+  );
   guard('final invariants', () => bad.push(...checkInvariants(third.engine, `${label} final`, false)));
   return bad;
 }

@@ -15,7 +15,12 @@ export type SnapshotRead = Uint8Array | null | { error: string };
  * Mount a copy of `dir`'s image, unlock `passwords`' bases, and read each `basis/dict/key` path. Throws (with the
  * engine's message) when the copy does not mount or a basis does not unlock.
  */
-export function readSnapshot(dir: string, pin: string, passwords: Record<string, string>, paths: string[]): Map<string, SnapshotRead> {
+export function readSnapshot(
+  dir: string,
+  pin: string,
+  passwords: Record<string, string>,
+  paths: string[],
+): Map<string, SnapshotRead> {
   const flash = MemoryFlash.from(new Uint8Array(readFileSync(join(dir, 'pddb.bin'))));
   const keybox = new Uint8Array(readFileSync(join(dir, 'keybox.bin')));
   const engine = PddbEngine.mount(flash, keybox, pin, { random: new SeededRandom('snapshot') });

@@ -28,7 +28,11 @@ export function mapImage(engine: PddbEngine, flash: Flash, layout: Layout, value
     for (const m of pt.scan(keys.pt)) mapped.set(m.phys, m.vpage);
     pages.set(name, mapped);
     for (const phys of mapped.keys()) {
-      const opened = openDataPage(keys.data, flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE), pageAad(name, 0n));
+      const opened = openDataPage(
+        keys.data,
+        flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE),
+        pageAad(name, 0n),
+      );
       if (!opened) continue;
       const plain = Buffer.from(opened.data);
       for (const [path, v] of values) {

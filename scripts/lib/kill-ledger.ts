@@ -8,7 +8,8 @@ export interface KeyState {
   maybe: (Uint8Array | null)[];
 }
 
-const same = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : Buffer.from(a).equals(Buffer.from(b)));
+const same = (a: Uint8Array | null, b: Uint8Array | null) =>
+  a === null || b === null ? a === b : Buffer.from(a).equals(Buffer.from(b));
 
 export class KillLedger {
   private readonly keys = new Map<string, KeyState>();
@@ -50,7 +51,8 @@ export class KillLedger {
   /** A read found `seen`: null if it is allowed (and it becomes the acknowledged value), else why not. */
   settle(path: string, seen: Uint8Array | null): string | null {
     const allowed = this.allowed(path);
-    if (!allowed.some((v) => same(v, seen))) return `${path} reads ${describeValue(seen)}; allowed: ${allowed.map(describeValue).join(' or ')}`;
+    if (!allowed.some((v) => same(v, seen)))
+      return `${path} reads ${describeValue(seen)}; allowed: ${allowed.map(describeValue).join(' or ')}`;
     this.keys.set(path, { acked: seen, maybe: [] });
     return null;
   }

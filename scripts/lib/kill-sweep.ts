@@ -92,7 +92,13 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
     return f;
   };
   let waitArgs: string[] = [];
-  const deviceArgs = (basis: string) => ['--dir', dev, '--json', ...waitArgs, ...(basis === SYSTEM ? [] : ['--basis', basis])];
+  const deviceArgs = (basis: string) => [
+    '--dir',
+    dev,
+    '--json',
+    ...waitArgs,
+    ...(basis === SYSTEM ? [] : ['--basis', basis]),
+  ];
   const passwordOf = (basis: string) => (basis === SYSTEM ? undefined : SECRET_PASSWORD);
   const split = (path: string) => path.split('/') as [string, string, string];
 
@@ -127,7 +133,8 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
     const path = KillLedger.path(SYSTEM, 'probe', 'k');
     const read = async () => {
       const v = await query(path);
-      if (!(v instanceof Uint8Array)) throw new Error(`kill sweep setup: probe query failed: ${v === null ? 'NotFound' : describeRun(v)}`);
+      if (!(v instanceof Uint8Array))
+        throw new Error(`kill sweep setup: probe query failed: ${v === null ? 'NotFound' : describeRun(v)}`);
       return Buffer.from(v).toString();
     };
     // The first write also tells whether --wait exists (a usage error, exit 2, if not).
@@ -146,12 +153,20 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
     if (overlay) {
       replaceVerb = 'write'; // the original's `write` is File::create: create or replace
       must('probe write over a key', await pvault.run(writeArgs('replace', path, valueFile(Buffer.from('C')))));
-      if ((await read()) !== 'C') throw new Error('kill sweep setup: no verb replaces a value (writeover overlays, write does not replace)');
+      if ((await read()) !== 'C')
+        throw new Error('kill sweep setup: no verb replaces a value (writeover overlays, write does not replace)');
     }
     ledger.ack(path, Buffer.from(overlay ? 'C' : 'BB'));
     summary.semantics = { writeover: overlay ? 'overlay' : 'replace', replaceVerb, wait: waitArgs.length > 0 };
-    must('basiscreate', await pvault.run(['pddb', 'basiscreate', '--dir', dev, '--json', ...waitArgs, SECRET], { password: SECRET_PASSWORD }));
-    log(`device ready: writeover ${summary.semantics.writeover}s, '${replaceVerb}' replaces, --wait ${waitArgs.length > 0 ? 'supported' : 'absent'}`);
+    must(
+      'basiscreate',
+      await pvault.run(['pddb', 'basiscreate', '--dir', dev, '--json', ...waitArgs, SECRET], {
+        password: SECRET_PASSWORD,
+      }),
+    );
+    log(
+      `device ready: writeover ${summary.semantics.writeover}s, '${replaceVerb}' replaces, --wait ${waitArgs.length > 0 ? 'supported' : 'absent'}`,
+    );
   }
 
   /** Run a pvault command, retrying while the device is busy (a killed holder's stale lock) when --wait is absent. */
@@ -177,7 +192,13 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   }
 
   /** A write SIGKILLed `delay` ms after pddb.bin first changes ('pattern'), or after `delay` ms ('random'). */
-  async function killedWrite(verb: Verb, path: string, data: Uint8Array, mode: 'pattern' | 'random', delay: number): Promise<void> {
+  async function killedWrite(
+    verb: Verb,
+    path: string,
+    data: Uint8Array,
+    mode: 'pattern' | 'random',
+    delay: number,
+  ): Promise<void> {
     summary.kills++;
     const old = ledger.current(path);
     const next = apply(verb, old, data);
@@ -218,7 +239,10 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
     summary.checks++;
     if (killedPath !== null) {
       const seen = await query(killedPath);
-      const bad = seen !== null && !(seen instanceof Uint8Array) ? `pvault query ${killedPath} failed: ${describeRun(seen)}` : ledger.settle(killedPath, seen);
+      const bad =
+        seen !== null && !(seen instanceof Uint8Array)
+          ? `pvault query ${killedPath} failed: ${describeRun(seen)}`
+          : ledger.settle(killedPath, seen);
       if (bad) {
         violations.push(`${label}: ${bad}`);
         return;
@@ -232,7 +256,8 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
       return;
     }
     for (const [path, got] of reads) {
-      const bad = got !== null && !(got instanceof Uint8Array) ? `${path} does not read: ${got.error}` : ledger.settle(path, got);
+      const bad =
+        got !== null && !(got instanceof Uint8Array) ? `${path} does not read: ${got.error}` : ledger.settle(path, got);
       if (bad) violations.push(`${label}: ${bad}`);
     }
   }
@@ -256,7 +281,10 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
           summary.concurrentRuns++;
           if (r.status === 0) ledger.ack(path, data);
           else if (r.errorCode === 'DeviceBusy' && !patient) summary.busy++;
-          else violations.push(`concurrent ${tag}: writer ${j}${patient ? ' (--wait)' : ''} to ${path}: ${describeRun(r)}`);
+          else
+            violations.push(
+              `concurrent ${tag}: writer ${j}${patient ? ' (--wait)' : ''} to ${path}: ${describeRun(r)}`,
+            );
         })(),
       );
     }
@@ -280,7 +308,9 @@ export async function runKillSweep(opts: KillSweepOptions): Promise<KillSweepSum
   const bursts = opts.writers > 0 ? (opts.bursts ?? Math.max(1, Math.floor(opts.kills / 4))) : 0;
   /** Before which kill each burst runs (spread evenly; all at the end when there are no kills). */
   const burstBefore = Array.from({ length: bursts }, (_, b) => Math.floor(((b + 1) * opts.kills) / (bursts + 1)));
-  const pool = [SYSTEM, SECRET].flatMap((basis) => [0, 1, 2].map((i) => KillLedger.path(basis, basis === SYSTEM ? 'keys' : 'keys.hidden', `k${i}`)));
+  const pool = [SYSTEM, SECRET].flatMap((basis) =>
+    [0, 1, 2].map((i) => KillLedger.path(basis, basis === SYSTEM ? 'keys' : 'keys.hidden', `k${i}`)),
+  );
   // A violation leaves the ledger unsure of what the device holds: the sweep stops at the first one.
   for (let i = 0; i <= opts.kills && violations.length === 0; i++) {
     for (const b of burstBefore) if (b === i && violations.length === 0) await burst(opts.writers, `b${i}`);

@@ -45,7 +45,14 @@ export class PvaultProcess {
       child.on('error', reject);
       child.on('close', (status, signal) => {
         const stdout = Buffer.concat(out).toString('utf8');
-        resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), errorCode: errorCodeOf(stdout), ms: performance.now() - t0 });
+        resolve({
+          status,
+          signal,
+          stdout,
+          stderr: Buffer.concat(err).toString('utf8'),
+          errorCode: errorCodeOf(stdout),
+          ms: performance.now() - t0,
+        });
       });
     });
     return { child, done };

@@ -5,7 +5,13 @@ import { flag, parseArgs, value, values, UsageError } from '../../bin/args.ts';
 import { formatMaxSize, sizeOf } from '../../bin/commands/init.ts';
 import { computeLayout } from '../../pddb/format/layout.ts';
 
-const specs = { dir: { value: true }, json: {}, help: { short: 'h' }, wait: { optionalNumber: true }, basis: { value: true, repeat: true } };
+const specs = {
+  dir: { value: true },
+  json: {},
+  help: { short: 'h' },
+  wait: { optionalNumber: true },
+  basis: { value: true, repeat: true },
+};
 const afterTwo = { dataFrom: (pos: readonly string[]) => pos.length >= 3 };
 
 function usage(f: () => unknown): string {
@@ -61,7 +67,8 @@ describe('--size', () => {
     expect(computeLayout(max + 4096).dataPages).toBeGreaterThan(2 ** 20);
     expect(sizeOf(String(max), undefined)).toBe(max);
     expect(usage(() => sizeOf(String(max + 4096), undefined))).toMatch(/between/);
-    for (const bad of ['200000MiB', '1KiB', '4097', 'abc', '1e9', ' 4MiB', '99999999999999999999']) usage(() => sizeOf(bad, undefined));
+    for (const bad of ['200000MiB', '1KiB', '4097', 'abc', '1e9', ' 4MiB', '99999999999999999999'])
+      usage(() => sizeOf(bad, undefined));
     usage(() => sizeOf('4MiB', 'test'));
     usage(() => sizeOf(undefined, 'huge'));
   });

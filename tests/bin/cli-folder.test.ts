@@ -39,11 +39,31 @@ describe('the device folder', () => {
 
   it('damaged device files: which file, what was expected, what was found', async () => {
     const cases: [string, (dev: string) => void, RegExp][] = [
-      ['keybox a directory', (d) => (rmSync(join(d, 'keybox.bin')), mkdirSync(join(d, 'keybox.bin'))), /keybox\.bin: expected the keybox as a regular file, found a directory/],
-      ['keybox truncated', (d) => writeFileSync(join(d, 'keybox.bin'), readFileSync(join(d, 'keybox.bin')).subarray(0, 100)), /keybox\.bin: expected 1024 bytes, found 100/],
-      ['keybox not provisioned', (d) => writeFileSync(join(d, 'keybox.bin'), new Uint8Array(1024)), /keybox\.bin: the CONFIG word \(255\) does not mark a provisioned keyrom/],
-      ['keybox key words erased', (d) => eraseUserKey(join(d, 'keybox.bin')), /keybox\.bin: the User0 key words \(40\.\.47\) are erased/],
-      ['image truncated', (d) => writeFileSync(join(d, 'pddb.bin'), readFileSync(join(d, 'pddb.bin')).subarray(0, 5000)), /pddb\.bin: expected a whole number of 4096-byte pages, found 5000 bytes/],
+      [
+        'keybox a directory',
+        (d) => (rmSync(join(d, 'keybox.bin')), mkdirSync(join(d, 'keybox.bin'))),
+        /keybox\.bin: expected the keybox as a regular file, found a directory/,
+      ],
+      [
+        'keybox truncated',
+        (d) => writeFileSync(join(d, 'keybox.bin'), readFileSync(join(d, 'keybox.bin')).subarray(0, 100)),
+        /keybox\.bin: expected 1024 bytes, found 100/,
+      ],
+      [
+        'keybox not provisioned',
+        (d) => writeFileSync(join(d, 'keybox.bin'), new Uint8Array(1024)),
+        /keybox\.bin: the CONFIG word \(255\) does not mark a provisioned keyrom/,
+      ],
+      [
+        'keybox key words erased',
+        (d) => eraseUserKey(join(d, 'keybox.bin')),
+        /keybox\.bin: the User0 key words \(40\.\.47\) are erased/,
+      ],
+      [
+        'image truncated',
+        (d) => writeFileSync(join(d, 'pddb.bin'), readFileSync(join(d, 'pddb.bin')).subarray(0, 5000)),
+        /pddb\.bin: expected a whole number of 4096-byte pages, found 5000 bytes/,
+      ],
       ['keybox unreadable', (d) => chmodSync(join(d, 'keybox.bin'), 0), /keybox\.bin: cannot be read/],
     ];
     for (const [what, damage, message] of cases) {

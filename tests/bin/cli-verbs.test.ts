@@ -19,7 +19,9 @@ describe('pvault verbs, in process', () => {
     expect((await cli(['pddb', 'query', '--dir', dev, 'notes:todo'])).stdout).toBe('tea');
     expect((await cli(['pddb', 'write', '--dir', dev, 'notes:todo', 'buy milk'])).status).toBe(0);
     expect((await cli(['pddb', 'writeover', '--dir', dev, 'notes:todo', 'eggs'])).status).toBe(0);
-    expect((await cli(['pddb', 'query', '--dir', dev, 'notes:todo', '--hex'])).stdout.trim()).toBe(Buffer.from('eggsmilk').toString('hex'));
+    expect((await cli(['pddb', 'query', '--dir', dev, 'notes:todo', '--hex'])).stdout.trim()).toBe(
+      Buffer.from('eggsmilk').toString('hex'),
+    );
     expect((await cli(['pddb', 'writeover', '--dir', dev, 'notes:empty'])).status).toBe(0);
     expect(json(await cli(['pddb', 'query', '--dir', dev, '--json', 'notes:empty'])).len).toBe(0);
     expect(json(await cli(['pddb', 'keylist', '--dir', dev, 'notes', '--json']))).toEqual(['empty', 'todo']);
@@ -53,7 +55,8 @@ describe('pvault verbs, in process', () => {
     expect(readFileSync(out).equals(blob)).toBe(true);
     expect(mode(out)).toBe(0o600);
     expect((await cli(['pddb', 'default', '--dir', dev])).stdout).toMatch(/default basis is: \.System/);
-    for (const verb of ['flush', 'sync', 'cleanup']) expect((await cli(['pddb', verb, '--dir', dev])).stdout).toBe('synced\n');
+    for (const verb of ['flush', 'sync', 'cleanup'])
+      expect((await cli(['pddb', verb, '--dir', dev])).stdout).toBe('synced\n');
     expect((await cli(['pddb', 'keydelete', '--dir', dev, 'notes:blob'])).status).toBe(0);
     expect(json(await cli(['pddb', 'keylist', '--dir', dev, 'notes', '--json']))).toEqual([]);
   });
@@ -69,7 +72,9 @@ describe('pvault verbs, in process', () => {
     const empty = await cli(['pddb', 'basiscreate', '--dir', dev, 'b'], { PVAULT_PASSWORD: '' });
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/PVAULT_PASSWORD is empty: a basis password cannot be empty/);
-    expect((await cli(['pddb', 'basiscreate', '--dir', dev, '--password', 'b=EMPTY', 'b'], { EMPTY: '' })).status).toBe(2);
+    expect((await cli(['pddb', 'basiscreate', '--dir', dev, '--password', 'b=EMPTY', 'b'], { EMPTY: '' })).status).toBe(
+      2,
+    );
   });
 
   it('after many wrong PINs every attempt waits, the right PIN too, with a clear error', async () => {
@@ -87,7 +92,9 @@ describe('pvault verbs, in process', () => {
     const out = join(ws.root, 'dump');
     writeFileSync(`${out}.key`, 'old', { mode: 0o644 });
     chmodSync(`${out}.key`, 0o644);
-    const r = await cli(['export', 'hosted-dump', '--dir', dev, '--out', out, '--basis', 'hidden'], { PVAULT_PASSWORD: 'pw-one' });
+    const r = await cli(['export', 'hosted-dump', '--dir', dev, '--out', out, '--basis', 'hidden'], {
+      PVAULT_PASSWORD: 'pw-one',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(`${out}.bin`).equals(readFileSync(join(dev, 'pddb.bin')))).toBe(true);
     expect([mode(`${out}.key`), mode(`${out}.bin`)]).toEqual([0o600, 0o600]);
@@ -110,22 +117,33 @@ describe('pvault verbs, in process', () => {
     expect(noDevice.stderr).toMatch(/pvault init/);
   });
 
-
   it('secret bases: passwords from the environment or a mapping; invisible when locked; basisdelete', async () => {
     const dev = ws.fresh();
     expect((await cli(['pddb', 'basiscreate', '--dir', dev, 'hidden'], { PVAULT_PASSWORD: 'pw-one' })).status).toBe(0);
-    expect((await cli(['pddb', 'writeover', '--dir', dev, '--basis', 'hidden', 'vault:site', 'secret'], { MYPW: 'pw-one' })).status).toBe(2);
-    const w = await cli(['pddb', 'writeover', '--dir', dev, '--basis', 'hidden', '--password', 'hidden=MYPW', 'vault:site', 'secret'], { MYPW: 'pw-one' });
+    expect(
+      (await cli(['pddb', 'writeover', '--dir', dev, '--basis', 'hidden', 'vault:site', 'secret'], { MYPW: 'pw-one' }))
+        .status,
+    ).toBe(2);
+    const w = await cli(
+      ['pddb', 'writeover', '--dir', dev, '--basis', 'hidden', '--password', 'hidden=MYPW', 'vault:site', 'secret'],
+      { MYPW: 'pw-one' },
+    );
     expect(w.status, w.stderr).toBe(0);
     expect(json(await cli(['pddb', 'dictlist', '--dir', dev, '--json']))).toEqual([]);
-    expect(json(await cli(['pddb', 'dictlist', '--dir', dev, '--basis', 'hidden', '--json'], { PVAULT_PASSWORD: 'pw-one' }))).toEqual(['vault']);
-    const wrong = await cli(['pddb', 'dictlist', '--dir', dev, '--basis', 'hidden', '--json'], { PVAULT_PASSWORD: 'nope' });
+    expect(
+      json(await cli(['pddb', 'dictlist', '--dir', dev, '--basis', 'hidden', '--json'], { PVAULT_PASSWORD: 'pw-one' })),
+    ).toEqual(['vault']);
+    const wrong = await cli(['pddb', 'dictlist', '--dir', dev, '--basis', 'hidden', '--json'], {
+      PVAULT_PASSWORD: 'nope',
+    });
     expect(wrong.status).toBe(1);
     expect(wrong.stdout + wrong.stderr).not.toContain('nope');
     expect(wrong.stdout + wrong.stderr).not.toContain('hidden');
     expect((await cli(['pddb', 'basiscreate', '--dir', dev, 'temp'], { PVAULT_PASSWORD: 'tpw' })).status).toBe(0);
     expect((await cli(['pddb', 'basisdelete', '--dir', dev, 'temp'], { PVAULT_PASSWORD: 'tpw' })).status).toBe(0);
-    expect((await cli(['pddb', 'basisunlock', '--dir', dev, 'temp', '--json'], { PVAULT_PASSWORD: 'tpw' })).status).toBe(1);
+    expect(
+      (await cli(['pddb', 'basisunlock', '--dir', dev, 'temp', '--json'], { PVAULT_PASSWORD: 'tpw' })).status,
+    ).toBe(1);
   });
 
   it('--help on every command', async () => {
@@ -135,7 +153,6 @@ describe('pvault verbs, in process', () => {
       expect(r.stdout).toMatch(/usage: pvault/);
     }
   });
-
 
   it('a write that fails at the final sync reports only the failure, and the key keeps its old value', async () => {
     const dev = ws.fresh();
@@ -148,7 +165,6 @@ describe('pvault verbs, in process', () => {
     expect(t.stderr).toMatch(/NoFreeSpace/);
     expect((await cli(['pddb', 'query', '--dir', dev, 'notes:big'])).stdout).toBe('old');
   });
-
 
   it('a generated PIN is kept 0600 and every boot that uses it says what that gives away', async () => {
     const dev = join(ws.root, 'generated-pin');
@@ -164,5 +180,4 @@ describe('pvault verbs, in process', () => {
     expect(r.stderr).not.toContain(pin);
     expect((await cli(['pddb', 'basislist', '--dir', dev], { PVAULT_PIN: pin })).stderr).toBe('');
   });
-
 });

@@ -24,7 +24,13 @@ describe('pvault demo', () => {
     expect(out.coerced.Unexplained).toBeGreaterThan(0);
     expect(out.trace.messages).toBeGreaterThan(50);
     expect(out.trace.servers.map((s: { server: string }) => s.server)).toEqual(
-      expect.arrayContaining(['vault.totp', 'vault.passwords', '_FIDO authenticator_', '_Vault UI_', '_Plausibly Deniable Database_']),
+      expect.arrayContaining([
+        'vault.totp',
+        'vault.passwords',
+        '_FIDO authenticator_',
+        '_Vault UI_',
+        '_Plausibly Deniable Database_',
+      ]),
     );
     // The kept device and dump: the dump's key file holds .System only, the basis stayed deniable.
     const key = readFileSync(join(keep, 'demo-dump.key'));

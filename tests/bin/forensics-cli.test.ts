@@ -9,11 +9,16 @@ const ws = workspace();
 afterAll(() => ws.cleanup());
 
 describe('pvault forensics inspect', () => {
-  it('classes every data page; with a locked secret basis no Used record or log shows; the image is not written', { timeout: 120_000 }, () => {
+  it('classes every data page; with a locked secret basis no Used record or log shows; the image is not written', {
+    timeout: 120_000,
+  }, () => {
     const dev = ws.fresh();
     expect(run(['pddb', 'write', '--dir', dev, 'notes:todo', 'buy milk']).status).toBe(0);
     expect(run(['pddb', 'basiscreate', '--dir', dev, 'hidden'], { PVAULT_PASSWORD: 's3cret' }).status).toBe(0);
-    expect(run(['pddb', 'write', '--dir', dev, '--basis', 'hidden', 'vault:bank', 'hunter2'], { PVAULT_PASSWORD: 's3cret' }).status).toBe(0);
+    expect(
+      run(['pddb', 'write', '--dir', dev, '--basis', 'hidden', 'vault:bank', 'hunter2'], { PVAULT_PASSWORD: 's3cret' })
+        .status,
+    ).toBe(0);
     const image = join(dev, 'pddb.bin');
     const before = readFileSync(image);
     const png = join(dev, 'view.png');
@@ -24,7 +29,9 @@ describe('pvault forensics inspect', () => {
     expect(out.counts.usedUnmapped).toBe(0);
     expect(out.logRecords).toBe(0);
     expect(out.masterRecords).toBe(1);
-    expect(out.counts.system + out.counts.listed + out.counts.usedUnmapped + out.counts.unexplained).toBe(out.dataPages);
+    expect(out.counts.system + out.counts.listed + out.counts.usedUnmapped + out.counts.unexplained).toBe(
+      out.dataPages,
+    );
     expect(Buffer.from(readFileSync(image)).equals(before), 'the image is not written').toBe(true);
     const picture = PNG.sync.read(readFileSync(png));
     expect(picture.width * picture.height).toBeGreaterThanOrEqual(out.dataPages);
@@ -32,7 +39,9 @@ describe('pvault forensics inspect', () => {
 
     // With the password disclosed, the basis's pages are classed as disclosed, cut from the unexplained ones.
     const svg = join(dev, 'views.svg');
-    const shown = run(['forensics', 'inspect', image, '--password', 'hidden=HIDDEN_PW', '--svg', svg, '--json'], { HIDDEN_PW: 's3cret' });
+    const shown = run(['forensics', 'inspect', image, '--password', 'hidden=HIDDEN_PW', '--svg', svg, '--json'], {
+      HIDDEN_PW: 's3cret',
+    });
     expect(shown.status, shown.stderr).toBe(0);
     const withPw = json(shown);
     expect(withPw.disclosedBases).toBe(1);
@@ -47,7 +56,9 @@ describe('pvault forensics inspect', () => {
     expect(Buffer.from(readFileSync(image)).equals(before), 'the image is not written').toBe(true);
   });
 
-  it('a wrong disclosed password is AccessDenied; a bare --password value is refused unechoed', { timeout: 60_000 }, async () => {
+  it('a wrong disclosed password is AccessDenied; a bare --password value is refused unechoed', {
+    timeout: 60_000,
+  }, async () => {
     const dev = ws.fresh();
     const image = join(dev, 'pddb.bin');
     const wrong = await cli(['forensics', 'inspect', image, '--password', 'nobody=PW', '--json'], { PW: 'guess' });
@@ -77,19 +88,57 @@ describe('pvault forensics inspect', () => {
 });
 
 describe('pvault forensics game', () => {
-  it('plays a seeded game and prints its figures with intervals; the same seed gives the same figures', { timeout: 120_000 }, async () => {
-    const args = ['forensics', 'game', 'single', '--adversary', 'blind', '--trials', '4', '--seed', 'cli', '--size', '1MiB', '--steps', '4', '--json'];
+  it('plays a seeded game and prints its figures with intervals; the same seed gives the same figures', {
+    timeout: 120_000,
+  }, async () => {
+    const args = [
+      'forensics',
+      'game',
+      'single',
+      '--adversary',
+      'blind',
+      '--trials',
+      '4',
+      '--seed',
+      'cli',
+      '--size',
+      '1MiB',
+      '--steps',
+      '4',
+      '--json',
+    ];
     const [a, b] = await Promise.all([cli(args), cli(args)]);
     expect(a.status, a.stderr).toBe(0);
     const r = JSON.parse(a.stdout).result;
-    expect(r).toMatchObject({ game: 'single', adversary: 'blind', variant: 'none', mitigation: 'none', trials: 4, size: 1048576 });
+    expect(r).toMatchObject({
+      game: 'single',
+      adversary: 'blind',
+      variant: 'none',
+      mitigation: 'none',
+      trials: 4,
+      size: 1048576,
+    });
     expect(r.advantage.low).toBeLessThanOrEqual(r.advantage.estimate);
     expect(r.advantage.high).toBeGreaterThanOrEqual(r.advantage.estimate);
     expect(r.cost.erasesPerSync).toBeGreaterThan(0);
     const { rule: _a, ...fa } = r;
     const { rule: _b, ...fb } = JSON.parse(b.stdout).result;
     expect(fb.accuracy).toEqual(fa.accuracy);
-    const text = await cli(['forensics', 'game', 'multi', '--adversary', 'coerced', '--trials', '4', '--seed', 'cli', '--size', '1MiB', '--steps', '4']);
+    const text = await cli([
+      'forensics',
+      'game',
+      'multi',
+      '--adversary',
+      'coerced',
+      '--trials',
+      '4',
+      '--seed',
+      'cli',
+      '--size',
+      '1MiB',
+      '--steps',
+      '4',
+    ]);
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/ROC AUC [0-9.]+ \[[0-9.]+, [0-9.]+\]/);
     expect(text.stderr).toContain('multi game');

@@ -13,25 +13,26 @@ const work = mkdtempSync(join(tmpdir(), 'pvault-kill-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function sweep(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
 }
 
 describe('kill sweep (bounded run)', () => {
-  it(
-    'kills writers mid-write (the small/large boundary history, a secret basis) and a concurrent burst: no violation',
-    { timeout: 300_000 },
-    () => {
-      const r = sweep(['--kills', '2', '--writers', '3', '--seed', 'test', '--dir', join(work, 'run'), '--json']);
-      expect(r.stdout.trim(), `the sweep did not run: ${r.stderr}`).not.toBe('');
-      const summary = JSON.parse(r.stdout) as KillSweepSummary;
-      expect(summary.violations, summary.violations.join('\n')).toEqual([]);
-      expect(r.status, r.stderr).toBe(0);
-      expect(summary.kills).toBe(2);
-      expect(summary.concurrentRuns).toBe(3);
-      // Every write the sweep made before its kills (the 8,000- and 46-byte steps, the probe) was acknowledged.
-      expect(summary.acknowledged).toBeGreaterThanOrEqual(5);
-    },
-  );
+  it('kills writers mid-write (the small/large boundary history, a secret basis) and a concurrent burst: no violation', {
+    timeout: 300_000,
+  }, () => {
+    const r = sweep(['--kills', '2', '--writers', '3', '--seed', 'test', '--dir', join(work, 'run'), '--json']);
+    expect(r.stdout.trim(), `the sweep did not run: ${r.stderr}`).not.toBe('');
+    const summary = JSON.parse(r.stdout) as KillSweepSummary;
+    expect(summary.violations, summary.violations.join('\n')).toEqual([]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(summary.kills).toBe(2);
+    expect(summary.concurrentRuns).toBe(3);
+    // Every write the sweep made before its kills (the 8,000- and 46-byte steps, the probe) was acknowledged.
+    expect(summary.acknowledged).toBeGreaterThanOrEqual(5);
+  });
 
   it('bad arguments are usage errors (exit 2), before any process is started', () => {
     for (const args of [['--kills', 'many'], ['--kills', '-1'], ['--writers', '1.5'], ['--bogus']]) {

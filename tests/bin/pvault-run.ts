@@ -67,7 +67,10 @@ export function json(r: Run): any {
  * The same command in this process (bin/main.ts's `main`, the code the binary runs, minus process start-up): for
  * the many checks of arguments and verbs. Environment variables are set for the call only; stdin is not available.
  */
-export async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run & { bytes: Buffer }> {
+export async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Run & { bytes: Buffer }> {
   const { main } = await import('../../bin/main.ts');
   const { io } = await import('../../bin/output.ts');
   const vars = { PVAULT_PIN: PIN, PVAULT_PASSWORD: undefined, ...env };

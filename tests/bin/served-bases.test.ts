@@ -15,7 +15,10 @@ const bases = async () => (await served.api('/api/bases')).json.bases as string[
 beforeAll(async () => {
   dir = ws.fresh();
   served = await serveProcess(dir);
-  for (const [name, password] of [['alpha', 'alpha pw'], ['beta', 'beta pw']]) {
+  for (const [name, password] of [
+    ['alpha', 'alpha pw'],
+    ['beta', 'beta pw'],
+  ]) {
     expect((await served.api('/api/bases/create', { name, password })).status).toBe(200);
   }
   // Unlocked on the device (the page's menu does the same): runs must leave it open.
@@ -28,12 +31,16 @@ afterAll(async () => {
 
 describe('bases of a served device, across runs', () => {
   it('a basis a run unlocks is locked after it; the one unlocked on the device stays open', async () => {
-    const w = run(['pddb', 'write', '--dir', dir, '--basis', 'beta', '--json', 'beta-notes:k', 'in beta'], { PVAULT_PASSWORD: 'beta pw' });
+    const w = run(['pddb', 'write', '--dir', dir, '--basis', 'beta', '--json', 'beta-notes:k', 'in beta'], {
+      PVAULT_PASSWORD: 'beta pw',
+    });
     expect(w.status, w.stderr).toBe(0);
     expect(json(w).basis).toBe('beta');
     expect(await bases()).toEqual(['.System', 'alpha']);
     // Naming the open basis checks its password and uses it; it stays open afterwards.
-    const a = run(['pddb', 'write', '--dir', dir, '--basis', 'alpha', '--json', 'alpha-notes:k', 'in alpha'], { PVAULT_PASSWORD: 'alpha pw' });
+    const a = run(['pddb', 'write', '--dir', dir, '--basis', 'alpha', '--json', 'alpha-notes:k', 'in alpha'], {
+      PVAULT_PASSWORD: 'alpha pw',
+    });
     expect(a.status, a.stderr).toBe(0);
     expect(json(a).basis).toBe('alpha');
     expect(await bases()).toEqual(['.System', 'alpha']);
@@ -80,7 +87,11 @@ describe('POST /api/run refuses what it must, before running anything', () => {
 
   it('no token, a foreign Origin, wrong types, extra fields, a relative cwd, a command that is not forwarded', async () => {
     const body = JSON.stringify(req(write));
-    const noToken = await fetch(`${served.info.url.replace('localhost', '127.0.0.1')}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const noToken = await fetch(`${served.info.url.replace('localhost', '127.0.0.1')}/api/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(noToken.status).toBe(401);
     expect((await served.api('/api/run', req(write), { origin: 'http://evil.example' })).status).toBe(403);
     for (const bad of [

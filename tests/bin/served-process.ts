@@ -14,7 +14,18 @@ export interface ServedProcess {
 }
 
 export async function serveProcess(dir: string): Promise<ServedProcess> {
-  const args = ['serve', '--json', '--dir', dir, '--presence', 'approve', '--ctaphid', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0'];
+  const args = [
+    'serve',
+    '--json',
+    '--dir',
+    dir,
+    '--presence',
+    'approve',
+    '--ctaphid',
+    'tcp:127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+  ];
   const child = spawn(process.execPath, [PVAULT, ...args], { env: { PATH: process.env.PATH, PVAULT_PIN: PIN } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -31,7 +42,11 @@ export async function serveProcess(dir: string): Promise<ServedProcess> {
     async api(path, body, headers = {}) {
       const r = await fetch(url + path, {
         method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${info.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${info.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: r.status, json: await r.json().catch(() => undefined) };

@@ -34,7 +34,7 @@ describe('commands on a served folder', () => {
     expect(json(missing).error.code).toBe('NotFound');
   }, 60_000);
 
-  it('--trace prints the run\'s own IPC messages (from process cli), and no value reaches a trace', async () => {
+  it("--trace prints the run's own IPC messages (from process cli), and no value reaches a trace", async () => {
     const w = run(['pddb', 'write', '--dir', dir, 'traced:k', 'classified words']);
     expect(w.status, w.stderr).toBe(0);
     const q = run(['pddb', 'query', '--dir', dir, '--trace', 'traced:k']);
@@ -50,7 +50,11 @@ describe('commands on a served folder', () => {
 
   it('totp add with --secret-stdin, then code: the RFC 6238 vector, computed by the served device', () => {
     // RFC 6238's SHA-1 secret "12345678901234567890" at T=59: 94287082, whose last 6 digits a 6-digit entry shows.
-    const add = run(['totp', 'add', '--dir', dir, '--secret-stdin', '--json', 'rfc6238'], {}, 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n');
+    const add = run(
+      ['totp', 'add', '--dir', dir, '--secret-stdin', '--json', 'rfc6238'],
+      {},
+      'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n',
+    );
     expect(add.status, add.stderr).toBe(0);
     expect(json(add)).toMatchObject({ ok: true, name: 'rfc6238', basis: '.System' });
     expect(add.stdout + add.stderr).not.toContain('GEZDGNBV');
@@ -58,5 +62,4 @@ describe('commands on a served folder', () => {
     expect(code.status, code.stderr).toBe(0);
     expect(code.stdout).toBe('287082\n');
   }, 60_000);
-
 });

@@ -21,20 +21,71 @@ afterAll(async () => {
 describe('secrets of commands on a served folder', () => {
   it('pw add and get --reveal in a basis whose password is in a variable --password names (not PVAULT_*)', () => {
     const env = { MY_BASIS_PW: 'open sesame', PVAULT_ENTRY_PASSWORD: 'correct horse' };
-    const add = run(['pw', 'add', '--dir', dir, '--basis', 'hidden', '--password', 'hidden=MY_BASIS_PW', '--username', 'me', '--json', 'bank'], env);
+    const add = run(
+      [
+        'pw',
+        'add',
+        '--dir',
+        dir,
+        '--basis',
+        'hidden',
+        '--password',
+        'hidden=MY_BASIS_PW',
+        '--username',
+        'me',
+        '--json',
+        'bank',
+      ],
+      env,
+    );
     expect(add.status, add.stderr).toBe(0);
     expect(add.stdout + add.stderr).not.toContain('correct horse');
-    const get = run(['pw', 'get', '--dir', dir, '--basis', 'hidden', '--password', 'hidden=MY_BASIS_PW', '--reveal', '--json', 'bank'], env);
+    const get = run(
+      [
+        'pw',
+        'get',
+        '--dir',
+        dir,
+        '--basis',
+        'hidden',
+        '--password',
+        'hidden=MY_BASIS_PW',
+        '--reveal',
+        '--json',
+        'bank',
+      ],
+      env,
+    );
     expect(get.status, get.stderr).toBe(0);
-    expect(json(get)).toMatchObject({ description: 'bank', username: 'me', basis: 'hidden', password: 'correct horse' });
+    expect(json(get)).toMatchObject({
+      description: 'bank',
+      username: 'me',
+      basis: 'hidden',
+      password: 'correct horse',
+    });
     // The variable --password names is the caller's: without it, serve's environment is not consulted.
-    const unset = run(['pw', 'get', '--dir', dir, '--basis', 'hidden', '--password', 'hidden=MY_BASIS_PW', '--json', 'bank']);
+    const unset = run([
+      'pw',
+      'get',
+      '--dir',
+      dir,
+      '--basis',
+      'hidden',
+      '--password',
+      'hidden=MY_BASIS_PW',
+      '--json',
+      'bank',
+    ]);
     expect(unset.status).toBe(2);
     expect(json(unset).error.message).toContain('MY_BASIS_PW is not set');
   }, 60_000);
 
-  it('secrets on stdin: --password-stdin then --entry-stdin lines are the caller\'s', () => {
-    const add = run(['pw', 'add', '--dir', dir, '--basis', 'hidden', '--password-stdin', '--json', 'stdin-entry'], { PVAULT_ENTRY_PASSWORD: 'from env' }, 'open sesame\n');
+  it("secrets on stdin: --password-stdin then --entry-stdin lines are the caller's", () => {
+    const add = run(
+      ['pw', 'add', '--dir', dir, '--basis', 'hidden', '--password-stdin', '--json', 'stdin-entry'],
+      { PVAULT_ENTRY_PASSWORD: 'from env' },
+      'open sesame\n',
+    );
     expect(add.status, add.stderr).toBe(0);
     const entry = run(['pw', 'add', '--dir', dir, '--entry-stdin', '--json', 'stdin-entry-2'], {}, 'typed on stdin\n');
     expect(entry.status, entry.stderr).toBe(0);

@@ -11,21 +11,41 @@ afterAll(() => ws.cleanup());
 
 function typed(file: string, layout = 'us101'): string {
   const b = readFileSync(file);
-  return reportsToText(Array.from({ length: b.length / 8 }, (_, i) => new Uint8Array(b.subarray(i * 8, i * 8 + 8))), getLayout(layout));
+  return reportsToText(
+    Array.from({ length: b.length / 8 }, (_, i) => new Uint8Array(b.subarray(i * 8, i * 8 + 8))),
+    getLayout(layout),
+  );
 }
 
 describe('pvault pw', () => {
   it('add / get / list / edit / delete; the password shows only with --reveal', async () => {
     const dev = ws.fresh();
-    const add = await cli(['pw', 'add', '--dir', dev, 'example.com', '--username', 'alice', '--notes', 'main', '--json'], { PVAULT_ENTRY_PASSWORD: 'hunter2' });
+    const add = await cli(
+      ['pw', 'add', '--dir', dev, 'example.com', '--username', 'alice', '--notes', 'main', '--json'],
+      { PVAULT_ENTRY_PASSWORD: 'hunter2' },
+    );
     expect(add.status, add.stderr).toBe(0);
     expect(add.stdout).not.toContain('hunter2');
     const get = await cli(['pw', 'get', '--dir', dev, 'example.com']);
     expect(get.stdout).toMatch(/username: alice/);
     expect(get.stdout).not.toContain('hunter2');
     expect(json(await cli(['pw', 'get', '--dir', dev, 'example.com', '--reveal', '--json'])).password).toBe('hunter2');
-    expect((await cli(['pw', 'list', '--dir', dev, 'MAIN'])).stdout).toMatch(/^example\.com\talice\tused 0x, last never\t\.System\n$/);
-    const edit = await cli(['pw', 'edit', '--dir', dev, 'example.com', '--new-username', 'bob', '--generate', '--length', '32', '--json']);
+    expect((await cli(['pw', 'list', '--dir', dev, 'MAIN'])).stdout).toMatch(
+      /^example\.com\talice\tused 0x, last never\t\.System\n$/,
+    );
+    const edit = await cli([
+      'pw',
+      'edit',
+      '--dir',
+      dev,
+      'example.com',
+      '--new-username',
+      'bob',
+      '--generate',
+      '--length',
+      '32',
+      '--json',
+    ]);
     expect(edit.status, edit.stderr).toBe(0);
     const after = json(await cli(['pw', 'get', '--dir', dev, 'example.com', '--reveal', '--json']));
     expect(after).toMatchObject({ username: 'bob', notes: 'main' });
@@ -49,15 +69,21 @@ describe('pvault pw', () => {
     await cli(['pw', 'add', '--dir', dev, 'shared', '--username', 'b'], env);
     const amb = await cli(['pw', 'get', '--dir', dev, 'shared', '--json']);
     expect(json(amb).error.code).toBe('InvalidInput');
-    expect(json(await cli(['pw', 'add', '--dir', dev, 'shared', '--username', 'a', '--json'], env)).error.code).toBe('Duplicate');
+    expect(json(await cli(['pw', 'add', '--dir', dev, 'shared', '--username', 'a', '--json'], env)).error.code).toBe(
+      'Duplicate',
+    );
   });
 
   it('gen: defaults, options, passphrases; impossible requests are errors', async () => {
     const g = json(await cli(['pw', 'gen', '--count', '5', '--json']));
     expect(g.passwords).toHaveLength(5);
     for (const p of g.passwords) expect(p).toMatch(/^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z])(?=.*[^0-9a-zA-Z]).{20}$/);
-    expect((await cli(['pw', 'gen', '--length', '8', '--no-symbols', '--no-upper', '--no-lower'])).stdout).toMatch(/^[2-9]{8}\n$/);
-    expect((await cli(['pw', 'gen', '--passphrase', '--words', '4', '--separator', '.'])).stdout).toMatch(/^[a-z]+(\.[a-z]+){3}\n$/);
+    expect((await cli(['pw', 'gen', '--length', '8', '--no-symbols', '--no-upper', '--no-lower'])).stdout).toMatch(
+      /^[2-9]{8}\n$/,
+    );
+    expect((await cli(['pw', 'gen', '--passphrase', '--words', '4', '--separator', '.'])).stdout).toMatch(
+      /^[a-z]+(\.[a-z]+){3}\n$/,
+    );
     expect((await cli(['pw', 'gen', '--length', '200'])).status).toBe(1);
     expect((await cli(['pw', 'gen', '--length', 'x'])).status).toBe(2);
   });
@@ -73,7 +99,9 @@ describe('pvault autotype', () => {
     expect(json(r)).toMatchObject({ reports: 24, count: 1 });
     expect(typed(out)).toBe('Tr0ub4dor&3\n');
     const dv = `${dev}-dvorak.bin`;
-    expect((await cli(['autotype', 'username', '--dir', dev, 'site', '--out', dv, '--layout', 'dvorak'])).status).toBe(0);
+    expect((await cli(['autotype', 'username', '--dir', dev, 'site', '--out', dv, '--layout', 'dvorak'])).status).toBe(
+      0,
+    );
     expect(typed(dv, 'dvorak')).toBe('me');
     expect(json(await cli(['pw', 'list', '--dir', dev, '--json']))[0].count).toBe(2);
 
@@ -90,8 +118,12 @@ describe('pvault autotype', () => {
     const dev = ws.fresh();
     const r = run(['pw', 'add', '--dir', dev, 'stdin-site', '--entry-stdin'], {}, 'from stdin\n');
     expect(r.status, r.stderr).toBe(0);
-    expect(json(await cli(['pw', 'get', '--dir', dev, 'stdin-site', '--reveal', '--json'])).password).toBe('from stdin');
-    await cli(['totp', 'add', '--dir', dev, 't', '--period', '31536000'], { PVAULT_TOTP_SECRET: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
+    expect(json(await cli(['pw', 'get', '--dir', dev, 'stdin-site', '--reveal', '--json'])).password).toBe(
+      'from stdin',
+    );
+    await cli(['totp', 'add', '--dir', dev, 't', '--period', '31536000'], {
+      PVAULT_TOTP_SECRET: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    });
     await cli(['totp', 'clock', '--dir', dev, '--set', '1000']);
     const out = `${dev}-otp.bin`;
     expect((await cli(['autotype', 'totp', '--dir', dev, 't', '--out', out])).status).toBe(0);

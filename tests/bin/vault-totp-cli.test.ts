@@ -15,26 +15,44 @@ describe('pvault totp', () => {
     writeFileSync(file, `otpauth://totp/Example:alice@example.com?secret=${RFC_SECRET}&issuer=Example&digits=8\n`);
     const imp = await cli(['import', '--dir', dev, file, '--json']);
     expect(imp.status, imp.stderr).toBe(0);
-    expect(json(imp)).toMatchObject({ ok: true, format: 'otpauth', added: { totp: 1, passwords: 0 }, basis: '.System' });
-    expect((await cli(['totp', 'list', '--dir', dev])).stdout).toBe('Example:alice@example.com\tExample\tTOTP SHA1/8/30s\t.System\n');
+    expect(json(imp)).toMatchObject({
+      ok: true,
+      format: 'otpauth',
+      added: { totp: 1, passwords: 0 },
+      basis: '.System',
+    });
+    expect((await cli(['totp', 'list', '--dir', dev])).stdout).toBe(
+      'Example:alice@example.com\tExample\tTOTP SHA1/8/30s\t.System\n',
+    );
     const code = await cli(['totp', 'code', '--dir', dev, 'Example:alice@example.com', '--at', '59']);
     expect(code.stdout).toBe('94287082\n');
-    const j = json(await cli(['totp', 'code', '--dir', dev, 'Example:alice@example.com', '--at', '1111111109', '--json']));
+    const j = json(
+      await cli(['totp', 'code', '--dir', dev, 'Example:alice@example.com', '--at', '1111111109', '--json']),
+    );
     expect(j).toMatchObject({ code: '07081804', remaining: 1, period: 30, basis: '.System' });
     const again = json(await cli(['import', '--dir', dev, file, '--json']));
-    expect(again).toMatchObject({ added: { totp: 0 }, duplicates: [{ kind: 'totp', name: 'Example:alice@example.com' }] });
+    expect(again).toMatchObject({
+      added: { totp: 0 },
+      duplicates: [{ kind: 'totp', name: 'Example:alice@example.com' }],
+    });
   });
 
   it('add takes the secret from PVAULT_TOTP_SECRET, warns on short secrets; HOTP codes advance; delete', async () => {
     const dev = ws.fresh();
-    const add = await cli(['totp', 'add', '--dir', dev, 'bank', '--hotp', '--digits', '6', '--json'], { PVAULT_TOTP_SECRET: 'jbsw y3dp ehpk 3pxp' });
+    const add = await cli(['totp', 'add', '--dir', dev, 'bank', '--hotp', '--digits', '6', '--json'], {
+      PVAULT_TOTP_SECRET: 'jbsw y3dp ehpk 3pxp',
+    });
     expect(add.status, add.stderr).toBe(0);
     expect(json(add).warning).toMatch(/10 bytes/);
     expect(add.stdout + add.stderr).not.toMatch(/JBSW/i);
     const c1 = (await cli(['totp', 'code', '--dir', dev, 'bank'])).stdout;
     const c2 = (await cli(['totp', 'code', '--dir', dev, 'bank'])).stdout;
     expect(c1).not.toBe(c2);
-    expect(json(await cli(['totp', 'list', '--dir', dev, '--json']))[0]).toMatchObject({ name: 'bank', hotp: true, timestep: 2 });
+    expect(json(await cli(['totp', 'list', '--dir', dev, '--json']))[0]).toMatchObject({
+      name: 'bank',
+      hotp: true,
+      timestep: 2,
+    });
     expect((await cli(['totp', 'delete', '--dir', dev, 'bank'])).status).toBe(0);
     const gone = await cli(['totp', 'code', '--dir', dev, 'bank', '--json']);
     expect(gone.status).toBe(1);
@@ -71,19 +89,33 @@ describe('pvault totp', () => {
     const pw = { PVAULT_PASSWORD: 'basis-pw' };
     expect((await cli(['pddb', 'basiscreate', '--dir', dev, 'hidden'], pw)).status).toBe(0);
     expect((await cli(['totp', 'add', '--dir', dev, 'open'], { PVAULT_TOTP_SECRET: RFC_SECRET })).status).toBe(0);
-    const h = await cli(['totp', 'add', '--dir', dev, '--basis', 'hidden', 'secret-one', '--json'], { ...pw, PVAULT_TOTP_SECRET: RFC_SECRET });
+    const h = await cli(['totp', 'add', '--dir', dev, '--basis', 'hidden', 'secret-one', '--json'], {
+      ...pw,
+      PVAULT_TOTP_SECRET: RFC_SECRET,
+    });
     expect(json(h).basis).toBe('hidden');
     const both = json(await cli(['totp', 'list', '--dir', dev, '--basis', 'hidden', '--json'], pw));
-    expect(both.map((e: { name: string; basis: string }) => [e.name, e.basis])).toEqual([['open', '.System'], ['secret-one', 'hidden']]);
-    expect(json(await cli(['totp', 'list', '--dir', dev, '--json'])).map((e: { name: string }) => e.name)).toEqual(['open']);
+    expect(both.map((e: { name: string; basis: string }) => [e.name, e.basis])).toEqual([
+      ['open', '.System'],
+      ['secret-one', 'hidden'],
+    ]);
+    expect(json(await cli(['totp', 'list', '--dir', dev, '--json'])).map((e: { name: string }) => e.name)).toEqual([
+      'open',
+    ]);
   });
 
   it('the device clock keeps its offset in the folder; --secret-stdin reads one line (real process)', async () => {
     const dev = ws.fresh();
-    expect(json(await cli(['totp', 'clock', '--dir', dev, '--set', '1000', '--json'])).now).toBeGreaterThanOrEqual(1000);
+    expect(json(await cli(['totp', 'clock', '--dir', dev, '--set', '1000', '--json'])).now).toBeGreaterThanOrEqual(
+      1000,
+    );
     // A one-year period: the device time stays in step 0 however slow this machine is, so the code is HOTP(0).
-    const r = run(['totp', 'add', '--dir', dev, 'rfc', '--digits', '8', '--period', '31536000', '--secret-stdin'], {}, `${RFC_SECRET}\n`);
+    const r = run(
+      ['totp', 'add', '--dir', dev, 'rfc', '--digits', '8', '--period', '31536000', '--secret-stdin'],
+      {},
+      `${RFC_SECRET}\n`,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect((await cli(['totp', 'code', '--dir', dev, 'rfc'])).stdout).toBe('84755224\n');
-});
+  });
 });

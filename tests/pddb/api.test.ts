@@ -8,9 +8,29 @@ import { codeFromNumber, codeNumber, REQUEST_OK, RETCODE_OK, type PddbCode } fro
 describe('PDDB contract', () => {
   it('uses the original opcode numbers, and ours only from 0x1000', () => {
     const original: Record<string, number> = {
-      IsMounted: 0, TryMount: 1, ListBasis: 2, LatestBasis: 3, CreateBasis: 4, OpenBasis: 5, CloseBasis: 6, DeleteBasis: 7,
-      DeleteKey: 8, DeleteDict: 9, KeyAttributes: 10, KeyCountInDict: 11, DictCountInBasis: 13, GetDictNameAtIndex: 14,
-      KeyRequest: 15, ReadKey: 16, WriteKey: 17, WriteKeyFlush: 18, KeyDrop: 20, ListKeyV2: 45, DictBulkRead: 52, BasisMonitor: 54, DictBulkDelete: 55,
+      IsMounted: 0,
+      TryMount: 1,
+      ListBasis: 2,
+      LatestBasis: 3,
+      CreateBasis: 4,
+      OpenBasis: 5,
+      CloseBasis: 6,
+      DeleteBasis: 7,
+      DeleteKey: 8,
+      DeleteDict: 9,
+      KeyAttributes: 10,
+      KeyCountInDict: 11,
+      DictCountInBasis: 13,
+      GetDictNameAtIndex: 14,
+      KeyRequest: 15,
+      ReadKey: 16,
+      WriteKey: 17,
+      WriteKeyFlush: 18,
+      KeyDrop: 20,
+      ListKeyV2: 45,
+      DictBulkRead: 52,
+      BasisMonitor: 54,
+      DictBulkDelete: 55,
     };
     for (const [op, spec] of Object.entries(pddbOps)) {
       const n = Number(op);
@@ -23,8 +43,16 @@ describe('PDDB contract', () => {
 
   it('uses the original message kinds where the original has the opcode', () => {
     const bs = [MessageKind.BlockingScalar];
-    for (const op of [PddbOp.IsMounted, PddbOp.TryMount, PddbOp.WriteKeyFlush, PddbOp.KeyDrop]) expect(pddbOps[op].kinds, pddbOps[op].name).toEqual(bs);
-    for (const op of [PddbOp.ListBasis, PddbOp.KeyRequest, PddbOp.ReadKey, PddbOp.WriteKey, PddbOp.BasisMonitor, PddbOp.ListKeyV2]) {
+    for (const op of [PddbOp.IsMounted, PddbOp.TryMount, PddbOp.WriteKeyFlush, PddbOp.KeyDrop])
+      expect(pddbOps[op].kinds, pddbOps[op].name).toEqual(bs);
+    for (const op of [
+      PddbOp.ListBasis,
+      PddbOp.KeyRequest,
+      PddbOp.ReadKey,
+      PddbOp.WriteKey,
+      PddbOp.BasisMonitor,
+      PddbOp.ListKeyV2,
+    ]) {
       expect(pddbOps[op].kinds, pddbOps[op].name).toEqual([MessageKind.MutableBorrow]);
     }
   });
@@ -32,15 +60,36 @@ describe('PDDB contract', () => {
   it('answers in the original result numbers: PddbRequestCode for requests, PddbRetcode for key I/O', () => {
     expect(REQUEST_OK).toBe(4);
     expect(RETCODE_OK).toBe(1);
-    const request: [PddbCode, number][] = [['NotMounted', 5], ['NoFreeSpace', 6], ['NotFound', 7], ['InternalError', 8], ['AccessDenied', 9], ['DuplicateEntry', 11]];
-    const retcode: [PddbCode, number][] = [['BasisLost', 2], ['AccessDenied', 3], ['UnexpectedEof', 4], ['InternalError', 5], ['DiskFull', 6]];
+    const request: [PddbCode, number][] = [
+      ['NotMounted', 5],
+      ['NoFreeSpace', 6],
+      ['NotFound', 7],
+      ['InternalError', 8],
+      ['AccessDenied', 9],
+      ['DuplicateEntry', 11],
+    ];
+    const retcode: [PddbCode, number][] = [
+      ['BasisLost', 2],
+      ['AccessDenied', 3],
+      ['UnexpectedEof', 4],
+      ['InternalError', 5],
+      ['DiskFull', 6],
+    ];
     for (const [c, n] of request) expect([codeNumber(c, 'request'), codeFromNumber(n, 'request')]).toEqual([n, c]);
     for (const [c, n] of retcode) expect([codeNumber(c, 'retcode'), codeFromNumber(n, 'retcode')]).toEqual([n, c]);
     // Codes a space lacks sit at 0x100 and up, the same in both; they round-trip.
-    for (const c of ['InvalidName', 'LimitExceeded', 'BadImage', 'InvalidArgument', 'BasisLost', 'NotFound'] as PddbCode[]) {
+    for (const c of [
+      'InvalidName',
+      'LimitExceeded',
+      'BadImage',
+      'InvalidArgument',
+      'BasisLost',
+      'NotFound',
+    ] as PddbCode[]) {
       for (const space of ['request', 'retcode'] as const) {
         expect(codeFromNumber(codeNumber(c, space), space)).toBe(c);
-        if (!request.some(([x]) => x === c) && !retcode.some(([x]) => x === c)) expect(codeNumber(c, space)).toBeGreaterThanOrEqual(0x100);
+        if (!request.some(([x]) => x === c) && !retcode.some(([x]) => x === c))
+          expect(codeNumber(c, space)).toBeGreaterThanOrEqual(0x100);
       }
     }
     // A dry free-space cache is not a full device: key I/O keeps them apart (DiskFull is the original's 6).

@@ -25,7 +25,10 @@ const values = new Map([
 let map: ImageMap;
 
 function pvault(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, PVAULT_PIN: PIN }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH, PVAULT_PIN: PIN },
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -82,17 +85,23 @@ function queryAll(folder: string): string[] {
 
 describe('damaged device folders through pvault: exit 0 with the exact value, or exit 1 with a typed code', () => {
   it('a flipped page-table entry of the page holding a small key', SLOW, () => {
-    const folder = damaged((f) => flipByte(join(f, 'pddb.bin'), layout().ptOffset + map.valuePages.get('.System/notes/small')![0] * PTE_SIZE + 3));
+    const folder = damaged((f) =>
+      flipByte(join(f, 'pddb.bin'), layout().ptOffset + map.valuePages.get('.System/notes/small')![0] * PTE_SIZE + 3),
+    );
     queryAll(folder);
   });
 
   it('a flipped page-table entry of a page of a 50 KB key', SLOW, () => {
-    const folder = damaged((f) => flipByte(join(f, 'pddb.bin'), layout().ptOffset + map.valuePages.get('.System/notes/big')![4] * PTE_SIZE + 8));
+    const folder = damaged((f) =>
+      flipByte(join(f, 'pddb.bin'), layout().ptOffset + map.valuePages.get('.System/notes/big')![4] * PTE_SIZE + 8),
+    );
     queryAll(folder);
   });
 
   it('a flipped byte in a data page of the 50 KB key', SLOW, () => {
-    const folder = damaged((f) => flipByte(join(f, 'pddb.bin'), layout().dataOffset + map.valuePages.get('.System/notes/big')![2] * PAGE_SIZE + 99));
+    const folder = damaged((f) =>
+      flipByte(join(f, 'pddb.bin'), layout().dataOffset + map.valuePages.get('.System/notes/big')![2] * PAGE_SIZE + 99),
+    );
     queryAll(folder);
   });
 

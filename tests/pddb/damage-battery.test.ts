@@ -95,7 +95,11 @@ function attempt<T>(what: string, fn: () => T): Attempt<T> {
     return { ok: true, value: fn() };
   } catch (e) {
     if (isTyped(e)) return { ok: false, code: (e as PddbError).code };
-    return { ok: false, code: 'crash', problem: `${what} crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+    return {
+      ok: false,
+      code: 'crash',
+      problem: `${what} crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    };
   }
 }
 
@@ -116,7 +120,10 @@ function readBack(e: PddbEngine, strict: boolean, label: string): { good: Set<st
     const got = attempt(`read ${path}`, () => e.readAll(e.get(dict, key, { basis })));
     if (got.ok) {
       if (Buffer.from(got.value).equals(Buffer.from(values.get(path)!))) good.add(path);
-      else problems.push(`${label}: ${path} reads a WRONG value (${got.value.length} bytes, want ${values.get(path)!.length}) with success`);
+      else
+        problems.push(
+          `${label}: ${path} reads a WRONG value (${got.value.length} bytes, want ${values.get(path)!.length}) with success`,
+        );
     } else if (got.problem) problems.push(`${label}: ${got.problem}`);
     else if (strict) problems.push(`${label}: ${path} fails (${got.code}) though nothing it uses was damaged`);
   }
@@ -127,9 +134,11 @@ function readBack(e: PddbEngine, strict: boolean, label: string): { good: Set<st
     if (listed.ok) {
       const want = [...keys].sort().join(',');
       const seen = [...listed.value].sort().join(',');
-      if (seen !== want) problems.push(`${label}: keylist ${where} is [${seen}] with success, the dict holds [${want}]`);
+      if (seen !== want)
+        problems.push(`${label}: keylist ${where} is [${seen}] with success, the dict holds [${want}]`);
     } else if (listed.problem) problems.push(`${label}: ${listed.problem}`);
-    else if (strict) problems.push(`${label}: keylist ${where} fails (${listed.code}) though nothing it uses was damaged`);
+    else if (strict)
+      problems.push(`${label}: keylist ${where} fails (${listed.code}) though nothing it uses was damaged`);
   }
   return { good, problems };
 }
@@ -141,21 +150,37 @@ function readBack(e: PddbEngine, strict: boolean, label: string): { good: Set<st
 function judge(open: () => Flash, kb: Uint8Array, strict: boolean): string[] {
   const flash = attempt('open', open);
   if (!flash.ok) return flash.problem ? [flash.problem] : strict ? [`the image does not open (${flash.code})`] : [];
-  const mounted = attempt('mount', () => PddbEngine.mount(flash.value, kb, PIN, { random: new SeededRandom('battery-judge') }));
-  if (!mounted.ok) return mounted.problem ? [mounted.problem] : strict ? [`the image does not mount (${mounted.code})`] : [];
+  const mounted = attempt('mount', () =>
+    PddbEngine.mount(flash.value, kb, PIN, { random: new SeededRandom('battery-judge') }),
+  );
+  if (!mounted.ok)
+    return mounted.problem ? [mounted.problem] : strict ? [`the image does not mount (${mounted.code})`] : [];
   const first = readBack(mounted.value, strict, 'first mount');
   const used = attempt('write and sync', () => {
     for (const basis of mounted.value.listBasis()) {
-      mounted.value.write(mounted.value.get('after.damage', 'k', { basis, createDict: true, createKey: true }), 0, new Uint8Array(700).fill(7));
+      mounted.value.write(
+        mounted.value.get('after.damage', 'k', { basis, createDict: true, createKey: true }),
+        0,
+        new Uint8Array(700).fill(7),
+      );
     }
     mounted.value.sync();
   });
-  if (!used.ok) return [...first.problems, ...(used.problem ? [used.problem] : strict ? [`a write and sync fail (${used.code})`] : [])];
+  if (!used.ok)
+    return [
+      ...first.problems,
+      ...(used.problem ? [used.problem] : strict ? [`a write and sync fail (${used.code})`] : []),
+    ];
   const copy = MemoryFlash.from(flash.value.read(0, flash.value.size));
-  const again = attempt('remount', () => PddbEngine.mount(copy, kb, PIN, { random: new SeededRandom('battery-again') }));
-  if (!again.ok) return [...first.problems, `after a write and sync the image no longer mounts (${again.problem ?? again.code})`];
+  const again = attempt('remount', () =>
+    PddbEngine.mount(copy, kb, PIN, { random: new SeededRandom('battery-again') }),
+  );
+  if (!again.ok)
+    return [...first.problems, `after a write and sync the image no longer mounts (${again.problem ?? again.code})`];
   const second = readBack(again.value, strict, 'after a write, sync and remount');
-  const lost = [...first.good].filter((p) => !second.good.has(p)).map((p) => `${p} read correctly, then was lost by a write and sync`);
+  const lost = [...first.good]
+    .filter((p) => !second.good.has(p))
+    .map((p) => `${p} read correctly, then was lost by a write and sync`);
   return [...first.problems, ...second.problems, ...lost];
 }
 
@@ -181,8 +206,16 @@ describe('damaged-image battery: typed error or correct data, never wrong data w
     ['page-table entry of the page holding a small key', () => flipAt(pteAt(pageOf('.System/sys/small')) + 3), false],
     ['page-table entry of a middle page of a 50 KB key', () => flipAt(pteAt(pageOf('.System/sys/big', 5)) + 9), false],
     ['page-table entry of the page of a 4,064-byte key', () => flipAt(pteAt(pageOf('.System/sys/edge')) + 0), false],
-    ['page-table entry of a secret basis page (small key)', () => flipAt(pteAt(pageOf(`${SECRET}/vault/pw`)) + 15), false],
-    ['page-table entry of a secret basis page (large key)', () => flipAt(pteAt(pageOf(`${SECRET}/vault/blob`, 1)) + 7), false],
+    [
+      'page-table entry of a secret basis page (small key)',
+      () => flipAt(pteAt(pageOf(`${SECRET}/vault/pw`)) + 15),
+      false,
+    ],
+    [
+      'page-table entry of a secret basis page (large key)',
+      () => flipAt(pteAt(pageOf(`${SECRET}/vault/blob`, 1)) + 7),
+      false,
+    ],
     ['page-table entry of a descriptor page', () => flipAt(pteAt(descriptorOf('.System')) + 2), false],
     ['page-table entry of the secret basis root', () => flipAt(pteAt(rootOf(SECRET)) + 4), false],
     ['page-table entry of a free page', () => flipAt(pteAt(map.free[Math.floor(map.free.length / 2)]) + 6), true],
@@ -193,7 +226,11 @@ describe('damaged-image battery: typed error or correct data, never wrong data w
     ['key page: salt base', () => flipAt(layout.keyPageOffset + 1000), false],
     // MBBB and FSCB: blank between updates; the FSCB also holds the FastSpace master record and log.
     ['MBBB: one bit in a blank page', () => flipAt(layout.mbbbOffset + 3 * PAGE_SIZE + 100), true],
-    ['MBBB: a page of junk', () => flipped((img) => img.set(randomBytes(new SeededRandom('junk'), PAGE_SIZE), layout.mbbbOffset)), true],
+    [
+      'MBBB: a page of junk',
+      () => flipped((img) => img.set(randomBytes(new SeededRandom('junk'), PAGE_SIZE), layout.mbbbOffset)),
+      true,
+    ],
     ['FSCB: the FastSpace master record', () => flipAt(fscbPage(false) + 200), false],
     ['FSCB: one bit in a blank page', () => flipAt(fscbPage(true) + 64), true],
     // Data pages.

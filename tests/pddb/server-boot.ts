@@ -1,12 +1,20 @@
 // Test helper: a kernel with the PDDB server on an in-memory (or file) image, formatted and mounted.
 import { Kernel, type ClientProcess, type Mode } from '../../transports/ipc/index.ts';
-import { Pddb, PDDB_SERVER_MODULE, PDDB_SERVER_NAME, type PddbConnectOptions, type PddbInit } from '../../pddb/index.ts';
+import {
+  Pddb,
+  PDDB_SERVER_MODULE,
+  PDDB_SERVER_NAME,
+  type PddbConnectOptions,
+  type PddbInit,
+} from '../../pddb/index.ts';
 import { pddbOps } from '../../pddb/api.ts';
 import { TEST_PDDB_LEN } from '../../pddb/format/constants.ts';
 
 export const PIN = '2468';
 
-export async function bootServer(opts: { mode?: Mode; init?: Partial<PddbInit>; format?: boolean; mount?: boolean; connect?: PddbConnectOptions } = {}) {
+export async function bootServer(
+  opts: { mode?: Mode; init?: Partial<PddbInit>; format?: boolean; mount?: boolean; connect?: PddbConnectOptions } = {},
+) {
   const kernel = new Kernel({ mode: opts.mode ?? 'thread', trace: true });
   const init: PddbInit = { image: { memory: TEST_PDDB_LEN }, seed: 'server-test', ...opts.init } as PddbInit;
   await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });

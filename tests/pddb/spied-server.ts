@@ -11,7 +11,10 @@ import { SeededRandom } from '../../lib/random.ts';
 export const servers: PddbServer[] = [];
 
 export default async function spiedPddb(ctx: ProcessContext): Promise<void> {
-  const server = new PddbServer(storageFrom({ image: { memory: TEST_PDDB_LEN } }), { random: new SeededRandom('spied'), dna: 0n });
+  const server = new PddbServer(storageFrom({ image: { memory: TEST_PDDB_LEN } }), {
+    random: new SeededRandom('spied'),
+    dna: 0n,
+  });
   servers.push(server);
   await servePddb(ctx, server);
 }

@@ -22,10 +22,16 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-export async function bootVault(opts: { mode?: Mode; dir?: string; format?: boolean; seed?: string } = {}): Promise<TestDevice> {
+export async function bootVault(
+  opts: { mode?: Mode; dir?: string; format?: boolean; seed?: string } = {},
+): Promise<TestDevice> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pvault-vault-'));
   const kernel = new Kernel({ mode: opts.mode ?? 'thread', trace: true });
-  const init = { image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin'), seed: opts.seed ?? 'vault-test' };
+  const init = {
+    image: { path: join(dir, 'pddb.bin') },
+    keyboxPath: join(dir, 'keybox.bin'),
+    seed: opts.seed ?? 'vault-test',
+  };
   await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });
   const shell = kernel.process('shell');
   const pddb = await Pddb.connect(shell);
@@ -33,7 +39,11 @@ export async function bootVault(opts: { mode?: Mode; dir?: string; format?: bool
   await pddb.tryMount(PIN);
   await Promise.all([
     kernel.spawn({ name: 'vault-totp', module: new URL('../../vault/totp/server.ts', import.meta.url), init: { dir } }),
-    kernel.spawn({ name: 'vault-passwords', module: new URL('../../vault/passwords/server.ts', import.meta.url), init: { dir } }),
+    kernel.spawn({
+      name: 'vault-passwords',
+      module: new URL('../../vault/passwords/server.ts', import.meta.url),
+      init: { dir },
+    }),
   ]);
   const device: TestDevice = {
     dir,

@@ -2,7 +2,7 @@
 // Options go out as JSON (every buffer as base64url); the answer comes back as a PublicKeyCredential-shaped object
 // with ArrayBuffers; failures become the DOMException (or TypeError) the emulator named. Plain JavaScript read as
 // text by bridge.ts, so no compiler can add helpers that do not exist in the page.
-((binding) => {
+(binding) => {
   const b64u = (v) => {
     const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     let s = '';
@@ -54,7 +54,8 @@
     return cred;
   };
   const run = async (kind, options) => {
-    if (!options || !options.publicKey) throw new DOMException('only publicKey credentials are emulated', 'NotSupportedError');
+    if (!options || !options.publicKey)
+      throw new DOMException('only publicKey credentials are emulated', 'NotSupportedError');
     if (options.signal && options.signal.aborted) throw new DOMException('the operation was aborted', 'AbortError');
     const r = await globalThis[binding](kind, toJSON(options.publicKey));
     if (!r.ok) throw r.name === 'TypeError' ? new TypeError(r.message) : new DOMException(r.message, r.name);
@@ -63,7 +64,13 @@
   Object.defineProperty(navigator.credentials, 'create', { value: (o) => run('create', o), configurable: true });
   Object.defineProperty(navigator.credentials, 'get', { value: (o) => run('get', o), configurable: true });
   if (typeof PublicKeyCredential === 'function') {
-    Object.defineProperty(PublicKeyCredential, 'isUserVerifyingPlatformAuthenticatorAvailable', { value: async () => false, configurable: true });
-    Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false, configurable: true });
+    Object.defineProperty(PublicKeyCredential, 'isUserVerifyingPlatformAuthenticatorAvailable', {
+      value: async () => false,
+      configurable: true,
+    });
+    Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', {
+      value: async () => false,
+      configurable: true,
+    });
   }
-})
+};

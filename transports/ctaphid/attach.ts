@@ -14,7 +14,11 @@ export interface AttachedCtaphid {
   close(): Promise<void>;
 }
 
-export async function attachCtaphid(proc: ClientProcess, addresses: string[], opts: CtaphidDeviceOptions = {}): Promise<AttachedCtaphid> {
+export async function attachCtaphid(
+  proc: ClientProcess,
+  addresses: string[],
+  opts: CtaphidDeviceOptions = {},
+): Promise<AttachedCtaphid> {
   const backend = new FidoBackend(await FidoClient.connect(proc), await UiClient.connect(proc));
   const device = new CtaphidDevice(backend, opts);
   const listeners: CtaphidSocketServer[] = [];

@@ -129,7 +129,15 @@ export class CtaphidDevice {
     const first = p.data.subarray(0, p.bcnt);
     buf.set(first);
     if (first.length === p.bcnt) return void this.dispatch(host, p.cid, p.cmd, buf);
-    this.assembly = { host, cid: p.cid, cmd: p.cmd, buf, filled: first.length, nextSeq: 0, timer: this.assemblyTimer(host, p.cid) };
+    this.assembly = {
+      host,
+      cid: p.cid,
+      cmd: p.cmd,
+      buf,
+      filled: first.length,
+      nextSeq: 0,
+      timer: this.assemblyTimer(host, p.cid),
+    };
   }
 
   private continuation(host: Host, p: Extract<Packet, { kind: 'cont' }>): void {
@@ -288,7 +296,13 @@ export class CtaphidDevice {
           if (this.running !== t) return;
           // A CANCEL that arrived before the presence request was shown cancels it once it is.
           if (waiting && t.cancelled) void this.backend.cancel().catch(() => {});
-          if (!t.abandoned) this.send(t.host, t.cid, HidCommand.Keepalive, Uint8Array.of(waiting ? KeepaliveStatus.UpNeeded : KeepaliveStatus.Processing));
+          if (!t.abandoned)
+            this.send(
+              t.host,
+              t.cid,
+              HidCommand.Keepalive,
+              Uint8Array.of(waiting ? KeepaliveStatus.UpNeeded : KeepaliveStatus.Processing),
+            );
         })
         .catch(() => {})
         .finally(() => (asking = false));

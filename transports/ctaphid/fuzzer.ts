@@ -63,7 +63,8 @@ async function oneHost(o: FuzzOptions, stats: FuzzStats): Promise<void> {
       const p = parsePacket(r);
       if (p.kind !== 'init') continue;
       if (p.cmd === HidCommand.Error) stats.errors[p.data[0]] = (stats.errors[p.data[0]] ?? 0) + 1;
-      if (p.cmd === HidCommand.Init && p.cid === BROADCAST_CID && p.bcnt === 17) cids.push(new DataView(p.data.buffer, p.data.byteOffset).getUint32(8));
+      if (p.cmd === HidCommand.Init && p.cid === BROADCAST_CID && p.bcnt === 17)
+        cids.push(new DataView(p.data.buffer, p.data.byteOffset).getUint32(8));
     }
   })();
   try {

@@ -28,7 +28,7 @@ export class HidSocket {
       this.closed = true;
       const w = this.waiter;
       this.waiter = undefined;
-      if (w) (clearTimeout(w.timer), w.reject(new HidSocketClosed('the device closed the connection')));
+      if (w) clearTimeout(w.timer), w.reject(new HidSocketClosed('the device closed the connection'));
     });
   }
 

@@ -5,7 +5,7 @@ import { defaultRandom, randomBytes, type Random } from '../../lib/random.ts';
 import { HidSocket } from './hid-socket.ts';
 import type { SocketAddress } from './listen-address.ts';
 import { framePackets, parsePacket } from './packet.ts';
-import { BROADCAST_CID, CtaphidError, HidCommand, KeepaliveStatus } from './protocol.ts';
+import { BROADCAST_CID, CtaphidError, HidCommand, type KeepaliveStatus } from './protocol.ts';
 
 export interface TransactOptions {
   onKeepalive?: (status: KeepaliveStatus) => void;
@@ -82,13 +82,24 @@ async function allocateChannel(socket: HidSocket, random: Random): Promise<InitI
   }
 }
 
-async function exchange(socket: HidSocket, cid: number, cmd: HidCommand, payload: Uint8Array, opts: TransactOptions): Promise<Uint8Array> {
+async function exchange(
+  socket: HidSocket,
+  cid: number,
+  cmd: HidCommand,
+  payload: Uint8Array,
+  opts: TransactOptions,
+): Promise<Uint8Array> {
   for (const r of framePackets(cid, cmd, payload)) socket.send(r);
   return readMessage(socket, cid, cmd, opts);
 }
 
 /** Read the answer to `cmd` on `cid`: KEEPALIVEs reported, reports of other channels skipped. */
-async function readMessage(socket: HidSocket, cid: number, cmd: HidCommand, opts: TransactOptions): Promise<Uint8Array> {
+async function readMessage(
+  socket: HidSocket,
+  cid: number,
+  cmd: HidCommand,
+  opts: TransactOptions,
+): Promise<Uint8Array> {
   for (;;) {
     const p = parsePacket(await socket.receive(opts.timeoutMs));
     if (p.cid !== cid || p.kind !== 'init') continue;
@@ -97,7 +108,8 @@ async function readMessage(socket: HidSocket, cid: number, cmd: HidCommand, opts
       continue;
     }
     if (p.cmd === HidCommand.Error) throw new CtaphidError(p.data[0]);
-    if (p.cmd !== cmd) throw new CtaphidError(0, `CTAPHID: answer 0x${p.cmd.toString(16)} to command 0x${cmd.toString(16)}`);
+    if (p.cmd !== cmd)
+      throw new CtaphidError(0, `CTAPHID: answer 0x${p.cmd.toString(16)} to command 0x${cmd.toString(16)}`);
     const out = new Uint8Array(p.bcnt);
     let filled = Math.min(p.bcnt, p.data.length);
     out.set(p.data.subarray(0, filled));

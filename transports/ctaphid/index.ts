@@ -6,7 +6,13 @@ export { CtaphidSocketServer } from './socket-server.ts';
 export { attachCtaphid, type AttachedCtaphid } from './attach.ts';
 export { CtaphidHostClient, type TransactOptions, type InitInfo } from './host-client.ts';
 export { HidSocket, HidSocketClosed, HidTimeout } from './hid-socket.ts';
-export { parseAddress, formatAddress, DEFAULT_CTAPHID_ADDRESS, AddressError, type SocketAddress } from './listen-address.ts';
+export {
+  parseAddress,
+  formatAddress,
+  DEFAULT_CTAPHID_ADDRESS,
+  AddressError,
+  type SocketAddress,
+} from './listen-address.ts';
 export { framePackets, parsePacket, type Packet } from './packet.ts';
 export { fuzzCtaphid, type FuzzOptions, type FuzzStats } from './fuzzer.ts';
 export * from './protocol.ts';

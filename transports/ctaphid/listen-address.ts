@@ -14,7 +14,8 @@ export function parseAddress(spec: string): SocketAddress {
     return { kind: 'unix', path };
   }
   const m = /^tcp:(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(spec);
-  if (!m || Number(m[2]) > 65535) throw new AddressError(`a CTAPHID address is tcp:HOST:PORT or unix:PATH (got '${spec.slice(0, 80)}')`);
+  if (!m || Number(m[2]) > 65535)
+    throw new AddressError(`a CTAPHID address is tcp:HOST:PORT or unix:PATH (got '${spec.slice(0, 80)}')`);
   return { kind: 'tcp', host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 

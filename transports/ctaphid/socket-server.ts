@@ -34,7 +34,10 @@ export class CtaphidSocketServer {
       else server.listen(addr.port, addr.host, done);
     });
     const bound = server.address();
-    const address: SocketAddress = typeof bound === 'object' && bound && addr.kind === 'tcp' ? { kind: 'tcp', host: addr.host, port: bound.port } : addr;
+    const address: SocketAddress =
+      typeof bound === 'object' && bound && addr.kind === 'tcp'
+        ? { kind: 'tcp', host: addr.host, port: bound.port }
+        : addr;
     return Object.assign(self, { address });
   }
 

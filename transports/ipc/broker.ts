@@ -39,7 +39,8 @@ export class Broker {
         throw new IpcError(XousError.InvalidArgument, 'timeoutMs must be a non-negative number');
       }
       const known = this.core.names.has(name as string);
-      const g = known || !blocking ? this.broker(pid, name as string) : await this.waitFor(pid, name as string, timeoutMs);
+      const g =
+        known || !blocking ? this.broker(pid, name as string) : await this.waitFor(pid, name as string, timeoutMs);
       this.core.traceNameOp(proc, op, { name }, t0);
       return g;
     } catch (e) {
@@ -109,7 +110,8 @@ export class Broker {
     const proc = this.core.live(pid);
     const t0 = nowMs();
     try {
-      if (!Array.isArray(words) || words.length !== 4) throw new IpcError(XousError.InvalidArgument, 'a SID is 4 words');
+      if (!Array.isArray(words) || words.length !== 4)
+        throw new IpcError(XousError.InvalidArgument, 'a SID is 4 words');
       const sid = new Sid(words);
       const rec = this.core.servers.find((s) => s?.sid.equals(sid));
       if (rec === undefined) throw new IpcError(XousError.ServerNotFound, 'no server with that SID');
@@ -133,7 +135,11 @@ export class Broker {
       return { cid: held + FIRST_CID, token: token ?? slot.token, server, fresh: false };
     }
     const free = proc.slots.indexOf(undefined);
-    if (free < 0) throw new IpcError(XousError.OutOfMemory, `process '${proc.name}' has no free connection slot (${MAX_CONNECTIONS})`);
+    if (free < 0)
+      throw new IpcError(
+        XousError.OutOfMemory,
+        `process '${proc.name}' has no free connection slot (${MAX_CONNECTIONS})`,
+      );
     proc.slots[free] = { server: index, name, token };
     return { cid: free + FIRST_CID, token, server, fresh: true };
   }
@@ -147,7 +153,13 @@ export class Broker {
     proc.slots[cid - FIRST_CID] = undefined;
     if (slot.name !== undefined && slot.token !== undefined) {
       const ok = this.core.names.disconnect(slot.name, slot.token);
-      this.core.traceNameOp(proc, 'Disconnect', { name: slot.name }, t0, ok ? undefined : new IpcError(XousError.ServerNotFound, 'stale token'));
+      this.core.traceNameOp(
+        proc,
+        'Disconnect',
+        { name: slot.name },
+        t0,
+        ok ? undefined : new IpcError(XousError.ServerNotFound, 'stale token'),
+      );
     }
   }
 

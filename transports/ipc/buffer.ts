@@ -50,9 +50,13 @@ export function checkMemory(kind: MessageKind, buf: PageBuffer | undefined): Ipc
     if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
       return new IpcError(XousError.BadAddress, 'a move must own its whole ArrayBuffer');
     }
-    if (!(bytes.buffer instanceof ArrayBuffer)) return new IpcError(XousError.BadAddress, 'shared memory cannot be moved');
+    if (!(bytes.buffer instanceof ArrayBuffer))
+      return new IpcError(XousError.BadAddress, 'shared memory cannot be moved');
   } else if (!aligned) {
-    return new IpcError(XousError.BadAlignment, `lend of ${bytes.byteLength} bytes at ${bytes.byteOffset} is not page-aligned`);
+    return new IpcError(
+      XousError.BadAlignment,
+      `lend of ${bytes.byteLength} bytes at ${bytes.byteOffset} is not page-aligned`,
+    );
   }
   const { offset, valid } = buf!;
   if (!isCount(offset) || !isCount(valid) || offset > bytes.byteLength || valid > bytes.byteLength) {

@@ -185,7 +185,8 @@ export function compileEncoder(s: Schema): Encoder {
       const max = s.max;
       return (w, v, path) => {
         if (typeof v !== 'string') throw bad(path, 'not a string');
-        if (LONE_SURROGATE.test(v)) throw new IpcError(XousError.InvalidString, `${path || 'value'}: not valid Unicode`);
+        if (LONE_SURROGATE.test(v))
+          throw new IpcError(XousError.InvalidString, `${path || 'value'}: not valid Unicode`);
         const b = utf8.encode(v);
         if (b.length > max) throw bad(path, `${b.length} UTF-8 bytes over the limit of ${max}`);
         w.u8(Tag.String);

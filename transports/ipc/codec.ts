@@ -81,7 +81,10 @@ export const t = {
   string: (maxBytes: number, o?: FieldOptions) => node<string>({ type: 'string', max: maxOf(maxBytes, 'string') }, o),
   /** Absent or present; takes the visibility of what it wraps unless told otherwise (a secret's presence is secret). */
   optional: <T>(of: Node<T>, o?: FieldOptions) =>
-    node<T | undefined>({ type: 'optional', of: of.schema }, o ?? { public: of.public, secret: of.schema.secret === true }),
+    node<T | undefined>(
+      { type: 'optional', of: of.schema },
+      o ?? { public: of.public, secret: of.schema.secret === true },
+    ),
   list: <T>(of: Node<T>, maxCount: number, o?: FieldOptions) =>
     node<T[]>({ type: 'list', of: of.schema, max: maxOf(maxCount, 'list') }, o),
   record: <F extends Fields>(fields: F, o?: FieldOptions): Node<RecordOf<F>> => {
@@ -91,7 +94,13 @@ export const t = {
       // Integer-like keys would be reordered by JS and break the declared field order.
       if (/^(0|[1-9]\d*)$/.test(n)) throw new RangeError(`record field '${n}': integer-like names are not allowed`);
     }
-    return node({ type: 'record', fields: names.map((name) => ({ name, schema: fields[name].schema, public: fields[name].public })) }, o);
+    return node(
+      {
+        type: 'record',
+        fields: names.map((name) => ({ name, schema: fields[name].schema, public: fields[name].public })),
+      },
+      o,
+    );
   },
 };
 
@@ -133,7 +142,10 @@ export class Codec<T = unknown> {
   encodeInto(value: T, buf: PageBuffer): void {
     this.encoded(value, (w) => {
       if (w.pos > buf.bytes.length) {
-        throw new IpcError(XousError.SerializationError, `encoding of ${w.pos} bytes does not fit a ${buf.bytes.length}-byte buffer`);
+        throw new IpcError(
+          XousError.SerializationError,
+          `encoding of ${w.pos} bytes does not fit a ${buf.bytes.length}-byte buffer`,
+        );
       }
       w.copyTo(buf.bytes);
       buf.offset = w.pos;
@@ -161,7 +173,8 @@ export class Codec<T = unknown> {
   /** Validate and decode the used part of `buf` (its `offset` bytes). */
   decode(buf: PageBuffer): T {
     const used = buf.offset;
-    if (!Number.isInteger(used) || used <= 0) throw new IpcError(XousError.SerializationError, 'empty buffer (offset 0)');
+    if (!Number.isInteger(used) || used <= 0)
+      throw new IpcError(XousError.SerializationError, 'empty buffer (offset 0)');
     if (used > buf.bytes.length) throw new IpcError(XousError.SerializationError, 'offset beyond the buffer');
     return this.decodeBytes(buf.bytes.subarray(0, used));
   }
@@ -169,7 +182,8 @@ export class Codec<T = unknown> {
   decodeBytes(bytes: Uint8Array): T {
     const r = new Reader(bytes);
     if (bytes.length < 4) throw new IpcError(XousError.SerializationError, 'truncated header');
-    if (r.u32('header') !== this.fingerprint) throw new IpcError(XousError.SerializationError, 'schema fingerprint mismatch');
+    if (r.u32('header') !== this.fingerprint)
+      throw new IpcError(XousError.SerializationError, 'schema fingerprint mismatch');
     const value = this.dec(r, '') as T;
     if (r.pos !== bytes.length) {
       throw new IpcError(XousError.SerializationError, `${bytes.length - r.pos} trailing bytes after the value`);

@@ -56,7 +56,9 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
     if (bad !== undefined) return this.refuse(bad, MessageKind.Scalar, op, 0);
     const words = toWords(args);
     if (this.caller.traceSink?.enabled) {
-      return this.traced(MessageKind.Scalar, op, 0, words, undefined, () => this.route.scalar(this.caller.pid, op, words, opts?.try === true));
+      return this.traced(MessageKind.Scalar, op, 0, words, undefined, () =>
+        this.route.scalar(this.caller.pid, op, words, opts?.try === true),
+      );
     }
     return this.route.scalar(this.caller.pid, op, words, opts?.try === true);
   }
@@ -89,7 +91,9 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
     if (bad !== undefined) return this.refuse(bad, MessageKind.Move, op, buf?.bytes?.byteLength ?? 0);
     if (this.caller.traceSink?.enabled) {
       const view = this.requestView(op, buf);
-      return this.traced(MessageKind.Move, op, buf.bytes.length, undefined, view, () => this.route.move(this.caller.pid, op, buf, opts?.try === true));
+      return this.traced(MessageKind.Move, op, buf.bytes.length, undefined, view, () =>
+        this.route.move(this.caller.pid, op, buf, opts?.try === true),
+      );
     }
     return this.route.move(this.caller.pid, op, buf, opts?.try === true);
   }
@@ -101,10 +105,13 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
    */
   request<K extends OpKey<T>>(op: K, value: RequestOf<T[K]>, opts?: SendOptions): Promise<ResponseOf<T[K]>> {
     const spec = this.info.ops.get(op);
-    if (spec === undefined) return this.refuse(this.check(op, MessageKind.MutableBorrow)!, MessageKind.MutableBorrow, op, 0);
+    if (spec === undefined)
+      return this.refuse(this.check(op, MessageKind.MutableBorrow)!, MessageKind.MutableBorrow, op, 0);
     const kind = preferredKind(spec);
     if (spec.request === undefined || kind === undefined) {
-      return Promise.reject(new IpcError(XousError.InvalidArgument, `${spec.name} has no request codec or takes no memory`));
+      return Promise.reject(
+        new IpcError(XousError.InvalidArgument, `${spec.name} has no request codec or takes no memory`),
+      );
     }
     let buf: PageBuffer;
     try {
@@ -127,13 +134,24 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
     return this.caller.disconnect(this as Connection);
   }
 
-  private lend(kind: MessageKind, op: number, buf: PageBuffer, opts: SendOptions | undefined, view: unknown): Promise<void> {
+  private lend(
+    kind: MessageKind,
+    op: number,
+    buf: PageBuffer,
+    opts: SendOptions | undefined,
+    view: unknown,
+  ): Promise<void> {
     const bad = this.check(op, kind) ?? checkMemory(kind, buf);
     if (bad !== undefined) return this.refuse(bad, kind, op, buf?.bytes?.byteLength ?? 0);
     const mutable = kind === MessageKind.MutableBorrow;
     if (this.caller.traceSink?.enabled) {
-      return this.traced(kind, op, buf.bytes.length, undefined, view ?? this.requestView(op, buf), () =>
-        this.route.lend(this.caller.pid, mutable, op, buf, opts?.try === true),
+      return this.traced(
+        kind,
+        op,
+        buf.bytes.length,
+        undefined,
+        view ?? this.requestView(op, buf),
+        () => this.route.lend(this.caller.pid, mutable, op, buf, opts?.try === true),
         mutable ? () => this.responseView(op, buf) : undefined,
       );
     }
@@ -141,15 +159,18 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
   }
 
   private check(op: number, kind: MessageKind): IpcError | undefined {
-    if (this.closed) return new IpcError(XousError.ServerNotFound, `connection ${this.cid} to '${this.info.name}' is closed`);
+    if (this.closed)
+      return new IpcError(XousError.ServerNotFound, `connection ${this.cid} to '${this.info.name}' is closed`);
     const spec = this.info.ops.get(op);
     if (spec === undefined) return new IpcError(INVALID_OPCODE, `'${this.info.name}' has no opcode ${op}`);
-    if ((spec.mask & kindBit(kind)) === 0) return new IpcError(WRONG_KIND, `'${this.info.name}' ${spec.name} does not take ${kindName(kind)}`);
+    if ((spec.mask & kindBit(kind)) === 0)
+      return new IpcError(WRONG_KIND, `'${this.info.name}' ${spec.name} does not take ${kindName(kind)}`);
     return undefined;
   }
 
   private refuse(err: IpcError, kind: MessageKind, op: number, bytes: number): Promise<never> {
-    if (this.caller.traceSink?.enabled) this.emit(kind, op, bytes, nowMs(), err, undefined, undefined, undefined, undefined);
+    if (this.caller.traceSink?.enabled)
+      this.emit(kind, op, bytes, nowMs(), err, undefined, undefined, undefined, undefined);
     return Promise.reject(err);
   }
 
@@ -185,7 +206,17 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
     const t0 = nowMs();
     return run().then(
       (r) => {
-        this.emit(kind, op, bytes, t0, undefined, args, Array.isArray(r) ? (r as unknown as Words) : undefined, reqView, respView?.());
+        this.emit(
+          kind,
+          op,
+          bytes,
+          t0,
+          undefined,
+          args,
+          Array.isArray(r) ? (r as unknown as Words) : undefined,
+          reqView,
+          respView?.(),
+        );
         return r;
       },
       (e: unknown) => {
@@ -233,6 +264,7 @@ export class Connection<T extends OpcodeTable = OpcodeTable> {
 }
 
 function preferredKind(spec: CompiledOp): MessageKind | undefined {
-  for (const k of [MessageKind.MutableBorrow, MessageKind.Borrow, MessageKind.Move]) if (spec.mask & kindBit(k)) return k;
+  for (const k of [MessageKind.MutableBorrow, MessageKind.Borrow, MessageKind.Move])
+    if (spec.mask & kindBit(k)) return k;
   return undefined;
 }

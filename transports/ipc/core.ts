@@ -8,7 +8,14 @@ import { MAX_CONNECTIONS, MAX_SERVERS } from './limits.ts';
 import { LocalServer } from './local-server.ts';
 import { checkLimit, checkName, NameTable, type Token } from './names.ts';
 import type { ServerInfo } from './route.ts';
-import { compileOpcodes, type Incoming, type OpcodeMeta, type OpcodeTable, type OpTable, type ServerSpec } from './server.ts';
+import {
+  compileOpcodes,
+  type Incoming,
+  type OpcodeMeta,
+  type OpcodeTable,
+  type OpTable,
+  type ServerSpec,
+} from './server.ts';
 import { failPendingSlots, H_DEAD, H_SPACE, newRing } from './shared/layout.ts';
 import type { SpinTuning } from './shared/remote-route.ts';
 import { Sid } from './sid.ts';
@@ -112,28 +119,55 @@ export class KernelCore {
     proc.exitCode = code;
     // Exiting cleanly during start is a process that did its job; anything else is a failed start.
     if (code === 0) proc.started?.resolve();
-    else proc.started?.reject(new IpcError(XousError.ProcessTerminated, `process '${proc.name}' ended during start (code ${code})`));
+    else
+      proc.started?.reject(
+        new IpcError(XousError.ProcessTerminated, `process '${proc.name}' ended during start (code ${code})`),
+      );
     proc.started = undefined;
     proc.resolveExit(code);
   }
 
   /** Create a server for `proc`. Thread mode passes the spec (the server runs here); worker mode only its table. */
-  registerServer(proc: ProcRec, name: unknown, connLimit: unknown, meta: OpcodeMeta[], spec?: ServerSpec<OpcodeTable>): ServerRec {
+  registerServer(
+    proc: ProcRec,
+    name: unknown,
+    connLimit: unknown,
+    meta: OpcodeMeta[],
+    spec?: ServerSpec<OpcodeTable>,
+  ): ServerRec {
     const t0 = nowMs();
     try {
       if (!proc.alive) throw new IpcError(XousError.ProcessTerminated, 'process has ended');
       if (name !== undefined) checkName(name);
       const limit = checkLimit(connLimit);
-      if (name !== undefined && this.names.has(name as string)) throw new IpcError(XousError.ServerExists, `name '${name as string}' is taken`);
+      if (name !== undefined && this.names.has(name as string))
+        throw new IpcError(XousError.ServerExists, `name '${name as string}' is taken`);
       const index = this.servers.indexOf(undefined);
       if (index < 0) throw new IpcError(XousError.OutOfMemory, `server table full (${MAX_SERVERS})`);
       const sid = Sid.random(this.rng);
       const display = (name as string | undefined) ?? `anon:${sid.words[0].toString(16).padStart(8, '0')}`;
-      const info: ServerInfo = { index, name: display, host: proc.name, pid: proc.pid, ops: undefined as unknown as OpTable };
-      const rec: ServerRec = { index, sid, name: name as string | undefined, info, meta, limit, channels: [], nextConn: 1 };
+      const info: ServerInfo = {
+        index,
+        name: display,
+        host: proc.name,
+        pid: proc.pid,
+        ops: undefined as unknown as OpTable,
+      };
+      const rec: ServerRec = {
+        index,
+        sid,
+        name: name as string | undefined,
+        info,
+        meta,
+        limit,
+        channels: [],
+        nextConn: 1,
+      };
       if (spec !== undefined) {
         info.ops = compileOpcodes(meta, spec.opcodes);
-        rec.local = new LocalServer({ name: display, ops: info.ops, spec }, info, (msg, err) => this.traceDropped(rec, msg, err));
+        rec.local = new LocalServer({ name: display, ops: info.ops, spec }, info, (msg, err) =>
+          this.traceDropped(rec, msg, err),
+        );
       } else {
         info.ops = compileOpcodes(meta);
         rec.ring = newRing();
@@ -147,7 +181,8 @@ export class KernelCore {
       }
       return rec;
     } catch (e) {
-      if (name !== undefined) this.traceNameOp(proc, 'Register', { name: typeof name === 'string' ? name : '?' }, t0, e);
+      if (name !== undefined)
+        this.traceNameOp(proc, 'Register', { name: typeof name === 'string' ? name : '?' }, t0, e);
       throw e;
     }
   }
@@ -179,7 +214,17 @@ export class KernelCore {
   traceNameOp(proc: ProcRec, op: string, request: unknown, t0: number, err?: unknown, reply?: number[]): void {
     if (!this.trace.enabled) return;
     const blocking = op === 'TrustedInitDone';
-    this.record(proc, 'xous-names', op, blocking ? 'BlockingScalar' : 'MutableBorrow', blocking ? 0 : 4096, t0, err, request, reply);
+    this.record(
+      proc,
+      'xous-names',
+      op,
+      blocking ? 'BlockingScalar' : 'MutableBorrow',
+      blocking ? 0 : 4096,
+      t0,
+      err,
+      request,
+      reply,
+    );
   }
 
   /** A kernel call (connect by SID). */
@@ -188,7 +233,17 @@ export class KernelCore {
     this.record(proc, 'kernel', op, 'BlockingScalar', 0, t0, err, { server }, undefined);
   }
 
-  private record(proc: ProcRec, to: string, op: string, kind: string, bytes: number, t0: number, err: unknown, request: unknown, reply: number[] | undefined): void {
+  private record(
+    proc: ProcRec,
+    to: string,
+    op: string,
+    kind: string,
+    bytes: number,
+    t0: number,
+    err: unknown,
+    request: unknown,
+    reply: number[] | undefined,
+  ): void {
     const code = err === undefined ? 0 : codeOf(err);
     this.trace.record({
       t: t0 - this.trace.epoch,

@@ -70,9 +70,14 @@ export class Kernel {
 
   constructor(opts: KernelOptions = {}) {
     this.mode = opts.mode ?? 'thread';
-    if (this.mode !== 'thread' && this.mode !== 'worker') throw new IpcError(XousError.InvalidArgument, `unknown mode '${String(this.mode)}'`);
+    if (this.mode !== 'thread' && this.mode !== 'worker')
+      throw new IpcError(XousError.InvalidArgument, `unknown mode '${String(this.mode)}'`);
     this.trace = new Trace(opts.trace === true);
-    const tuning = { spinUs: opts.spinUs ?? 50, wakeSpinUs: opts.wakeSpinUs ?? 200, serverSpinUs: opts.serverSpinUs ?? 50 };
+    const tuning = {
+      spinUs: opts.spinUs ?? 50,
+      wakeSpinUs: opts.wakeSpinUs ?? 200,
+      serverSpinUs: opts.serverSpinUs ?? 50,
+    };
     this.core = new KernelCore(this.mode, opts.random ?? defaultRandom, this.trace, tuning);
     this.core.broker = new Broker(this.core);
     this.trace.pull = () => {
@@ -90,7 +95,8 @@ export class Kernel {
   /** Start a process from a module. Resolves once its main function has returned (its servers are registered). */
   async spawn<I = unknown>(opts: SpawnOptions<I>): Promise<ProcessHandle> {
     if (this.core.closed) throw new IpcError(XousError.ProcessTerminated, 'kernel is shut down');
-    if (typeof opts?.name !== 'string' || opts.module === undefined) throw new IpcError(XousError.InvalidArgument, 'spawn needs a name and a module');
+    if (typeof opts?.name !== 'string' || opts.module === undefined)
+      throw new IpcError(XousError.InvalidArgument, 'spawn needs a name and a module');
     const url = moduleHref(opts.module);
     const proc = this.core.newProc(opts.name);
     const handle: ProcessHandle = {
@@ -129,7 +135,13 @@ export class Kernel {
   listServers(): ServerStatus[] {
     return this.core.servers
       .filter((s) => s !== undefined)
-      .map((s) => ({ name: s.info.name, sid: s.sid.toString(), pid: s.info.pid, host: s.info.host, connLimit: s.limit }));
+      .map((s) => ({
+        name: s.info.name,
+        sid: s.sid.toString(),
+        pid: s.info.pid,
+        host: s.info.host,
+        connLimit: s.limit,
+      }));
   }
 
   /**
@@ -139,7 +151,8 @@ export class Kernel {
    */
   waitCounts(): { callerSleeps: number; serverSleeps: number } {
     let serverSleeps = 0;
-    for (const p of this.core.procs.values()) if (p.block) serverSleeps += Atomics.load(new Int32Array(p.block), P_SLEEPS);
+    for (const p of this.core.procs.values())
+      if (p.block) serverSleeps += Atomics.load(new Int32Array(p.block), P_SLEEPS);
     return { callerSleeps: callerWaits.sleeps, serverSleeps };
   }
 
@@ -157,7 +170,8 @@ export class Kernel {
       const cloned = cloneInit(init);
       const main = await loadMain(url, exportName);
       await main(new ThreadContext(this.core, proc, this.link), cloned);
-      if (!proc.alive && proc.exitCode !== 0) throw new IpcError(XousError.ProcessTerminated, `exited with code ${proc.exitCode} during start`);
+      if (!proc.alive && proc.exitCode !== 0)
+        throw new IpcError(XousError.ProcessTerminated, `exited with code ${proc.exitCode} during start`);
     } catch (e) {
       proc.error = e;
       if (proc.alive) this.core.processGone(proc, 1);
@@ -181,7 +195,10 @@ export class Kernel {
   /** A grant for code in this thread: the server itself (thread mode) or a channel to its worker. */
   private grant(pid: number, g: RawGrant): Grant {
     let route: Route | undefined;
-    if (g.fresh) route = g.server.local ?? new RemoteRoute(openChannel(this.core, g.server, pid), g.server.info, false, this.core.tuning);
+    if (g.fresh)
+      route =
+        g.server.local ??
+        new RemoteRoute(openChannel(this.core, g.server, pid), g.server.info, false, this.core.tuning);
     return { cid: g.cid, token: g.token, info: g.server.info, route };
   }
 }

@@ -7,7 +7,16 @@ import { IpcError } from './errors.ts';
 import { QUEUE_DEPTH } from './limits.ts';
 import { MessageKind, ZERO_WORDS, type Words } from './message.ts';
 import { gone, queueFull, RESOLVED, terminated, transferOwnership, type Route, type ServerInfo } from './route.ts';
-import { DEFERRED, dispatch, Incoming, NO_EARLY, type DispatchResult, type Outcome, type ReplySink, type ServerCore } from './server.ts';
+import {
+  DEFERRED,
+  dispatch,
+  Incoming,
+  NO_EARLY,
+  type DispatchResult,
+  type Outcome,
+  type ReplySink,
+  type ServerCore,
+} from './server.ts';
 
 /** Per-message state of a message that did not complete inside send. */
 interface Pending {
@@ -40,12 +49,20 @@ export class LocalServer implements Route, ReplySink {
 
   scalar(sender: number, op: number, args: Words, tryOnly: boolean): Promise<void> {
     if (this.dead) return gone(this.info.name);
-    return this.submit(new Incoming(MessageKind.Scalar, op, sender, args, undefined, this), tryOnly, undefined) as Promise<void>;
+    return this.submit(
+      new Incoming(MessageKind.Scalar, op, sender, args, undefined, this),
+      tryOnly,
+      undefined,
+    ) as Promise<void>;
   }
 
   blockingScalar(sender: number, op: number, args: Words, tryOnly: boolean): Promise<Words> {
     if (this.dead) return gone(this.info.name);
-    return this.submit(new Incoming(MessageKind.BlockingScalar, op, sender, args, undefined, this), tryOnly, undefined) as Promise<Words>;
+    return this.submit(
+      new Incoming(MessageKind.BlockingScalar, op, sender, args, undefined, this),
+      tryOnly,
+      undefined,
+    ) as Promise<Words>;
   }
 
   lend(sender: number, mutable: boolean, op: number, buf: PageBuffer, tryOnly: boolean): Promise<void> {
@@ -54,7 +71,14 @@ export class LocalServer implements Route, ReplySink {
     // writes reach the caller only when the server returns the memory.
     const stage = this.stage(buf.bytes);
     const kind = mutable ? MessageKind.MutableBorrow : MessageKind.Borrow;
-    const msg = new Incoming(kind, op, sender, ZERO_WORDS, { bytes: stage, offset: buf.offset, valid: buf.valid }, this);
+    const msg = new Incoming(
+      kind,
+      op,
+      sender,
+      ZERO_WORDS,
+      { bytes: stage, offset: buf.offset, valid: buf.valid },
+      this,
+    );
     return this.submit(msg, tryOnly, buf) as Promise<void>;
   }
 
@@ -62,7 +86,14 @@ export class LocalServer implements Route, ReplySink {
     if (this.dead) return gone(this.info.name);
     if (tryOnly && !this.hasRoom()) return Promise.reject(queueFull(this.info.name));
     const owned = new Uint8Array(transferOwnership(buf.bytes));
-    const msg = new Incoming(MessageKind.Move, op, sender, ZERO_WORDS, { bytes: owned, offset: buf.offset, valid: buf.valid }, this);
+    const msg = new Incoming(
+      MessageKind.Move,
+      op,
+      sender,
+      ZERO_WORDS,
+      { bytes: owned, offset: buf.offset, valid: buf.valid },
+      this,
+    );
     return this.submit(msg, false, undefined) as Promise<void>;
   }
 

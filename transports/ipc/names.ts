@@ -23,7 +23,8 @@ export function checkName(name: unknown): string {
     throw new IpcError(XousError.InvalidString, 'a server name is a non-empty Unicode string');
   }
   const n = utf8.encode(name).length;
-  if (n > MAX_NAME_BYTES) throw new IpcError(XousError.InvalidString, `server name of ${n} bytes (at most ${MAX_NAME_BYTES})`);
+  if (n > MAX_NAME_BYTES)
+    throw new IpcError(XousError.InvalidString, `server name of ${n} bytes (at most ${MAX_NAME_BYTES})`);
   return name;
 }
 

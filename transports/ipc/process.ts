@@ -44,17 +44,26 @@ export class ClientProcess implements Caller {
   ) {}
 
   /** Blocking connect (xous-names BlockingConnect): waits until `name` is registered. ServerNotFound if its limit is used up. */
-  async connect<T extends OpcodeTable = OpcodeTable>(name: string, opts: ConnectOptions<T> = {}): Promise<Connection<T>> {
+  async connect<T extends OpcodeTable = OpcodeTable>(
+    name: string,
+    opts: ConnectOptions<T> = {},
+  ): Promise<Connection<T>> {
     return this.adopt(await this.link.connect(this.pid, name, opts.timeoutMs)) as Connection<T>;
   }
 
   /** Non-blocking connect (xous-names Lookup): ServerNotFound when the name is unknown or its limit is used up. */
-  async lookup<T extends OpcodeTable = OpcodeTable>(name: string, _opts: Pick<ConnectOptions<T>, 'api'> = {}): Promise<Connection<T>> {
+  async lookup<T extends OpcodeTable = OpcodeTable>(
+    name: string,
+    _opts: Pick<ConnectOptions<T>, 'api'> = {},
+  ): Promise<Connection<T>> {
     return this.adopt(await this.link.lookup(this.pid, name)) as Connection<T>;
   }
 
   /** Connect to a server by its SID (how anonymous servers are reached: the SID is passed along as 4 words). */
-  async connectSid<T extends OpcodeTable = OpcodeTable>(sid: Sid | readonly number[], _opts: Pick<ConnectOptions<T>, 'api'> = {}): Promise<Connection<T>> {
+  async connectSid<T extends OpcodeTable = OpcodeTable>(
+    sid: Sid | readonly number[],
+    _opts: Pick<ConnectOptions<T>, 'api'> = {},
+  ): Promise<Connection<T>> {
     const words = Array.isArray(sid) ? (sid as readonly number[]) : (sid as Sid).words;
     return this.adopt(await this.link.connectSid(this.pid, words)) as Connection<T>;
   }
@@ -113,6 +122,7 @@ export type ProcessMain<I = unknown> = (ctx: ProcessContext, init: I) => void | 
 export async function loadMain(url: string, exportName = 'default'): Promise<ProcessMain> {
   const mod = (await import(url)) as Record<string, unknown>;
   const main = mod[exportName];
-  if (typeof main !== 'function') throw new IpcError(XousError.InvalidArgument, `module has no function export '${exportName}'`);
+  if (typeof main !== 'function')
+    throw new IpcError(XousError.InvalidArgument, `module has no function export '${exportName}'`);
   return main as ProcessMain;
 }

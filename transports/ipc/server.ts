@@ -6,6 +6,7 @@ import { Codec, codecFromSchema, type Schema } from './codec.ts';
 import { codeOf, INVALID_OPCODE, IpcError, WRONG_KIND, XousError } from './errors.ts';
 import { kindBit, kindName, MessageKind, toWords, type Words } from './message.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: a table of opcodes mixes payload types; each entry is typed where it is declared.
 export interface OpcodeSpec<Req = any, Resp = any> {
   name: string;
   /** The message kinds this opcode accepts; anything else fails the caller (WRONG_KIND). */
@@ -77,13 +78,15 @@ export function describeOpcodes(table: OpcodeTable): OpcodeMeta[] {
   for (const key of Object.keys(table)) {
     const op = Number(key);
     const spec = table[op];
-    if (!Number.isInteger(op) || op < 0 || op > 0xffffffff) throw new IpcError(XousError.InvalidArgument, `opcode '${key}' is not a u32`);
+    if (!Number.isInteger(op) || op < 0 || op > 0xffffffff)
+      throw new IpcError(XousError.InvalidArgument, `opcode '${key}' is not a u32`);
     if (typeof spec?.name !== 'string' || !Array.isArray(spec.kinds) || spec.kinds.length === 0) {
       throw new IpcError(XousError.InvalidArgument, `opcode ${op}: needs a name and at least one kind`);
     }
     let mask = 0;
     for (const k of spec.kinds) {
-      if (MessageKind[k] === undefined) throw new IpcError(XousError.InvalidArgument, `opcode ${op}: unknown kind ${k}`);
+      if (MessageKind[k] === undefined)
+        throw new IpcError(XousError.InvalidArgument, `opcode ${op}: unknown kind ${k}`);
       mask |= kindBit(k);
     }
     if (spec.response && mask !== kindBit(MessageKind.MutableBorrow)) {
@@ -150,7 +153,11 @@ export class Responder {
     this.done = true;
     const m = this.msg;
     const outcome: Outcome =
-      m.kind !== MessageKind.BlockingScalar ? undefined : words ? toWords(words) : new IpcError(XousError.InternalError, 'deferred reply without words');
+      m.kind !== MessageKind.BlockingScalar
+        ? undefined
+        : words
+          ? toWords(words)
+          : new IpcError(XousError.InternalError, 'deferred reply without words');
     m._sink.settleDeferred(m, outcome);
   }
 

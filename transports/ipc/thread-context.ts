@@ -15,8 +15,15 @@ export class ThreadContext extends ProcessContext {
 
   async registerServer<T extends OpcodeTable>(spec: ServerSpec<T>): Promise<ServerHandle> {
     const meta = describeOpcodes(spec.opcodes);
-    if (typeof spec.handle !== 'function') throw new IpcError(XousError.InvalidArgument, 'a server needs a handle function');
-    const rec = this.core.registerServer(this.proc, spec.name, spec.connLimit, meta, spec as unknown as ServerSpec<OpcodeTable>);
+    if (typeof spec.handle !== 'function')
+      throw new IpcError(XousError.InvalidArgument, 'a server needs a handle function');
+    const rec = this.core.registerServer(
+      this.proc,
+      spec.name,
+      spec.connLimit,
+      meta,
+      spec as unknown as ServerSpec<OpcodeTable>,
+    );
     return { sid: rec.sid, name: spec.name };
   }
 

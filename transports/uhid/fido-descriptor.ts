@@ -2,21 +2,39 @@
 // CTAPHID (1), one 64-byte input report and one 64-byte output report, no report IDs. Browsers and libfido2 find
 // a key by this usage page.
 export const FIDO_REPORT_DESCRIPTOR = Uint8Array.of(
-  0x06, 0xd0, 0xf1, // Usage Page (FIDO Alliance)
-  0x09, 0x01, //       Usage (CTAPHID)
-  0xa1, 0x01, //       Collection (Application)
-  0x09, 0x20, //         Usage (Data In)
-  0x15, 0x00, //         Logical Minimum (0)
-  0x26, 0xff, 0x00, //   Logical Maximum (255)
-  0x75, 0x08, //         Report Size (8)
-  0x95, 0x40, //         Report Count (64)
-  0x81, 0x02, //         Input (Data, Variable, Absolute)
-  0x09, 0x21, //         Usage (Data Out)
-  0x15, 0x00, //         Logical Minimum (0)
-  0x26, 0xff, 0x00, //   Logical Maximum (255)
-  0x75, 0x08, //         Report Size (8)
-  0x95, 0x40, //         Report Count (64)
-  0x91, 0x02, //         Output (Data, Variable, Absolute)
+  0x06,
+  0xd0,
+  0xf1, // Usage Page (FIDO Alliance)
+  0x09,
+  0x01, //       Usage (CTAPHID)
+  0xa1,
+  0x01, //       Collection (Application)
+  0x09,
+  0x20, //         Usage (Data In)
+  0x15,
+  0x00, //         Logical Minimum (0)
+  0x26,
+  0xff,
+  0x00, //   Logical Maximum (255)
+  0x75,
+  0x08, //         Report Size (8)
+  0x95,
+  0x40, //         Report Count (64)
+  0x81,
+  0x02, //         Input (Data, Variable, Absolute)
+  0x09,
+  0x21, //         Usage (Data Out)
+  0x15,
+  0x00, //         Logical Minimum (0)
+  0x26,
+  0xff,
+  0x00, //   Logical Maximum (255)
+  0x75,
+  0x08, //         Report Size (8)
+  0x95,
+  0x40, //         Report Count (64)
+  0x91,
+  0x02, //         Output (Data, Variable, Absolute)
   0xc0, //             End Collection
 );
 

@@ -24,7 +24,18 @@ export enum UhidEventType {
 
 /** Offsets inside the union (after the 4-byte type). */
 const U = 4;
-const CREATE2 = { name: 0, phys: 128, uniq: 192, rdSize: 256, bus: 258, vendor: 260, product: 264, version: 268, country: 272, rdData: 276 } as const;
+const CREATE2 = {
+  name: 0,
+  phys: 128,
+  uniq: 192,
+  rdSize: 256,
+  bus: 258,
+  vendor: 260,
+  product: 264,
+  version: 268,
+  country: 272,
+  rdData: 276,
+} as const;
 const OUTPUT = { data: 0, size: 4096, rtype: 4098 } as const;
 
 export interface Create2 {
@@ -64,7 +75,8 @@ function putString(buf: Buffer, at: number, max: number, s: string | undefined, 
 }
 
 export function encodeCreate2(c: Create2): Buffer {
-  if (c.descriptor.length === 0 || c.descriptor.length > HID_MAX_DESCRIPTOR_SIZE) throw new UhidEventError(`a report descriptor is 1..${HID_MAX_DESCRIPTOR_SIZE} bytes`);
+  if (c.descriptor.length === 0 || c.descriptor.length > HID_MAX_DESCRIPTOR_SIZE)
+    throw new UhidEventError(`a report descriptor is 1..${HID_MAX_DESCRIPTOR_SIZE} bytes`);
   const { buf, dv } = event(UhidEventType.Create2);
   putString(buf, CREATE2.name, 128, c.name, 'name');
   putString(buf, CREATE2.phys, 64, c.phys, 'phys');

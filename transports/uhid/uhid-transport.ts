@@ -8,7 +8,16 @@ import { promisify } from 'node:util';
 import type { AttachedHost, CtaphidDevice } from '../ctaphid/channels.ts';
 import { REPORT_SIZE } from '../ctaphid/protocol.ts';
 import { FIDO_REPORT_DESCRIPTOR, PRECURSOR_PRODUCT_ID, PRECURSOR_VENDOR_ID } from './fido-descriptor.ts';
-import { decodeEvent, encodeCreate2, encodeDestroy, encodeGetReportReply, encodeInput2, encodeSetReportReply, UHID_EVENT_SIZE, UhidEventType } from './uhid-event.ts';
+import {
+  decodeEvent,
+  encodeCreate2,
+  encodeDestroy,
+  encodeGetReportReply,
+  encodeInput2,
+  encodeSetReportReply,
+  UHID_EVENT_SIZE,
+  UhidEventType,
+} from './uhid-event.ts';
 
 export const UHID_PATH = '/dev/uhid';
 const EIO = 5;
@@ -38,8 +47,10 @@ export function uhidProblem(path = UHID_PATH): string | undefined {
 }
 
 function explain(path: string, code: string | undefined): string {
-  if (code === 'ENOENT') return `${path} does not exist: load the uhid module (sudo modprobe uhid); a container needs --device ${path}`;
-  if (code === 'EACCES' || code === 'EPERM') return `${path} is not readable and writable by this user: add a udev rule (KERNEL=="uhid", GROUP="plugdev", MODE="0660") or run with access to it`;
+  if (code === 'ENOENT')
+    return `${path} does not exist: load the uhid module (sudo modprobe uhid); a container needs --device ${path}`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `${path} is not readable and writable by this user: add a udev rule (KERNEL=="uhid", GROUP="plugdev", MODE="0660") or run with access to it`;
   return `${path} cannot be opened (${code ?? 'unknown error'})`;
 }
 
@@ -77,11 +88,19 @@ export class UhidTransport {
       throw new UhidUnavailable(explain(path, (e as NodeJS.ErrnoException).code));
     }
     try {
-      const create = encodeCreate2({ name: opts.name ?? 'Precursor', uniq: opts.uniq, vendor: PRECURSOR_VENDOR_ID, product: PRECURSOR_PRODUCT_ID, descriptor: FIDO_REPORT_DESCRIPTOR });
+      const create = encodeCreate2({
+        name: opts.name ?? 'Precursor',
+        uniq: opts.uniq,
+        vendor: PRECURSOR_VENDOR_ID,
+        product: PRECURSOR_PRODUCT_ID,
+        descriptor: FIDO_REPORT_DESCRIPTOR,
+      });
       await writeP(fd, create, 0, create.length, null);
     } catch (e) {
       await closeP(fd).catch(() => {});
-      throw new UhidUnavailable(`${path} refused to create the device (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+      throw new UhidUnavailable(
+        `${path} refused to create the device (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`,
+      );
     }
     return new UhidTransport(fd, device, path);
   }
@@ -128,7 +147,8 @@ export class UhidTransport {
       switch (ev.type) {
         case UhidEventType.Output:
           // hidraw hands on the report-number byte (0: no numbered reports) in front of the 64 bytes.
-          if (!this.closing) this.host.receive(ev.data.length > REPORT_SIZE ? ev.data.subarray(ev.data.length - REPORT_SIZE) : ev.data);
+          if (!this.closing)
+            this.host.receive(ev.data.length > REPORT_SIZE ? ev.data.subarray(ev.data.length - REPORT_SIZE) : ev.data);
           break;
         case UhidEventType.Close:
           // The last hidraw user left: whatever it held is freed, the next one starts clean.

@@ -9,8 +9,17 @@ import { WebAuthnClient } from '../webauthn/index.ts';
 import { WebError } from './error-reply.ts';
 
 const user = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
-const tokenQuery = { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 128 } } } as const;
-const body = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', additionalProperties: false, properties, required });
+const tokenQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { token: { type: 'string', maxLength: 128 } },
+} as const;
+const body = (properties: Record<string, unknown>, required: string[]) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  required,
+});
 /** A WebAuthn response: its shape is the verifier's to judge; here only its kind (the body limit bounds its size). */
 const json = { type: 'object' } as const;
 export function demoRpRoutes(app: FastifyInstance, ctl: DeviceControl, origin: () => string): void {
@@ -37,8 +46,12 @@ export function demoRpRoutes(app: FastifyInstance, ctl: DeviceControl, origin: (
     return rp.verifyAuthentication(site(req), b.user, b.response);
   });
   const device = { schema: { querystring: tokenQuery, body: body({ options: json }, ['options']) } };
-  app.post('/rp/api/device/create', device, async (req) => asPage(webauthn.create((req.body as B).options, { origin: site(req).origin })));
-  app.post('/rp/api/device/get', device, async (req) => asPage(webauthn.get((req.body as B).options, { origin: site(req).origin })));
+  app.post('/rp/api/device/create', device, async (req) =>
+    asPage(webauthn.create((req.body as B).options, { origin: site(req).origin })),
+  );
+  app.post('/rp/api/device/get', device, async (req) =>
+    asPage(webauthn.get((req.body as B).options, { origin: site(req).origin })),
+  );
 }
 
 /** What a page would see from navigator.credentials (a DOMException by name, a TypeError for bad options), as a 4xx. */

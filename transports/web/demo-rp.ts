@@ -34,7 +34,8 @@ export class DemoRelyingParty {
 
   async registrationOptions(site: RpSite, userName: string) {
     const account = this.accounts.get(userName) ?? { name: userName, credentials: [] };
-    if (!this.accounts.has(userName) && this.accounts.size >= MAX_ACCOUNTS) throw new WebError(429, 'TooManyAccounts', 'the demo RP holds enough accounts');
+    if (!this.accounts.has(userName) && this.accounts.size >= MAX_ACCOUNTS)
+      throw new WebError(429, 'TooManyAccounts', 'the demo RP holds enough accounts');
     this.accounts.set(userName, account);
     const options = await generateRegistrationOptions({
       rpName: this.rpName,

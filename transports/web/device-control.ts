@@ -98,7 +98,14 @@ export class DeviceControl {
 
   async pwGet(which: Which) {
     const { key, basis, record } = await this.passwords.get(which);
-    return { key, basis, description: record.description, username: record.username, password: record.password, notes: record.notes };
+    return {
+      key,
+      basis,
+      description: record.description,
+      username: record.username,
+      password: record.password,
+      notes: record.notes,
+    };
   }
 
   pwDelete(which: Which) {

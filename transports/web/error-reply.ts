@@ -34,19 +34,29 @@ const PDDB_STATUS: Partial<Record<string, number>> = {
   DiskFull: 507,
 };
 
-const VAULT_STATUS: Partial<Record<string, number>> = { NotFound: 404, Duplicate: 409, WrongPassword: 403, TooLarge: 413 };
+const VAULT_STATUS: Partial<Record<string, number>> = {
+  NotFound: 404,
+  Duplicate: 409,
+  WrongPassword: 403,
+  TooLarge: 413,
+};
 
 export function errorReply(e: unknown): ErrorReply {
   if (e instanceof WebError) return { status: e.status, code: e.code, message: e.message };
   if (e instanceof VaultError) return { status: VAULT_STATUS[e.code] ?? 400, code: e.code, message: e.message };
   if (e instanceof PddbError) return { status: PDDB_STATUS[e.code] ?? 500, code: e.code, message: e.message };
-  if (e instanceof CtapError) return { status: 409, code: `Ctap${CtapStatus[e.status] ?? e.status}`, message: e.message };
+  if (e instanceof CtapError)
+    return { status: 409, code: `Ctap${CtapStatus[e.status] ?? e.status}`, message: e.message };
   if (e instanceof IpcError) return { status: 503, code: `Ipc${e.code}`, message: e.message };
   const f = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };
   // Fastify's own refusals: schema validation, body too large, bad JSON, wrong content type.
   if (f?.validation) return { status: 400, code: 'BadRequest', message: f.message ?? 'invalid request' };
   if (typeof f?.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
-    return { status: f.statusCode, code: f.statusCode === 413 ? 'TooLarge' : 'BadRequest', message: f.message ?? 'bad request' };
+    return {
+      status: f.statusCode,
+      code: f.statusCode === 413 ? 'TooLarge' : 'BadRequest',
+      message: f.message ?? 'bad request',
+    };
   }
   return { status: 500, code: 'InternalError', message: 'internal error' };
 }

@@ -26,7 +26,12 @@ export class LiveEvents {
   async add(res: ServerResponse): Promise<void> {
     if (this.clients.size >= MAX_STREAMS) {
       res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: { code: 'TooManyStreams', message: `at most ${MAX_STREAMS} event streams at once` } }));
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error: { code: 'TooManyStreams', message: `at most ${MAX_STREAMS} event streams at once` },
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
@@ -98,5 +103,7 @@ export class LiveEvents {
 }
 
 function send(res: ServerResponse, event: string, data: unknown): void {
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n\n`);
+  res.write(
+    `event: ${event}\ndata: ${JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n\n`,
+  );
 }

@@ -5,7 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 
-const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
 
 const FILES: Record<string, URL> = {
   '/': new URL('./page/index.html', import.meta.url),
@@ -20,7 +24,8 @@ const FILES: Record<string, URL> = {
 };
 
 /** The page may load only its own scripts and talk only to this server. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export function pageRoutes(app: FastifyInstance): void {
   const served = { ...FILES };
@@ -43,7 +48,10 @@ export function pageRoutes(app: FastifyInstance): void {
 /** @simplewebauthn/browser's script bundle (its package exports only the module entry, the bundle sits beside it). */
 function browserBundle(): URL | undefined {
   try {
-    return new URL('../dist/bundle/index.umd.min.js', pathToFileURL(createRequire(import.meta.url).resolve('@simplewebauthn/browser')));
+    return new URL(
+      '../dist/bundle/index.umd.min.js',
+      pathToFileURL(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+    );
   } catch {
     // Not installed (a production install without dev dependencies): the RP page then uses the device route only.
     return undefined;

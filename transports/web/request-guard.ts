@@ -33,15 +33,18 @@ export class RequestGuard {
     if (origin !== undefined && !this.origins.has(origin.toLowerCase())) {
       throw new WebError(403, 'BadOrigin', 'cross-origin requests are refused');
     }
-    if (one(headers['sec-fetch-site']) === 'cross-site') throw new WebError(403, 'BadOrigin', 'cross-site requests are refused');
+    if (one(headers['sec-fetch-site']) === 'cross-site')
+      throw new WebError(403, 'BadOrigin', 'cross-site requests are refused');
   }
 
   checkToken(headers: Record<string, string | string[] | undefined>, query: unknown): void {
     const auth = one(headers.authorization);
     const given = auth?.startsWith('Bearer ') ? auth.slice(7) : (query as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || given === '') throw new WebError(401, 'NoToken', 'this API needs the device token');
+    if (typeof given !== 'string' || given === '')
+      throw new WebError(401, 'NoToken', 'this API needs the device token');
     const b = Buffer.from(given);
-    if (b.length !== this.token.length || !timingSafeEqual(b, this.token)) throw new WebError(401, 'BadToken', 'wrong token');
+    if (b.length !== this.token.length || !timingSafeEqual(b, this.token))
+      throw new WebError(401, 'BadToken', 'wrong token');
   }
 }
 

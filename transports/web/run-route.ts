@@ -50,9 +50,20 @@ const body = {
 export function runRoute(app: FastifyInstance, run: CommandRunner): void {
   app.post(
     '/api/run',
-    { bodyLimit: RUN_BODY_LIMIT, schema: { querystring: { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 128 } } }, body } },
+    {
+      bodyLimit: RUN_BODY_LIMIT,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { token: { type: 'string', maxLength: 128 } },
+        },
+        body,
+      },
+    },
     async (req) => {
-      if (!isLoopback(req.socket.remoteAddress)) throw new WebError(403, 'NotLocal', 'commands run only for processes on this machine');
+      if (!isLoopback(req.socket.remoteAddress))
+        throw new WebError(403, 'NotLocal', 'commands run only for processes on this machine');
       const r = req.body as RunRequest;
       if (!isAbsolute(r.cwd)) throw new WebError(400, 'BadRequest', 'cwd must be an absolute path');
       const out = await run(r);
@@ -63,5 +74,7 @@ export function runRoute(app: FastifyInstance, run: CommandRunner): void {
 }
 
 function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+  return (
+    address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+  );
 }

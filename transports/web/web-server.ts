@@ -60,7 +60,9 @@ export async function attachWeb(device: ServedDevice, opts: WebOptions = {}): Pr
     const r = errorReply(e);
     return reply.code(r.status).send({ ok: false, error: { code: r.code, message: r.message } });
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: { code: 'NotFound', message: 'no such route' } }));
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ ok: false, error: { code: 'NotFound', message: 'no such route' } }),
+  );
 
   controlRoutes(app, control);
   if (opts.run) runRoute(app, opts.run);

@@ -18,7 +18,11 @@ import { verifyUser } from './user-verification.ts';
 
 const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 
-export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown, ctx: CeremonyContext): Promise<AuthenticationResponseJSON> {
+export async function getAssertion(
+  platform: CtapPlatform,
+  optionsJSON: unknown,
+  ctx: CeremonyContext,
+): Promise<AuthenticationResponseJSON> {
   const o = parseRequestOptions(optionsJSON);
   const rpId = effectiveRpId(ctx.origin, o.rpId);
   const cd = clientData('webauthn.get', o.challenge, ctx.origin);
@@ -28,10 +32,21 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
     throw domError('NotSupportedError', 'largeBlob read and write are not implemented by this client');
   }
 
-  const uv = await verifyUser(platform, o.userVerification, ctx.pin, ctx.switches.clearUv === true, Permission.GetAssertion, rpId);
-  const params = new Map<number, unknown>([[1, rpId], [2, cd.hash]]);
+  const uv = await verifyUser(
+    platform,
+    o.userVerification,
+    ctx.pin,
+    ctx.switches.clearUv === true,
+    Permission.GetAssertion,
+    rpId,
+  );
+  const params = new Map<number, unknown>([
+    [1, rpId],
+    [2, cd.hash],
+  ]);
   const allow = o.allowCredentials.length > 0 ? await fitList(platform, rpId, o.allowCredentials) : [];
-  if (o.allowCredentials.length > 0 && allow.length === 0) throw domError('NotAllowedError', 'the authenticator holds none of allowCredentials');
+  if (o.allowCredentials.length > 0 && allow.length === 0)
+    throw domError('NotAllowedError', 'the authenticator holds none of allowCredentials');
   if (allow.length > 0) params.set(3, descriptorList(allow));
   let prfAgreement: Agreement | undefined;
   if (x.prf !== undefined) {
@@ -47,7 +62,8 @@ export async function getAssertion(platform: CtapPlatform, optionsJSON: unknown,
     params.set(6, uv.protocol.authenticate(uv.token, cd.hash));
     params.set(7, uv.protocol.version);
   }
-  if (ctx.switches.replayCounter || ctx.switches.rollbackCounter) await overrideCounter(platform, ctx.switches.replayCounter ? CounterOverride.Replay : CounterOverride.Rollback);
+  if (ctx.switches.replayCounter || ctx.switches.rollbackCounter)
+    await overrideCounter(platform, ctx.switches.replayCounter ? CounterOverride.Replay : CounterOverride.Rollback);
   const r = await platform.call(CtapCommand.GetAssertion, params);
 
   const authData = r.get(2) as Uint8Array;

@@ -8,14 +8,24 @@ import type { CtapPlatform } from './ctap-platform.ts';
 import type { CredentialDescriptor } from './options-json.ts';
 
 export function descriptorList(ids: Uint8Array[]): Map<string, unknown>[] {
-  return ids.map((id) => new Map<string, unknown>([['id', id], ['type', 'public-key']]));
+  return ids.map(
+    (id) =>
+      new Map<string, unknown>([
+        ['id', id],
+        ['type', 'public-key'],
+      ]),
+  );
 }
 
 /**
  * The IDs to send: the list itself when it fits in one request; otherwise the one credential of it the
  * authenticator holds for `rpId` ([] when it holds none).
  */
-export async function fitList(platform: CtapPlatform, rpId: string, list: CredentialDescriptor[]): Promise<Uint8Array[]> {
+export async function fitList(
+  platform: CtapPlatform,
+  rpId: string,
+  list: CredentialDescriptor[],
+): Promise<Uint8Array[]> {
   const info = await platform.info();
   const ids = list.map((d) => d.id);
   const usable = ids.filter((id) => id.length <= info.maxCredentialIdLength);
@@ -25,7 +35,12 @@ export async function fitList(platform: CtapPlatform, rpId: string, list: Creden
     try {
       const r = await platform.call(
         CtapCommand.GetAssertion,
-        new Map<number, unknown>([[1, rpId], [2, new Uint8Array(32)], [3, descriptorList(batch)], [5, new Map([['up', false]])]]),
+        new Map<number, unknown>([
+          [1, rpId],
+          [2, new Uint8Array(32)],
+          [3, descriptorList(batch)],
+          [5, new Map([['up', false]])],
+        ]),
       );
       const held = (r.get(1) as Map<string, unknown> | undefined)?.get('id');
       return [held instanceof Uint8Array ? held : batch[0]];

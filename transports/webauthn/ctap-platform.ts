@@ -70,7 +70,13 @@ export class CtapPlatform {
   async agree(): Promise<Agreement> {
     const info = await this.info();
     const version = info.pinProtocols.includes(2) ? 2 : 1;
-    const r = await this.call(CtapCommand.ClientPin, new Map([[1, version], [2, PinSubcommand.GetKeyAgreement]]));
+    const r = await this.call(
+      CtapCommand.ClientPin,
+      new Map([
+        [1, version],
+        [2, PinSubcommand.GetKeyAgreement],
+      ]),
+    );
     const protocol = new PinProtocol(version, this.random);
     return { protocol, shared: protocol.agree(new Params(r.get(1) as Map<unknown, unknown>, 'keyAgreement')) };
   }

@@ -1,7 +1,7 @@
 // Failures named as a browser names them: DOMException (NotAllowedError, InvalidStateError, SecurityError,
 // NotSupportedError, EncodingError, ...) or TypeError for options that do not have the shape WebIDL requires.
 // Messages name the member at fault, never its value.
-import { CtapError, CtapStatus } from '../../vault/fido/status.ts';
+import { type CtapError, CtapStatus } from '../../vault/fido/status.ts';
 
 export type WebAuthnErrorName =
   | 'NotAllowedError'
@@ -27,6 +27,9 @@ export function fromCtap(e: CtapError): DOMException {
     case CtapStatus.KeyStoreFull:
       return domError('ConstraintError', 'the authenticator has no room for a discoverable credential');
     default:
-      return domError('NotAllowedError', `the authenticator refused: ${CtapStatus[e.status] ?? `status 0x${e.status.toString(16)}`}`);
+      return domError(
+        'NotAllowedError',
+        `the authenticator refused: ${CtapStatus[e.status] ?? `status 0x${e.status.toString(16)}`}`,
+      );
   }
 }

@@ -45,12 +45,21 @@ export function parseCreationOptions(json: unknown): CreationOptions {
     .filter((p) => string(p.type, 'pubKeyCredParams.type') === 'public-key')
     .map((p) => integer(p.alg, 'pubKeyCredParams.alg'));
   const sel = o.authenticatorSelection === undefined ? {} : object(o.authenticatorSelection, 'authenticatorSelection');
-  const requireResident = sel.requireResidentKey === undefined ? false : bool(sel.requireResidentKey, 'requireResidentKey');
-  const residentKey = oneOf(sel.residentKey, ['required', 'preferred', 'discouraged'], requireResident ? 'required' : 'discouraged');
+  const requireResident =
+    sel.requireResidentKey === undefined ? false : bool(sel.requireResidentKey, 'requireResidentKey');
+  const residentKey = oneOf(
+    sel.residentKey,
+    ['required', 'preferred', 'discouraged'],
+    requireResident ? 'required' : 'discouraged',
+  );
   return {
     challenge: b64uString(o.challenge, 'challenge'),
     rp: { id: optString(rp.id, 'rp.id'), name: string(rp.name, 'rp.name') },
-    user: { id: userId, name: string(user.name, 'user.name'), displayName: string(user.displayName, 'user.displayName') },
+    user: {
+      id: userId,
+      name: string(user.name, 'user.name'),
+      displayName: string(user.displayName, 'user.displayName'),
+    },
     // An empty list means the browser's default: ES256 and RS256.
     algorithms: params.length === 0 ? [-7, -257] : algorithms,
     excludeCredentials: descriptors(o.excludeCredentials, 'excludeCredentials'),
@@ -77,7 +86,13 @@ function descriptors(v: unknown, what: string): CredentialDescriptor[] {
   return list(v, what)
     .map((d, i) => object(d, `${what}[${i}]`))
     .filter((d) => string(d.type, `${what}.type`) === 'public-key')
-    .map((d) => ({ id: b64u(d.id, `${what}.id`), transports: d.transports === undefined ? undefined : list(d.transports, `${what}.transports`).map((t) => string(t, `${what}.transports`)) }));
+    .map((d) => ({
+      id: b64u(d.id, `${what}.id`),
+      transports:
+        d.transports === undefined
+          ? undefined
+          : list(d.transports, `${what}.transports`).map((t) => string(t, `${what}.transports`)),
+    }));
 }
 
 export function object(v: unknown, what: string): Record<string, unknown> {
@@ -105,7 +120,8 @@ function bool(v: unknown, what: string): boolean {
 }
 
 function integer(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31) throw new TypeError(`${what} must be an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31)
+    throw new TypeError(`${what} must be an integer`);
   return v;
 }
 
@@ -122,6 +138,7 @@ function b64uString(v: unknown, what: string): string {
 
 export function b64u(v: unknown, what: string): Uint8Array {
   const s = string(v, what);
-  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s) || s.replace(/=+$/, '').length % 4 === 1) throw domError('EncodingError', `${what} is not base64url`);
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s) || s.replace(/=+$/, '').length % 4 === 1)
+    throw domError('EncodingError', `${what} is not base64url`);
   return new Uint8Array(Buffer.from(s, 'base64url'));
 }

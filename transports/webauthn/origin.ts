@@ -13,7 +13,8 @@ export function effectiveRpId(origin: string, rpId: string | undefined): string 
   } catch {
     throw domError('SecurityError', 'the origin is not a URL');
   }
-  if (url.origin !== origin.replace(/\/$/, '')) throw domError('SecurityError', 'the origin must be scheme://host[:port] only');
+  if (url.origin !== origin.replace(/\/$/, ''))
+    throw domError('SecurityError', 'the origin must be scheme://host[:port] only');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const local = host === 'localhost' || host.endsWith('.localhost');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {

@@ -23,14 +23,24 @@ export function prfInputs(prf: unknown, credentialId: Uint8Array | undefined): P
   }
   if (ev === undefined) return undefined;
   const e = object(ev, 'extensions.prf.eval');
-  return { first: b64u(e.first, 'prf.eval.first'), second: e.second === undefined ? undefined : b64u(e.second, 'prf.eval.second') };
+  return {
+    first: b64u(e.first, 'prf.eval.first'),
+    second: e.second === undefined ? undefined : b64u(e.second, 'prf.eval.second'),
+  };
 }
 
 /** hmac-secret's input map for these PRF inputs. */
 export function hmacSecretInput(a: Agreement, inputs: PrfInputs): Map<number, unknown> {
-  const salts = [inputs.first, inputs.second].filter((x): x is Uint8Array => x !== undefined).map((x) => sha256(concatBytes(PREFIX, x)));
+  const salts = [inputs.first, inputs.second]
+    .filter((x): x is Uint8Array => x !== undefined)
+    .map((x) => sha256(concatBytes(PREFIX, x)));
   const saltEnc = a.shared.encrypt(concatBytes(...salts));
-  return new Map<number, unknown>([[1, a.protocol.publicKeyCose()], [2, saltEnc], [3, a.protocol.authenticate(a.shared.hmacKey, saltEnc)], [4, a.protocol.version]]);
+  return new Map<number, unknown>([
+    [1, a.protocol.publicKeyCose()],
+    [2, saltEnc],
+    [3, a.protocol.authenticate(a.shared.hmacKey, saltEnc)],
+    [4, a.protocol.version],
+  ]);
 }
 
 /** The prf results from hmac-secret's encrypted output. */

@@ -19,7 +19,11 @@ import { verifyUser } from './user-verification.ts';
 const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 /** What Chromium sends for rp.name, user.name and user.displayName: at most 64 bytes. */
 const NAME_MAX = 64;
-const CRED_PROTECT = { userVerificationOptional: 1, userVerificationOptionalWithCredentialIDList: 2, userVerificationRequired: 3 } as const;
+const CRED_PROTECT = {
+  userVerificationOptional: 1,
+  userVerificationOptionalWithCredentialIDList: 2,
+  userVerificationRequired: 3,
+} as const;
 
 export interface CeremonyContext {
   origin: string;
@@ -27,7 +31,11 @@ export interface CeremonyContext {
   switches: NegativeSwitches;
 }
 
-export async function createCredential(platform: CtapPlatform, optionsJSON: unknown, ctx: CeremonyContext): Promise<RegistrationResponseJSON> {
+export async function createCredential(
+  platform: CtapPlatform,
+  optionsJSON: unknown,
+  ctx: CeremonyContext,
+): Promise<RegistrationResponseJSON> {
   const o = parseCreationOptions(optionsJSON);
   const rpId = effectiveRpId(ctx.origin, o.rp.id);
   if (o.algorithms.length === 0) throw domError('NotSupportedError', 'pubKeyCredParams names no public-key algorithm');
@@ -35,7 +43,8 @@ export async function createCredential(platform: CtapPlatform, optionsJSON: unkn
   const info = await platform.info();
 
   const rk = o.residentKey === 'required' || (o.residentKey === 'preferred' && info.options.rk === true);
-  if (o.residentKey === 'required' && !info.options.rk) throw domError('ConstraintError', 'the authenticator cannot store discoverable credentials');
+  if (o.residentKey === 'required' && !info.options.rk)
+    throw domError('ConstraintError', 'the authenticator cannot store discoverable credentials');
 
   const ext = new Map<string, unknown>();
   const results: Record<string, unknown> = {};
@@ -44,7 +53,8 @@ export async function createCredential(platform: CtapPlatform, optionsJSON: unkn
     const policy = CRED_PROTECT[x.credentialProtectionPolicy as keyof typeof CRED_PROTECT];
     if (policy === undefined) throw new TypeError('credentialProtectionPolicy is not a known policy');
     if (!info.extensions.includes('credProtect')) {
-      if (x.enforceCredentialProtectionPolicy === true && policy > 1) throw domError('NotAllowedError', 'the authenticator cannot protect the credential');
+      if (x.enforceCredentialProtectionPolicy === true && policy > 1)
+        throw domError('NotAllowedError', 'the authenticator cannot protect the credential');
     } else ext.set('credProtect', policy);
   }
   const wantsPrf = x.prf !== undefined || x.hmacCreateSecret === true;
@@ -53,19 +63,51 @@ export async function createCredential(platform: CtapPlatform, optionsJSON: unkn
   let largeBlob: 'required' | 'preferred' | undefined;
   if (x.largeBlob !== undefined) {
     const lb = object(x.largeBlob, 'extensions.largeBlob');
-    if (lb.read !== undefined || lb.write !== undefined) throw domError('NotSupportedError', 'largeBlob read/write belong to get()');
+    if (lb.read !== undefined || lb.write !== undefined)
+      throw domError('NotSupportedError', 'largeBlob read/write belong to get()');
     largeBlob = lb.support === 'required' ? 'required' : 'preferred';
-    if (largeBlob === 'required' && !rk) throw domError('NotSupportedError', 'largeBlob needs a discoverable credential');
+    if (largeBlob === 'required' && !rk)
+      throw domError('NotSupportedError', 'largeBlob needs a discoverable credential');
     if (info.extensions.includes('largeBlobKey') && rk) ext.set('largeBlobKey', true);
-    else if (largeBlob === 'required') throw domError('NotSupportedError', 'the authenticator has no large-blob storage');
+    else if (largeBlob === 'required')
+      throw domError('NotSupportedError', 'the authenticator has no large-blob storage');
   }
 
-  const uv = await verifyUser(platform, o.userVerification, ctx.pin, ctx.switches.clearUv === true, Permission.MakeCredential, rpId);
+  const uv = await verifyUser(
+    platform,
+    o.userVerification,
+    ctx.pin,
+    ctx.switches.clearUv === true,
+    Permission.MakeCredential,
+    rpId,
+  );
   const params = new Map<number, unknown>([
     [1, cd.hash],
-    [2, new Map([['id', rpId], ['name', clip(o.rp.name)]])],
-    [3, new Map<string, unknown>([['id', o.user.id], ['name', clip(o.user.name)], ['displayName', clip(o.user.displayName)]])],
-    [4, o.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']]))],
+    [
+      2,
+      new Map([
+        ['id', rpId],
+        ['name', clip(o.rp.name)],
+      ]),
+    ],
+    [
+      3,
+      new Map<string, unknown>([
+        ['id', o.user.id],
+        ['name', clip(o.user.name)],
+        ['displayName', clip(o.user.displayName)],
+      ]),
+    ],
+    [
+      4,
+      o.algorithms.map(
+        (alg) =>
+          new Map<string, unknown>([
+            ['alg', alg],
+            ['type', 'public-key'],
+          ]),
+      ),
+    ],
   ]);
   const exclude = o.excludeCredentials.length > 0 ? await fitList(platform, rpId, o.excludeCredentials) : [];
   if (exclude.length > 0) params.set(5, descriptorList(exclude));
@@ -87,14 +129,21 @@ export async function createCredential(platform: CtapPlatform, optionsJSON: unkn
   }
   if (ctx.switches.clearUp) authData[32] &= ~UP;
   const parsed = parseAuthData(authData);
-  if (!(parsed.flags & AT) || !parsed.credentialId || !parsed.publicKey) throw domError('UnknownError', 'the authenticator returned no credential');
+  if (!(parsed.flags & AT) || !parsed.credentialId || !parsed.publicKey)
+    throw domError('UnknownError', 'the authenticator returned no credential');
 
   if (x.credProps === true) results.credProps = { rk };
   if (x.prf !== undefined) results.prf = { enabled: parsed.extensions?.get('hmac-secret') === true };
   if (x.hmacCreateSecret === true) results.hmacCreateSecret = parsed.extensions?.get('hmac-secret') === true;
   if (largeBlob) results.largeBlob = { supported: r.get(5) instanceof Uint8Array };
 
-  const attestationObject = encode(new Map<string, unknown>([['fmt', fmt], ['attStmt', attStmt], ['authData', authData]]));
+  const attestationObject = encode(
+    new Map<string, unknown>([
+      ['fmt', fmt],
+      ['attStmt', attStmt],
+      ['authData', authData],
+    ]),
+  );
   const spki = coseToSpki(parsed.publicKey);
   const id = b64u(parsed.credentialId);
   return {

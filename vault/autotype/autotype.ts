@@ -17,9 +17,11 @@ export const DELAY_MAX_MS = 1000;
 /** Type `text` into `sink`; resolves with the number of reports sent. The sink is left open. */
 export async function autotype(text: string, sink: KeyboardSink, opts: AutotypeOptions = {}): Promise<number> {
   const name = opts.layout ?? 'us101';
-  if (!(LAYOUTS as readonly string[]).includes(name)) throw new VaultError('InvalidInput', `layout is ${LAYOUTS.join(' or ')}`);
+  if (!(LAYOUTS as readonly string[]).includes(name))
+    throw new VaultError('InvalidInput', `layout is ${LAYOUTS.join(' or ')}`);
   const delay = opts.delayMs ?? 0;
-  if (!Number.isInteger(delay) || delay < 0 || delay > DELAY_MAX_MS) throw new VaultError('InvalidInput', `delay must be 0 to ${DELAY_MAX_MS} ms`);
+  if (!Number.isInteger(delay) || delay < 0 || delay > DELAY_MAX_MS)
+    throw new VaultError('InvalidInput', `delay must be 0 to ${DELAY_MAX_MS} ms`);
   const reports = textToReports(text, getLayout(name));
   for (const r of reports) {
     await sink.send(r);

@@ -10,9 +10,18 @@ type KeyTable = ReadonlyMap<number, readonly [string, string]>;
 export const USAGE = { enter: 0x28, tab: 0x2b, space: 0x2c } as const;
 
 const shared: [number, string, string][] = [
-  [0x1e, '1', '!'], [0x1f, '2', '@'], [0x20, '3', '#'], [0x21, '4', '$'], [0x22, '5', '%'],
-  [0x23, '6', '^'], [0x24, '7', '&'], [0x25, '8', '*'], [0x26, '9', '('], [0x27, '0', ')'],
-  [0x35, '`', '~'], [0x31, '\\', '|'],
+  [0x1e, '1', '!'],
+  [0x1f, '2', '@'],
+  [0x20, '3', '#'],
+  [0x21, '4', '$'],
+  [0x22, '5', '%'],
+  [0x23, '6', '^'],
+  [0x24, '7', '&'],
+  [0x25, '8', '*'],
+  [0x26, '9', '('],
+  [0x27, '0', ')'],
+  [0x35, '`', '~'],
+  [0x31, '\\', '|'],
 ];
 
 // Letters in the order of their usages 0x04 (A) .. 0x1d (Z) on a US keyboard.
@@ -27,20 +36,41 @@ function table(letters: Record<string, [string, string]>, punctuation: [number, 
 
 const same = (c: string): [string, string] => (/[a-z]/.test(c) ? [c, c.toUpperCase()] : SHIFTED[c]);
 const SHIFTED: Record<string, [string, string]> = {
-  "'": ["'", '"'], ',': [',', '<'], '.': ['.', '>'], ';': [';', ':'], '/': ['/', '?'], '-': ['-', '_'], '=': ['=', '+'],
-  '[': ['[', '{'], ']': [']', '}'],
+  "'": ["'", '"'],
+  ',': [',', '<'],
+  '.': ['.', '>'],
+  ';': [';', ':'],
+  '/': ['/', '?'],
+  '-': ['-', '_'],
+  '=': ['=', '+'],
+  '[': ['[', '{'],
+  ']': [']', '}'],
 };
 
 const US101 = table(Object.fromEntries([...qwertyLetters].map((c) => [c, same(c)])), [
-  [0x2d, '-', '_'], [0x2e, '=', '+'], [0x2f, '[', '{'], [0x30, ']', '}'], [0x33, ';', ':'], [0x34, "'", '"'],
-  [0x36, ',', '<'], [0x37, '.', '>'], [0x38, '/', '?'],
+  [0x2d, '-', '_'],
+  [0x2e, '=', '+'],
+  [0x2f, '[', '{'],
+  [0x30, ']', '}'],
+  [0x33, ';', ':'],
+  [0x34, "'", '"'],
+  [0x36, ',', '<'],
+  [0x37, '.', '>'],
+  [0x38, '/', '?'],
 ]);
 
 // ANSI Dvorak: the character each QWERTY position produces.
 const dvorakAt = "a x j e . u i d c h t n m b r l ' p o y g k , q f ;".split(' ');
 const DVORAK = table(Object.fromEntries([...qwertyLetters].map((c, i) => [c, same(dvorakAt[i])])), [
-  [0x2d, '[', '{'], [0x2e, ']', '}'], [0x2f, '/', '?'], [0x30, '=', '+'], [0x33, 's', 'S'], [0x34, '-', '_'],
-  [0x36, 'w', 'W'], [0x37, 'v', 'V'], [0x38, 'z', 'Z'],
+  [0x2d, '[', '{'],
+  [0x2e, ']', '}'],
+  [0x2f, '/', '?'],
+  [0x30, '=', '+'],
+  [0x33, 's', 'S'],
+  [0x34, '-', '_'],
+  [0x36, 'w', 'W'],
+  [0x37, 'v', 'V'],
+  [0x38, 'z', 'Z'],
 ]);
 
 export interface Layout {

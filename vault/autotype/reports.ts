@@ -22,7 +22,10 @@ export function textToReports(text: string, layout: Layout): Uint8Array[] {
   });
   if (bad.length > 0) {
     const shown = bad.slice(0, 20).join(', ') + (bad.length > 20 ? ', ...' : '');
-    throw new VaultError('Untypable', `${bad.length} character(s) cannot be typed on the ${layout.name} layout, at position(s) ${shown}`);
+    throw new VaultError(
+      'Untypable',
+      `${bad.length} character(s) cannot be typed on the ${layout.name} layout, at position(s) ${shown}`,
+    );
   }
   return reports;
 }
@@ -32,7 +35,8 @@ export function reportsToText(reports: Uint8Array[], layout: Layout): string {
   let out = '';
   let held = new Set<number>();
   for (const r of reports) {
-    if (r.length !== REPORT_BYTES) throw new VaultError('InvalidInput', `a keyboard report is ${REPORT_BYTES} bytes, not ${r.length}`);
+    if (r.length !== REPORT_BYTES)
+      throw new VaultError('InvalidInput', `a keyboard report is ${REPORT_BYTES} bytes, not ${r.length}`);
     const shift = (r[0] & 0x22) !== 0;
     const now = new Set([...r.subarray(2)].filter((u) => u !== 0));
     for (const usage of now) {

@@ -48,7 +48,10 @@ export class DeviceLock {
     const lockDir = DeviceLock.lockDir(dir);
     removeLegacyLock(lockDir);
     // Plain JavaScript: no loader flags of the parent (tsx) are needed, and loading them would slow every start.
-    const keeper = new Worker(KEEPER, { workerData: { lockDir, stale: STALE_MS, update: UPDATE_MS, waitMs }, execArgv: [] });
+    const keeper = new Worker(KEEPER, {
+      workerData: { lockDir, stale: STALE_MS, update: UPDATE_MS, waitMs },
+      execArgv: [],
+    });
     const first = await new Promise<KeeperMessage>((resolve, reject) => {
       keeper.once('message', resolve);
       keeper.once('error', reject);
@@ -57,7 +60,8 @@ export class DeviceLock {
       const lock = new DeviceLock(dir, keeper);
       keeper.on('message', (m: KeeperMessage) => {
         // Only a refresh that failed for STALE_MS gets here; the holder can do nothing safe but say so.
-        if ('compromised' in m) process.stderr.write(`pvault: WARNING: lost the device lock of ${dir}: ${m.compromised}\n`);
+        if ('compromised' in m)
+          process.stderr.write(`pvault: WARNING: lost the device lock of ${dir}: ${m.compromised}\n`);
       });
       keeper.unref();
       writeFileSync(join(dir, 'pvault.owner'), `${process.pid}\n`, { mode: 0o600 });

@@ -37,7 +37,12 @@ export class Device {
     try {
       // Only the shell this device trusts may export keys: it alone gets the capability the server checks.
       const exportCapability = randomBytes(new CryptoRandom(), 32);
-      const init: PddbInit = { image: { path: folder.image }, keyboxPath: folder.keybox, seed: opts.seed, exportCapability };
+      const init: PddbInit = {
+        image: { path: folder.image },
+        keyboxPath: folder.keybox,
+        seed: opts.seed,
+        exportCapability,
+      };
       await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });
       await spawnVaultApps(kernel, folder.dir);
       await spawnAuthenticator(kernel, { seed: opts.seed });

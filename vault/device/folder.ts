@@ -90,16 +90,25 @@ export class DeviceFolder {
     }
     const keybox = this.regularFile(this.keybox, 'the keybox');
     if (keybox.size !== KEYROM_BYTES) {
-      throw new DeviceFolderError('BadDeviceFile', `${this.keybox}: expected ${KEYROM_BYTES} bytes, found ${keybox.size} (truncated or not a keybox)`);
+      throw new DeviceFolderError(
+        'BadDeviceFile',
+        `${this.keybox}: expected ${KEYROM_BYTES} bytes, found ${keybox.size} (truncated or not a keybox)`,
+      );
     }
     const problem = keyboxProblem(new Uint8Array(this.read(this.keybox)));
     if (problem) throw new DeviceFolderError('BadDeviceFile', `${this.keybox}: ${problem}`);
     try {
       accessSync(this.image, constants.R_OK | constants.W_OK);
     } catch (e) {
-      throw new DeviceFolderError('BadDeviceFile', `${this.image}: cannot be read and written (${(e as NodeJS.ErrnoException).code})`);
+      throw new DeviceFolderError(
+        'BadDeviceFile',
+        `${this.image}: cannot be read and written (${(e as NodeJS.ErrnoException).code})`,
+      );
     }
-    for (const [path, st] of [[this.image, image], [this.keybox, keybox]] as const) {
+    for (const [path, st] of [
+      [this.image, image],
+      [this.keybox, keybox],
+    ] as const) {
       if ((st.mode & 0o077) !== 0) chmodSync(path, 0o600);
     }
   }
@@ -130,7 +139,8 @@ export class DeviceFolder {
   private regularFile(path: string, what: string): Stats {
     const st = entry(path);
     if (!st) throw new DeviceFolderError('BadDeviceFile', `${path}: ${what} is missing`);
-    if (!st.isFile()) throw new DeviceFolderError('BadDeviceFile', `${path}: expected ${what} as a regular file, found ${kind(st)}`);
+    if (!st.isFile())
+      throw new DeviceFolderError('BadDeviceFile', `${path}: expected ${what} as a regular file, found ${kind(st)}`);
     return st;
   }
 
@@ -138,7 +148,10 @@ export class DeviceFolder {
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new DeviceFolderError('BadDeviceFile', `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`);
+      throw new DeviceFolderError(
+        'BadDeviceFile',
+        `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`,
+      );
     }
   }
 }
@@ -148,7 +161,10 @@ function entry(path: string): Stats | undefined {
     return statSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DeviceFolderError('BadDeviceFile', `${path}: cannot be examined (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`);
+    throw new DeviceFolderError(
+      'BadDeviceFile',
+      `${path}: cannot be examined (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`,
+    );
   }
 }
 

@@ -1,7 +1,14 @@
 // The FIDO server's IPC contract: CTAP2 messages (command byte | CBOR) and U2F APDUs travel as bytes and come back
 // as bytes (status | CBOR, or data | SW1 SW2). A transport (CTAPHID) frames them; this server never sees a channel.
 // Payloads are not public: they carry PIN material, credential IDs, user names.
-import { codec, MessageKind, t, type ClientProcess, type Connection, type OpcodeSpec } from '../../transports/ipc/index.ts';
+import {
+  codec,
+  MessageKind,
+  t,
+  type ClientProcess,
+  type Connection,
+  type OpcodeSpec,
+} from '../../transports/ipc/index.ts';
 
 export const FIDO_SERVER_NAME = '_FIDO authenticator_';
 

@@ -16,12 +16,22 @@ export async function attestationStatement(
   const signed = concatBytes(authData, clientDataHash);
   if (mode === 'none') return { fmt: 'none', attStmt: new Map() };
   if (mode === 'self') {
-    return { fmt: 'packed', attStmt: new Map<string, unknown>([['alg', credential.alg], ['sig', signWith(credential, signed)]]) };
+    return {
+      fmt: 'packed',
+      attStmt: new Map<string, unknown>([
+        ['alg', credential.alg],
+        ['sig', signWith(credential, signed)],
+      ]),
+    };
   }
   const batch = await auth.batchAttestation();
   const key = importKey(CoseAlg.ES256, batch.privateKey);
   return {
     fmt: 'packed',
-    attStmt: new Map<string, unknown>([['alg', CoseAlg.ES256], ['sig', signWith(key, signed)], ['x5c', [batch.certificate]]]),
+    attStmt: new Map<string, unknown>([
+      ['alg', CoseAlg.ES256],
+      ['sig', signWith(key, signed)],
+      ['x5c', [batch.certificate]],
+    ]),
   };
 }

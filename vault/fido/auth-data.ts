@@ -24,7 +24,10 @@ export interface AuthDataParts {
 export function authenticatorData(p: AuthDataParts): Uint8Array {
   const hasExt = p.extensions !== undefined && p.extensions.size > 0;
   const flags =
-    (p.up ? Flag.UserPresent : 0) | (p.uv ? Flag.UserVerified : 0) | (p.attested ? Flag.AttestedData : 0) | (hasExt ? Flag.ExtensionData : 0);
+    (p.up ? Flag.UserPresent : 0) |
+    (p.uv ? Flag.UserVerified : 0) |
+    (p.attested ? Flag.AttestedData : 0) |
+    (hasExt ? Flag.ExtensionData : 0);
   const head = new Uint8Array(37);
   head.set(p.rpIdHash);
   head[32] = flags;

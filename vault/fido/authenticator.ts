@@ -36,7 +36,6 @@ export interface AuthenticatorOptions {
   counterReservation?: number;
 }
 
-
 export class Authenticator {
   readonly store: FidoStore;
   readonly now: () => number;
@@ -215,13 +214,31 @@ export class Authenticator {
    * Check a pinUvAuthParam made with the pinUvAuthToken over `message`, its permission and RP binding (binding an
    * unbound token to `rpId`). Returns normally when the platform proved user verification.
    */
-  verifyToken(param: Uint8Array, version: number | undefined, message: Uint8Array, permission: number, rpId?: string): void {
+  verifyToken(
+    param: Uint8Array,
+    version: number | undefined,
+    message: Uint8Array,
+    permission: number,
+    rpId?: string,
+  ): void {
     const protocol = this.protocol(version);
     ensure(this.token.inUse, CtapStatus.PinAuthInvalid, 'no pinUvAuthToken in use');
-    ensure(protocol.verify(this.token.token, message, param), CtapStatus.PinAuthInvalid, 'pinUvAuthParam does not verify');
-    ensure((this.token.permissions & permission) !== 0, CtapStatus.UnauthorizedPermission, 'the token lacks the permission');
+    ensure(
+      protocol.verify(this.token.token, message, param),
+      CtapStatus.PinAuthInvalid,
+      'pinUvAuthParam does not verify',
+    );
+    ensure(
+      (this.token.permissions & permission) !== 0,
+      CtapStatus.UnauthorizedPermission,
+      'the token lacks the permission',
+    );
     if (rpId !== undefined) {
-      ensure(this.token.rpId === undefined || this.token.rpId === rpId, CtapStatus.UnauthorizedPermission, 'the token is bound to another RP');
+      ensure(
+        this.token.rpId === undefined || this.token.rpId === rpId,
+        CtapStatus.UnauthorizedPermission,
+        'the token is bound to another RP',
+      );
       this.token.rpId = rpId;
     }
   }

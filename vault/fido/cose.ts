@@ -32,14 +32,24 @@ export interface KeyPair {
 export function generateKey(alg: CoseAlg, random: Random): KeyPair {
   let key: KeyObject;
   if (alg === CoseAlg.EdDSA) {
-    key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(random, 32)]), format: 'der', type: 'pkcs8' });
+    key = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(random, 32)]),
+      format: 'der',
+      type: 'pkcs8',
+    });
   } else if (alg === CoseAlg.ES256) {
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(p256Scalar(random));
     const pub = ecdh.getPublicKey();
     const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
     key = createPrivateKey({
-      key: { kty: 'EC', crv: 'P-256', d: b64(ecdh.getPrivateKey()), x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33, 65)) },
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        d: b64(ecdh.getPrivateKey()),
+        x: b64(pub.subarray(1, 33)),
+        y: b64(pub.subarray(33, 65)),
+      },
       format: 'jwk',
     });
   } else {
@@ -65,11 +75,27 @@ export function coseKey(pair: KeyPair): Map<number, unknown> {
   const b = (s: string | undefined) => new Uint8Array(Buffer.from(s!, 'base64url'));
   switch (pair.alg) {
     case CoseAlg.ES256:
-      return new Map<number, unknown>([[1, 2], [3, CoseAlg.ES256], [-1, 1], [-2, b(jwk.x)], [-3, b(jwk.y)]]);
+      return new Map<number, unknown>([
+        [1, 2],
+        [3, CoseAlg.ES256],
+        [-1, 1],
+        [-2, b(jwk.x)],
+        [-3, b(jwk.y)],
+      ]);
     case CoseAlg.EdDSA:
-      return new Map<number, unknown>([[1, 1], [3, CoseAlg.EdDSA], [-1, 6], [-2, b(jwk.x)]]);
+      return new Map<number, unknown>([
+        [1, 1],
+        [3, CoseAlg.EdDSA],
+        [-1, 6],
+        [-2, b(jwk.x)],
+      ]);
     case CoseAlg.RS256:
-      return new Map<number, unknown>([[1, 3], [3, CoseAlg.RS256], [-1, b(jwk.n)], [-2, b(jwk.e)]]);
+      return new Map<number, unknown>([
+        [1, 3],
+        [3, CoseAlg.RS256],
+        [-1, b(jwk.n)],
+        [-2, b(jwk.e)],
+      ]);
   }
 }
 

@@ -6,7 +6,7 @@
 // basis's master key is not available, so its IDs do not open: they do not exist.
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { decodeCbor, encodeCbor } from './cbor.ts';
-import { CoseAlg, isSupportedAlg } from './cose.ts';
+import { type CoseAlg, isSupportedAlg } from './cose.ts';
 import { randomBytes, type Random } from '../../lib/random.ts';
 
 export interface MasterKeys {
@@ -61,7 +61,12 @@ export function openId(keys: MasterKeys, rpIdHash: Uint8Array, id: Uint8Array): 
     const alg = m.get(1) as number;
     if (!isSupportedAlg(alg)) return undefined;
     const key = m.get(2) as Uint8Array;
-    return { alg, privateKey: key.length > 0 ? key : undefined, credProtect: m.get(3) as number, stored: m.get(4) === true };
+    return {
+      alg,
+      privateKey: key.length > 0 ? key : undefined,
+      credProtect: m.get(3) as number,
+      stored: m.get(4) === true,
+    };
   } catch {
     return undefined;
   }
@@ -69,7 +74,12 @@ export function openId(keys: MasterKeys, rpIdHash: Uint8Array, id: Uint8Array): 
 
 /** credRandom for hmac-secret (CTAP 2.1 section 12.5): one per credential and UV state, from the basis's keys. */
 export function credRandom(keys: MasterKeys, id: Uint8Array, uv: boolean): Uint8Array {
-  return new Uint8Array(createHmac('sha256', keys.hmac).update(Buffer.from([uv ? 1 : 0])).update(id).digest());
+  return new Uint8Array(
+    createHmac('sha256', keys.hmac)
+      .update(Buffer.from([uv ? 1 : 0]))
+      .update(id)
+      .digest(),
+  );
 }
 
 /** A stored credential (resident, or RS256). */
@@ -154,8 +164,12 @@ export function decodeRecord(bytes: Uint8Array): CredentialRecord | undefined {
       rpName: m.get(Field.RpName) as string | undefined,
     };
     const ok =
-      r.id instanceof Uint8Array && r.privateKey instanceof Uint8Array && typeof r.rpId === 'string' &&
-      r.userId instanceof Uint8Array && isSupportedAlg(r.alg) && Number.isInteger(r.creationOrder);
+      r.id instanceof Uint8Array &&
+      r.privateKey instanceof Uint8Array &&
+      typeof r.rpId === 'string' &&
+      r.userId instanceof Uint8Array &&
+      isSupportedAlg(r.alg) &&
+      Number.isInteger(r.creationOrder);
     return ok ? r : undefined;
   } catch {
     return undefined;

@@ -51,12 +51,17 @@ export async function discoverableFor(auth: Authenticator, rpId: string): Promis
 }
 
 /** A credential ID made by this authenticator for this RP in an open basis, or undefined. */
-export async function resolveId(auth: Authenticator, rpIdHash: Uint8Array, id: Uint8Array): Promise<FoundCredential | undefined> {
+export async function resolveId(
+  auth: Authenticator,
+  rpIdHash: Uint8Array,
+  id: Uint8Array,
+): Promise<FoundCredential | undefined> {
   for (const { basis, keys } of await auth.openIdentities()) {
     const p = openId(keys, rpIdHash, id);
     if (!p) continue;
     if (!p.stored) return { basis, keys, id, alg: p.alg, privateKey: p.privateKey!, credProtect: p.credProtect };
-    for (const [slot, r] of await storedIn(auth, basis)) if (equalBytes(r.id, id)) return fromRecord(basis, keys, slot, r);
+    for (const [slot, r] of await storedIn(auth, basis))
+      if (equalBytes(r.id, id)) return fromRecord(basis, keys, slot, r);
     return undefined; // a stored credential whose record was deleted no longer exists
   }
   return undefined;
@@ -66,7 +71,11 @@ export async function resolveId(auth: Authenticator, rpIdHash: Uint8Array, id: U
  * Store a credential in `basis`: replacing the one of the same RP and user (as the spec asks), else in a free slot;
  * its creation order is one more than the basis's newest. One read of the basis's records for both.
  */
-export async function saveCredential(auth: Authenticator, basis: string, r: Omit<CredentialRecord, 'creationOrder'>): Promise<CredentialRecord> {
+export async function saveCredential(
+  auth: Authenticator,
+  basis: string,
+  r: Omit<CredentialRecord, 'creationOrder'>,
+): Promise<CredentialRecord> {
   const existing = await storedIn(auth, basis);
   let slot: number | undefined;
   let newest = 0;

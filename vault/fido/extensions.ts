@@ -14,7 +14,6 @@ export enum CredProtect {
   UvRequired = 3,
 }
 
-
 /** The hmac-secret output for one credential: salts decrypted, HMAC-SHA-256(credRandom, salt) each, re-encrypted. */
 export function hmacSecretOutput(auth: Authenticator, input: Params, credRandom: Uint8Array): Uint8Array {
   const protocol = auth.protocol(input.optUint(4) ?? 1);
@@ -23,7 +22,8 @@ export function hmacSecretOutput(auth: Authenticator, input: Params, credRandom:
   const saltAuth = input.bytes(3);
   ensure(protocol.verify(shared.hmacKey, saltEnc, saltAuth), CtapStatus.PinAuthInvalid, 'saltAuth does not verify');
   const salts = shared.decrypt(saltEnc);
-  if (!salts || (salts.length !== 32 && salts.length !== 64)) throw new CtapError(CtapStatus.InvalidLength, 'salts are 32 or 64 bytes');
+  if (!salts || (salts.length !== 32 && salts.length !== 64))
+    throw new CtapError(CtapStatus.InvalidLength, 'salts are 32 or 64 bytes');
   const out = [salts.subarray(0, 32), salts.subarray(32)]
     .filter((s) => s.length === 32)
     .map((s) => new Uint8Array(createHmac('sha256', credRandom).update(s).digest()));
@@ -41,7 +41,8 @@ export interface MakeCredentialExtensions {
 
 export function parseMakeCredentialExtensions(ext: Params | undefined): MakeCredentialExtensions {
   const credProtect = ext?.optInt('credProtect');
-  if (credProtect !== undefined) ensure(credProtect >= 1 && credProtect <= 3, CtapStatus.InvalidOption, 'credProtect is 1, 2 or 3');
+  if (credProtect !== undefined)
+    ensure(credProtect >= 1 && credProtect <= 3, CtapStatus.InvalidOption, 'credProtect is 1, 2 or 3');
   const largeBlobKey = ext?.optBool('largeBlobKey');
   // The spec: largeBlobKey, when present, must be true.
   if (largeBlobKey === false) throw new CtapError(CtapStatus.InvalidOption, 'largeBlobKey must be true');
@@ -64,5 +65,9 @@ export interface GetAssertionExtensions {
 export function parseGetAssertionExtensions(ext: Params | undefined): GetAssertionExtensions {
   const largeBlobKey = ext?.optBool('largeBlobKey');
   if (largeBlobKey === false) throw new CtapError(CtapStatus.InvalidOption, 'largeBlobKey must be true');
-  return { hmacSecret: ext?.optMap('hmac-secret'), credBlob: ext?.optBool('credBlob') === true, largeBlobKey: largeBlobKey === true };
+  return {
+    hmacSecret: ext?.optMap('hmac-secret'),
+    credBlob: ext?.optBool('credBlob') === true,
+    largeBlobKey: largeBlobKey === true,
+  };
 }

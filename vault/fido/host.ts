@@ -34,7 +34,8 @@ export class CtapHost {
   async call(command: CtapCommand, params?: Map<number, unknown>): Promise<Map<unknown, unknown> | undefined> {
     const msg = params ? concatBytes(Uint8Array.of(command), encodeCbor(params)) : Uint8Array.of(command);
     const r = await this.fido.cbor(msg);
-    if (r[0] !== CtapStatus.Ok) throw new CtapError(r[0], `${CtapCommand[command]}: ${CtapStatus[r[0]] ?? 'status 0x' + r[0].toString(16)}`);
+    if (r[0] !== CtapStatus.Ok)
+      throw new CtapError(r[0], `${CtapCommand[command]}: ${CtapStatus[r[0]] ?? 'status 0x' + r[0].toString(16)}`);
     return r.length > 1 ? (decodeCbor(r.subarray(1)) as Map<unknown, unknown>) : undefined;
   }
 
@@ -53,7 +54,13 @@ export class CtapHost {
       remainingDiscoverableCredentials: m.get(0x14) as number,
     };
     if (info.options.clientPin) {
-      info.pinRetries = (await this.call(CtapCommand.ClientPin, new Map([[1, 2], [2, PinSubcommand.GetPinRetries]])))!.get(3) as number;
+      info.pinRetries = (await this.call(
+        CtapCommand.ClientPin,
+        new Map([
+          [1, 2],
+          [2, PinSubcommand.GetPinRetries],
+        ]),
+      ))!.get(3) as number;
     }
     return info;
   }
@@ -63,7 +70,13 @@ export class CtapHost {
     const newPinEnc = shared.encrypt(padPin(pin));
     await this.call(
       CtapCommand.ClientPin,
-      new Map<number, unknown>([[1, 2], [2, PinSubcommand.SetPin], [3, platform.publicKeyCose()], [4, platform.authenticate(shared.hmacKey, newPinEnc)], [5, newPinEnc]]),
+      new Map<number, unknown>([
+        [1, 2],
+        [2, PinSubcommand.SetPin],
+        [3, platform.publicKeyCose()],
+        [4, platform.authenticate(shared.hmacKey, newPinEnc)],
+        [5, newPinEnc],
+      ]),
     );
   }
 
@@ -74,7 +87,14 @@ export class CtapHost {
     const param = platform.authenticate(shared.hmacKey, concatBytes(newPinEnc, pinHashEnc));
     await this.call(
       CtapCommand.ClientPin,
-      new Map<number, unknown>([[1, 2], [2, PinSubcommand.ChangePin], [3, platform.publicKeyCose()], [4, param], [5, newPinEnc], [6, pinHashEnc]]),
+      new Map<number, unknown>([
+        [1, 2],
+        [2, PinSubcommand.ChangePin],
+        [3, platform.publicKeyCose()],
+        [4, param],
+        [5, newPinEnc],
+        [6, pinHashEnc],
+      ]),
     );
   }
 
@@ -84,7 +104,13 @@ export class CtapHost {
 
   /** Protocol 2 key agreement with the authenticator's current key. */
   private async agree() {
-    const r = await this.call(CtapCommand.ClientPin, new Map([[1, 2], [2, PinSubcommand.GetKeyAgreement]]));
+    const r = await this.call(
+      CtapCommand.ClientPin,
+      new Map([
+        [1, 2],
+        [2, PinSubcommand.GetKeyAgreement],
+      ]),
+    );
     const platform = new PinProtocol(2, this.random);
     const key = new Params(r!.get(1) as Map<unknown, unknown>, 'keyAgreement');
     return { platform, shared: platform.agree(key) };
@@ -99,4 +125,3 @@ function padPin(pin: string): Uint8Array {
   out.set(bytes);
   return out;
 }
-

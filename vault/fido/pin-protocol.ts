@@ -1,9 +1,18 @@
 // PIN/UV auth protocols 1 and 2 (CTAP 2.1 section 6.5.6 and 6.5.7) on node:crypto: the authenticator's P-256
 // key-agreement key, the shared secret a platform derives with it, encrypt/decrypt (AES-256-CBC) and authenticate
 // (HMAC-SHA-256, truncated to 16 bytes in protocol 1).
-import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, timingSafeEqual, type ECDH } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  hkdfSync,
+  timingSafeEqual,
+  type ECDH,
+} from 'node:crypto';
 import { CtapError, CtapStatus } from './status.ts';
-import { Params } from './cbor.ts';
+import type { Params } from './cbor.ts';
 import { randomBytes, type Random } from '../../lib/random.ts';
 
 export type ProtocolVersion = 1 | 2;
@@ -36,7 +45,13 @@ export class PinProtocol {
   /** getKeyAgreement: the public key as COSE_Key (alg -25, ECDH-ES + HKDF-256, as the spec fixes it). */
   publicKeyCose(): Map<number, unknown> {
     const p = this.ecdh.getPublicKey();
-    return new Map<number, unknown>([[1, 2], [3, -25], [-1, 1], [-2, p.subarray(1, 33)], [-3, p.subarray(33, 65)]]);
+    return new Map<number, unknown>([
+      [1, 2],
+      [3, -25],
+      [-1, 1],
+      [-2, p.subarray(1, 33)],
+      [-3, p.subarray(33, 65)],
+    ]);
   }
 
   /** The shared secret with the platform's key (a COSE_Key map); INVALID_PARAMETER if it is not a P-256 point. */
@@ -59,7 +74,11 @@ export class PinProtocol {
 
   /** authenticate(key, message) for this protocol. */
   authenticate(key: Uint8Array, message: Uint8Array): Uint8Array {
-    const mac = new Uint8Array(createHmac('sha256', this.version === 1 ? key : key.subarray(0, 32)).update(message).digest());
+    const mac = new Uint8Array(
+      createHmac('sha256', this.version === 1 ? key : key.subarray(0, 32))
+        .update(message)
+        .digest(),
+    );
     return this.version === 1 ? mac.subarray(0, 16) : mac;
   }
 
@@ -94,7 +113,8 @@ function sharedV2(z: Buffer, random: Random): SharedSecret {
       out.set(cbc(true, aesKey, iv, plain), 16);
       return out;
     },
-    decrypt: (c) => (c.length % 16 === 0 && c.length > 16 ? cbc(false, aesKey, c.subarray(0, 16), c.subarray(16)) : undefined),
+    decrypt: (c) =>
+      c.length % 16 === 0 && c.length > 16 ? cbc(false, aesKey, c.subarray(0, 16), c.subarray(16)) : undefined,
   };
 }
 

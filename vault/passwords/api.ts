@@ -26,7 +26,14 @@ const description = t.string(PASSWORD_LIMITS.description);
 const username = t.string(PASSWORD_LIMITS.username);
 
 const stats = { ctime: t.u64(pub), atime: t.u64(pub), count: t.u64(pub) };
-export const Summary = t.record({ key: t.string(64), basis, description, username, notes: t.string(PASSWORD_LIMITS.notes), ...stats });
+export const Summary = t.record({
+  key: t.string(64),
+  basis,
+  description,
+  username,
+  notes: t.string(PASSWORD_LIMITS.notes),
+  ...stats,
+});
 export const FullRecord = t.record({
   version: t.u32(pub),
   description,
@@ -43,10 +50,17 @@ const Which = { description, username: t.optional(username), basis: t.optional(b
 export const Result = codec(t.record(faultFields));
 export const ListRequest = codec(t.record({ filter: t.optional(t.string(256)), start: t.u32(pub) }));
 export const ListPage = codec(
-  t.record({ ...faultFields, entries: t.optional(t.list(Summary, LIST_PAGE)), total: t.u32(pub), unreadable: t.u32(pub) }),
+  t.record({
+    ...faultFields,
+    entries: t.optional(t.list(Summary, LIST_PAGE)),
+    total: t.u32(pub),
+    unreadable: t.u32(pub),
+  }),
 );
 export const WhichRequest = codec(t.record(Which));
-export const Entry = codec(t.record({ ...faultFields, entry: t.optional(t.record({ key: t.string(64), basis, record: FullRecord })) }));
+export const Entry = codec(
+  t.record({ ...faultFields, entry: t.optional(t.record({ key: t.string(64), basis, record: FullRecord })) }),
+);
 export const AddRequest = codec(t.record({ record: FullRecord, basis: t.optional(basis) }));
 export const EditRequest = codec(t.record({ ...Which, record: FullRecord }));
 export const ImportRequest = codec(t.record({ records: t.list(FullRecord, IMPORT_MAX), basis: t.optional(basis) }));
@@ -70,9 +84,21 @@ export type PasswordOps = typeof passwordOps;
 export type WireRecord = Infer<typeof FullRecord>;
 
 export function recordToWire(r: PasswordRecord): WireRecord {
-  return { ...r, ctime: BigInt(r.ctime), atime: BigInt(r.atime), count: BigInt(r.count), extra: r.extra.map(([tag, value]) => ({ tag, value })) };
+  return {
+    ...r,
+    ctime: BigInt(r.ctime),
+    atime: BigInt(r.atime),
+    count: BigInt(r.count),
+    extra: r.extra.map(([tag, value]) => ({ tag, value })),
+  };
 }
 
 export function recordFromWire(w: WireRecord): PasswordRecord {
-  return { ...w, ctime: Number(w.ctime), atime: Number(w.atime), count: Number(w.count), extra: w.extra.map((x) => [x.tag, x.value] as const) };
+  return {
+    ...w,
+    ctime: Number(w.ctime),
+    atime: Number(w.atime),
+    count: Number(w.count),
+    extra: w.extra.map((x) => [x.tag, x.value] as const),
+  };
 }

@@ -1,7 +1,15 @@
 // The typed client of the vault.passwords server.
 import type { ClientProcess, Connection } from '../../transports/ipc/index.ts';
 import { check } from '../records/wire.ts';
-import { PasswordOp, passwordOps, PASSWORDS_SERVER_NAME, recordFromWire, recordToWire, type PasswordOps, type WireRecord } from './api.ts';
+import {
+  PasswordOp,
+  passwordOps,
+  PASSWORDS_SERVER_NAME,
+  recordFromWire,
+  recordToWire,
+  type PasswordOps,
+  type WireRecord,
+} from './api.ts';
 import { PASSWORD_RECORD_VERSION, validatePassword, type PasswordRecord } from './record.ts';
 import type { ImportResult } from '../totp/client.ts';
 
@@ -29,7 +37,8 @@ export interface Which {
   basis?: string;
 }
 
-export type NewPassword = Pick<PasswordRecord, 'description' | 'username' | 'password' | 'notes'> & Partial<Pick<PasswordRecord, 'extra'>>;
+export type NewPassword = Pick<PasswordRecord, 'description' | 'username' | 'password' | 'notes'> &
+  Partial<Pick<PasswordRecord, 'extra'>>;
 
 export class PasswordsClient {
   private constructor(private readonly conn: Connection<PasswordOps>) {}
@@ -43,7 +52,8 @@ export class PasswordsClient {
     const entries: PasswordSummary[] = [];
     for (;;) {
       const r = check(await this.conn.request(PasswordOp.List, { filter, start: entries.length }));
-      for (const e of r.entries ?? []) entries.push({ ...e, ctime: Number(e.ctime), atime: Number(e.atime), count: Number(e.count) });
+      for (const e of r.entries ?? [])
+        entries.push({ ...e, ctime: Number(e.ctime), atime: Number(e.atime), count: Number(e.count) });
       if (!r.entries?.length || entries.length >= r.total) return { entries, unreadable: r.unreadable };
     }
   }
@@ -71,7 +81,9 @@ export class PasswordsClient {
   }
 
   async import(entries: NewPassword[], basis?: string): Promise<ImportResult> {
-    const r = check(await this.conn.request(PasswordOp.Import, { records: entries.map((e) => recordToWire(full(e))), basis }));
+    const r = check(
+      await this.conn.request(PasswordOp.Import, { records: entries.map((e) => recordToWire(full(e))), basis }),
+    );
     return { added: r.added, duplicates: r.duplicates, basis: r.basis };
   }
 }

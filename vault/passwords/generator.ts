@@ -18,7 +18,12 @@ export interface GeneratorOptions {
 }
 
 export const GENERATOR_DEFAULTS: Required<GeneratorOptions> = {
-  length: 20, numbers: true, lowercase: true, uppercase: true, symbols: true, excludeSimilar: true,
+  length: 20,
+  numbers: true,
+  lowercase: true,
+  uppercase: true,
+  symbols: true,
+  excludeSimilar: true,
 };
 export const LENGTH_MAX = 128;
 
@@ -34,12 +39,14 @@ const SIMILAR = new Set('iIlL1|oO0\'"`');
 export function generatePassword(random: Random, opts: GeneratorOptions = {}): string {
   // An option left undefined takes its default (a spread would copy the undefined over it).
   const o = { ...GENERATOR_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
-  if (!Number.isInteger(o.length) || o.length < 1 || o.length > LENGTH_MAX) throw new VaultError('InvalidInput', `length must be 1 to ${LENGTH_MAX}`);
+  if (!Number.isInteger(o.length) || o.length < 1 || o.length > LENGTH_MAX)
+    throw new VaultError('InvalidInput', `length must be 1 to ${LENGTH_MAX}`);
   const sets = (Object.keys(CLASSES) as (keyof typeof CLASSES)[])
     .filter((c) => o[c])
     .map((c) => [...CLASSES[c]].filter((ch) => !(o.excludeSimilar && SIMILAR.has(ch))));
   if (sets.length === 0) throw new VaultError('InvalidInput', 'choose at least one character class');
-  if (o.length < sets.length) throw new VaultError('InvalidInput', `length ${o.length} cannot hold one of each of ${sets.length} classes`);
+  if (o.length < sets.length)
+    throw new VaultError('InvalidInput', `length ${o.length} cannot hold one of each of ${sets.length} classes`);
   const alphabet = sets.flat();
   for (;;) {
     const chars = Array.from({ length: o.length }, () => alphabet[randomBelow(random, alphabet.length)]);
@@ -50,7 +57,8 @@ export function generatePassword(random: Random, opts: GeneratorOptions = {}): s
 export const PASSPHRASE_WORDS_MAX = 64;
 
 export function generatePassphrase(random: Random, words = 6, separator = '-'): string {
-  if (!Number.isInteger(words) || words < 1 || words > PASSPHRASE_WORDS_MAX) throw new VaultError('InvalidInput', `words must be 1 to ${PASSPHRASE_WORDS_MAX}`);
+  if (!Number.isInteger(words) || words < 1 || words > PASSPHRASE_WORDS_MAX)
+    throw new VaultError('InvalidInput', `words must be 1 to ${PASSPHRASE_WORDS_MAX}`);
   if (/[\n\r\0]/.test(separator)) throw new VaultError('InvalidInput', 'the separator cannot hold a newline or NUL');
   return Array.from({ length: words }, () => wordlist[randomBelow(random, wordlist.length)]).join(separator);
 }

@@ -45,18 +45,45 @@ export function encodePasswordRecord(r: PasswordRecord): Uint8Array {
 }
 
 export function decodePasswordRecord(bytes: Uint8Array): PasswordRecord {
-  const r: PasswordRecord = { version: PASSWORD_RECORD_VERSION, description: '', username: '', password: '', notes: '', ctime: 0, atime: 0, count: 0, extra: [] };
+  const r: PasswordRecord = {
+    version: PASSWORD_RECORD_VERSION,
+    description: '',
+    username: '',
+    password: '',
+    notes: '',
+    ctime: 0,
+    atime: 0,
+    count: 0,
+    extra: [],
+  };
   for (const [tag, value] of parseTagLines(bytes)) {
     switch (tag) {
-      case 'version': r.version = parseDecimal(tag, value, U32_MAX); break;
-      case 'description': r.description += value; break;
-      case 'username': r.username += value; break;
-      case 'password': r.password += value; break;
-      case 'notes': r.notes += value; break;
-      case 'ctime': r.ctime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER); break;
-      case 'atime': r.atime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER); break;
-      case 'count': r.count = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER); break;
-      default: r.extra.push([tag, value]);
+      case 'version':
+        r.version = parseDecimal(tag, value, U32_MAX);
+        break;
+      case 'description':
+        r.description += value;
+        break;
+      case 'username':
+        r.username += value;
+        break;
+      case 'password':
+        r.password += value;
+        break;
+      case 'notes':
+        r.notes += value;
+        break;
+      case 'ctime':
+        r.ctime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER);
+        break;
+      case 'atime':
+        r.atime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER);
+        break;
+      case 'count':
+        r.count = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER);
+        break;
+      default:
+        r.extra.push([tag, value]);
     }
   }
   return r;

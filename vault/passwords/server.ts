@@ -7,7 +7,13 @@ import { OK, toFault } from '../records/wire.ts';
 import { VaultError } from '../records/errors.ts';
 import type { VaultServerInit } from '../totp/server.ts';
 import {
-  decodePasswordRecord, encodePasswordRecord, PASSWORD_ALLOC_HINT, PASSWORD_DICT, passwordKeyName, validatePassword, type PasswordRecord,
+  decodePasswordRecord,
+  encodePasswordRecord,
+  PASSWORD_ALLOC_HINT,
+  PASSWORD_DICT,
+  passwordKeyName,
+  validatePassword,
+  type PasswordRecord,
 } from './record.ts';
 import { LIST_PAGE, PasswordOp, passwordOps, PASSWORDS_SERVER_NAME, recordFromWire, recordToWire } from './api.ts';
 
@@ -36,7 +42,12 @@ export default async function passwordsProcess(ctx: ProcessContext, init: VaultS
         await handle(msg, store, clock);
       } catch (e) {
         // One failure shape for every opcode: the fault plus the fields its response cannot omit.
-        const extra = msg.opcode === PasswordOp.List ? { total: 0, unreadable: 0 } : msg.opcode === PasswordOp.Import ? { added: 0, duplicates: [] } : {};
+        const extra =
+          msg.opcode === PasswordOp.List
+            ? { total: 0, unreadable: 0 }
+            : msg.opcode === PasswordOp.Import
+              ? { added: 0, duplicates: [] }
+              : {};
         (msg.respond as (v: object) => void)({ ...toFault(e), ...extra });
       }
     },
@@ -49,11 +60,21 @@ async function handle(msg: Msg, store: RecordStore<PasswordRecord>, clock: Devic
       const needle = msg.value.filter?.toLowerCase() ?? '';
       const { hits, unreadable } = await store.query(
         needle,
-        ({ record: r }) => needle === '' || [r.description, r.username, r.notes].some((f) => f.toLowerCase().includes(needle)),
-        (a, b) => collator.compare(a.record.description, b.record.description) || collator.compare(a.record.username, b.record.username),
+        ({ record: r }) =>
+          needle === '' || [r.description, r.username, r.notes].some((f) => f.toLowerCase().includes(needle)),
+        (a, b) =>
+          collator.compare(a.record.description, b.record.description) ||
+          collator.compare(a.record.username, b.record.username),
       );
       const page = hits.slice(msg.value.start, msg.value.start + LIST_PAGE).map(({ key, basis, record: r }) => ({
-        key, basis, description: r.description, username: r.username, notes: r.notes, ctime: BigInt(r.ctime), atime: BigInt(r.atime), count: BigInt(r.count),
+        key,
+        basis,
+        description: r.description,
+        username: r.username,
+        notes: r.notes,
+        ctime: BigInt(r.ctime),
+        atime: BigInt(r.atime),
+        count: BigInt(r.count),
       }));
       return msg.respond({ ...OK, entries: page, total: hits.length, unreadable });
     }
@@ -67,7 +88,12 @@ async function handle(msg: Msg, store: RecordStore<PasswordRecord>, clock: Devic
       const s = await find(store, msg.value);
       // Delete + create, as the original: ctime restarts, usage stats carry over, a new description or username
       // moves the key.
-      const r = { ...recordFromWire(msg.value.record), ctime: clock.now(), atime: s.record.atime, count: s.record.count };
+      const r = {
+        ...recordFromWire(msg.value.record),
+        ctime: clock.now(),
+        atime: s.record.atime,
+        count: s.record.count,
+      };
       return msg.respond({ ...OK, entry: wire(await store.replace(s, r)) });
     }
     case PasswordOp.Delete:
@@ -75,7 +101,10 @@ async function handle(msg: Msg, store: RecordStore<PasswordRecord>, clock: Devic
       return msg.respond(OK);
     case PasswordOp.Touch: {
       const s = await find(store, msg.value);
-      return msg.respond({ ...OK, entry: wire(await store.rewrite(s, { ...s.record, atime: clock.now(), count: s.record.count + 1 })) });
+      return msg.respond({
+        ...OK,
+        entry: wire(await store.rewrite(s, { ...s.record, atime: clock.now(), count: s.record.count + 1 })),
+      });
     }
     case PasswordOp.Import: {
       const now = clock.now();
@@ -87,7 +116,10 @@ async function handle(msg: Msg, store: RecordStore<PasswordRecord>, clock: Devic
 }
 
 /** The entry a user names: by description (and username when given); several matches need the username. */
-async function find(store: RecordStore<PasswordRecord>, w: { description: string; username?: string; basis?: string }): Promise<Stored<PasswordRecord>> {
+async function find(
+  store: RecordStore<PasswordRecord>,
+  w: { description: string; username?: string; basis?: string },
+): Promise<Stored<PasswordRecord>> {
   let hits: Stored<PasswordRecord>[];
   if (w.username !== undefined) {
     const s = await store.find(passwordKeyName(w.description, w.username));
@@ -97,7 +129,8 @@ async function find(store: RecordStore<PasswordRecord>, w: { description: string
   }
   if (w.basis !== undefined) hits = hits.filter((s) => s.basis === w.basis);
   if (hits.length === 0) throw new VaultError('NotFound', 'no such password entry');
-  if (hits.length > 1) throw new VaultError('InvalidInput', `${hits.length} entries have this description: name the username too`);
+  if (hits.length > 1)
+    throw new VaultError('InvalidInput', `${hits.length} entries have this description: name the username too`);
   return hits[0];
 }
 

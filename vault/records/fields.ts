@@ -6,7 +6,8 @@ export function checkText(field: string, value: string, max: number, required: b
   if (typeof value !== 'string') throw new VaultError('InvalidInput', `${field} must be text`);
   if (required && value.length === 0) throw new VaultError('InvalidInput', `${field} is empty`);
   if (/[\n\r\0]/.test(value)) throw new VaultError('InvalidInput', `${field} contains a newline or NUL`);
-  if (new TextEncoder().encode(value).length > max) throw new VaultError('InvalidInput', `${field} is over ${max} bytes`);
+  if (new TextEncoder().encode(value).length > max)
+    throw new VaultError('InvalidInput', `${field} is over ${max} bytes`);
   if (LONE_SURROGATE.test(value)) throw new VaultError('InvalidInput', `${field} is not valid Unicode`);
 }
 

@@ -26,7 +26,8 @@ export function parseTagLines(bytes: Uint8Array): TagLine[] {
 export function formatTagLines(lines: readonly TagLine[]): Uint8Array {
   let text = '';
   for (const [tag, value] of lines) {
-    if (tag.includes(':') || tag.includes('\n')) throw new VaultError('InvalidInput', `tag '${tag.slice(0, 32)}' contains ':' or a newline`);
+    if (tag.includes(':') || tag.includes('\n'))
+      throw new VaultError('InvalidInput', `tag '${tag.slice(0, 32)}' contains ':' or a newline`);
     if (value.includes('\n')) throw new VaultError('InvalidInput', `field '${tag}' contains a newline`);
     text += `${tag}:${value}\n`;
   }

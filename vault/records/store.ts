@@ -64,7 +64,11 @@ export class RecordStore<R> {
    * The entries `select` keeps, in `order`, remembered until anything changes: a listing is read in pages, and
    * filtering and sorting 10,000 entries again for each page would cost more than the PDDB reads.
    */
-  async query(key: string, select: (s: Stored<R>) => boolean, order: (a: Stored<R>, b: Stored<R>) => number): Promise<{ hits: Stored<R>[]; unreadable: number }> {
+  async query(
+    key: string,
+    select: (s: Stored<R>) => boolean,
+    order: (a: Stored<R>, b: Stored<R>) => number,
+  ): Promise<{ hits: Stored<R>[]; unreadable: number }> {
     const c = await this.load();
     if (this.queryCache?.generation !== this.generation || this.queryCache.key !== key) {
       this.queryCache = { generation: this.generation, key, hits: [...c.entries.values()].filter(select).sort(order) };
@@ -140,7 +144,7 @@ export class RecordStore<R> {
       this.invalidate();
       throw e;
     }
-    this.remember((await this.load()), next);
+    this.remember(await this.load(), next);
     return next;
   }
 
@@ -148,7 +152,8 @@ export class RecordStore<R> {
   async replace(s: Stored<R>, record: R): Promise<Stored<R>> {
     this.kind.validate(record);
     const key = this.kind.keyName(record);
-    if (key !== s.key && (await this.find(key))) throw new VaultError('Duplicate', `a ${this.kind.noun} with this name already exists`);
+    if (key !== s.key && (await this.find(key)))
+      throw new VaultError('Duplicate', `a ${this.kind.noun} with this name already exists`);
     try {
       await this.pddb.deleteKey(this.kind.dict, s.key, s.basis);
       const next = { key, basis: s.basis, record };
@@ -182,7 +187,11 @@ export class RecordStore<R> {
   private async write(s: Stored<R>): Promise<void> {
     const bytes = this.kind.encode(s.record);
     const h = await this.pddb.get(this.kind.dict, s.key, {
-      basis: s.basis, createDict: true, createKey: true, allocHint: this.kind.allocHint, batched: true,
+      basis: s.basis,
+      createDict: true,
+      createKey: true,
+      allocHint: this.kind.allocHint,
+      batched: true,
     });
     try {
       await h.write(bytes);

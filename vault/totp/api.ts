@@ -53,10 +53,17 @@ export const FullRecord = t.record({
 export const Result = codec(t.record(faultFields));
 export const ListRequest = codec(t.record({ filter: t.optional(t.string(256)), start: t.u32(pub) }));
 export const ListPage = codec(
-  t.record({ ...faultFields, entries: t.optional(t.list(Summary, LIST_PAGE)), total: t.u32(pub), unreadable: t.u32(pub) }),
+  t.record({
+    ...faultFields,
+    entries: t.optional(t.list(Summary, LIST_PAGE)),
+    total: t.u32(pub),
+    unreadable: t.u32(pub),
+  }),
 );
 export const NameRequest = codec(t.record({ name, basis: t.optional(basis) }));
-export const Entry = codec(t.record({ ...faultFields, entry: t.optional(t.record({ key: t.string(64), basis, record: FullRecord })) }));
+export const Entry = codec(
+  t.record({ ...faultFields, entry: t.optional(t.record({ key: t.string(64), basis, record: FullRecord })) }),
+);
 export const AddRequest = codec(t.record({ record: FullRecord, basis: t.optional(basis), overwrite: t.bool(pub) }));
 export const EditRequest = codec(t.record({ name, basis: t.optional(basis), record: FullRecord }));
 export const CodeRequest = codec(t.record({ name, basis: t.optional(basis), at: t.optional(t.u64(pub)) }));

@@ -57,7 +57,12 @@ export class TotpClient {
     for (;;) {
       const r = check(await this.conn.request(TotpOp.List, { filter, start: entries.length }));
       for (const e of r.entries ?? []) {
-        entries.push({ ...e, algorithm: e.algorithm as TotpAlgorithm, timestep: Number(e.timestep), ctime: Number(e.ctime) });
+        entries.push({
+          ...e,
+          algorithm: e.algorithm as TotpAlgorithm,
+          timestep: Number(e.timestep),
+          ctime: Number(e.ctime),
+        });
       }
       if (!r.entries?.length || entries.length >= r.total) return { entries, unreadable: r.unreadable };
     }
@@ -70,7 +75,10 @@ export class TotpClient {
 
   async add(e: NewTotp, opts: { basis?: string; overwrite?: boolean } = {}): Promise<TotpEntry> {
     const record = recordToWire(full(e));
-    return entry(check(await this.conn.request(TotpOp.Add, { record, basis: opts.basis, overwrite: opts.overwrite ?? false })).entry!);
+    return entry(
+      check(await this.conn.request(TotpOp.Add, { record, basis: opts.basis, overwrite: opts.overwrite ?? false }))
+        .entry!,
+    );
   }
 
   /** Replace an entry (delete + create in its basis, as the original: ctime restarts, a rename moves the key). */
@@ -84,13 +92,27 @@ export class TotpClient {
 
   /** The current code (device clock), or the code at `at` (unix seconds). HOTP: advances the stored counter. */
   async code(name: string, opts: { at?: number; basis?: string } = {}): Promise<CodeResult> {
-    const r = check(await this.conn.request(TotpOp.Code, { name, basis: opts.basis, at: opts.at === undefined ? undefined : BigInt(opts.at) }));
-    return { code: r.code, remaining: r.remaining, period: Number(r.period), counter: r.counter === undefined ? undefined : Number(r.counter), basis: r.basis! };
+    const r = check(
+      await this.conn.request(TotpOp.Code, {
+        name,
+        basis: opts.basis,
+        at: opts.at === undefined ? undefined : BigInt(opts.at),
+      }),
+    );
+    return {
+      code: r.code,
+      remaining: r.remaining,
+      period: Number(r.period),
+      counter: r.counter === undefined ? undefined : Number(r.counter),
+      basis: r.basis!,
+    };
   }
 
   /** Store every entry or none (one sync); duplicates are skipped and reported. */
   async import(entries: NewTotp[], basis?: string): Promise<ImportResult> {
-    const r = check(await this.conn.request(TotpOp.Import, { records: entries.map((e) => recordToWire(full(e))), basis }));
+    const r = check(
+      await this.conn.request(TotpOp.Import, { records: entries.map((e) => recordToWire(full(e))), basis }),
+    );
     return { added: r.added, duplicates: r.duplicates, basis: r.basis };
   }
 }

@@ -31,19 +31,25 @@ export interface TotpCode {
 }
 
 export function totpCode(p: OtpParams & { period: number }, unixSeconds: number): TotpCode {
-  if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 0) throw new VaultError('InvalidInput', 'the time must be a non-negative whole number of seconds');
+  if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 0)
+    throw new VaultError('InvalidInput', 'the time must be a non-negative whole number of seconds');
   const period = p.period === 0 ? 1 : p.period;
   const code = generate(p, { strategy: 'totp', epoch: unixSeconds, period });
   return { code, remaining: period - (unixSeconds % period), period };
 }
 
 export function hotpCode(p: OtpParams, counter: number): string {
-  if (!Number.isSafeInteger(counter) || counter < 0) throw new VaultError('InvalidInput', 'the HOTP counter must be a non-negative integer');
+  if (!Number.isSafeInteger(counter) || counter < 0)
+    throw new VaultError('InvalidInput', 'the HOTP counter must be a non-negative integer');
   return generate(p, { strategy: 'hotp', counter });
 }
 
-function generate(p: OtpParams, how: { strategy: 'totp'; epoch: number; period: number } | { strategy: 'hotp'; counter: number }): string {
-  if (!Number.isInteger(p.digits) || p.digits < 1 || p.digits > 10) throw new VaultError('InvalidInput', 'digits must be 6 to 8');
+function generate(
+  p: OtpParams,
+  how: { strategy: 'totp'; epoch: number; period: number } | { strategy: 'hotp'; counter: number },
+): string {
+  if (!Number.isInteger(p.digits) || p.digits < 1 || p.digits > 10)
+    throw new VaultError('InvalidInput', 'digits must be 6 to 8');
   const hash = HASH[p.algorithm];
   if (!hash) throw new VaultError('InvalidInput', 'the algorithm is SHA1, SHA256 or SHA512');
   return generateSync({ secret: decodeSecret(p.secret), algorithm: hash, digits: p.digits, guardrails, ...how });

@@ -36,7 +36,14 @@ export interface TotpRecord {
 }
 
 /** Field limits: the original has none (its UI bounds them); these keep a record inside one PDDB small-key slot. */
-export const TOTP_LIMITS = { name: 256, issuer: 256, notes: 1024, digitsMin: 6, digitsMax: 8, periodMax: 0x7fff_ffff } as const;
+export const TOTP_LIMITS = {
+  name: 256,
+  issuer: 256,
+  notes: 1024,
+  digitsMin: 6,
+  digitsMax: 8,
+  periodMax: 0x7fff_ffff,
+} as const;
 
 export function totpKeyName(name: string): string {
   return bytesToHex(sha256(new TextEncoder().encode(name))).toUpperCase();
@@ -65,24 +72,53 @@ export function encodeTotpRecord(r: TotpRecord): Uint8Array {
 export function decodeTotpRecord(bytes: Uint8Array): TotpRecord {
   // Absent fields take the original's documented defaults (SHA1 / 6 / 30); a v1 record has no hotp line.
   const r: TotpRecord = {
-    version: 1, secret: '', name: '', algorithm: 'SHA1', notes: '', digits: 6, timestep: 30, hotp: false, ctime: 0, issuer: '', extra: [],
+    version: 1,
+    secret: '',
+    name: '',
+    algorithm: 'SHA1',
+    notes: '',
+    digits: 6,
+    timestep: 30,
+    hotp: false,
+    ctime: 0,
+    issuer: '',
+    extra: [],
   };
   for (const [tag, value] of parseTagLines(bytes)) {
     switch (tag) {
-      case 'version': r.version = parseDecimal(tag, value, U32_MAX); break;
-      case 'secret': r.secret += value; break;
-      case 'name': r.name += value; break;
-      case 'notes': r.notes += value; break;
-      case 'issuer': r.issuer += value; break;
+      case 'version':
+        r.version = parseDecimal(tag, value, U32_MAX);
+        break;
+      case 'secret':
+        r.secret += value;
+        break;
+      case 'name':
+        r.name += value;
+        break;
+      case 'notes':
+        r.notes += value;
+        break;
+      case 'issuer':
+        r.issuer += value;
+        break;
       case 'algorithm':
         if (!isAlgorithm(value)) throw new VaultError('InvalidRecord', 'unknown algorithm in a stored record');
         r.algorithm = value;
         break;
-      case 'digits': r.digits = parseDecimal(tag, value, U32_MAX); break;
-      case 'timestep': r.timestep = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER); break;
-      case 'hotp': r.hotp = parseDecimal(tag, value, 255) !== 0; break;
-      case 'ctime': r.ctime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER); break;
-      default: r.extra.push([tag, value]);
+      case 'digits':
+        r.digits = parseDecimal(tag, value, U32_MAX);
+        break;
+      case 'timestep':
+        r.timestep = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER);
+        break;
+      case 'hotp':
+        r.hotp = parseDecimal(tag, value, 255) !== 0;
+        break;
+      case 'ctime':
+        r.ctime = parseDecimal(tag, value, Number.MAX_SAFE_INTEGER);
+        break;
+      default:
+        r.extra.push([tag, value]);
     }
   }
   return r;
@@ -99,7 +135,8 @@ export function validateTotp(r: TotpRecord): void {
     throw new VaultError('InvalidInput', `digits must be ${TOTP_LIMITS.digitsMin} to ${TOTP_LIMITS.digitsMax}`);
   }
   if (r.hotp) {
-    if (!Number.isSafeInteger(r.timestep) || r.timestep < 0) throw new VaultError('InvalidInput', 'the HOTP counter must be a non-negative integer');
+    if (!Number.isSafeInteger(r.timestep) || r.timestep < 0)
+      throw new VaultError('InvalidInput', 'the HOTP counter must be a non-negative integer');
   } else if (!Number.isInteger(r.timestep) || r.timestep < 1 || r.timestep > TOTP_LIMITS.periodMax) {
     throw new VaultError('InvalidInput', `the period must be 1 to ${TOTP_LIMITS.periodMax} seconds`);
   }

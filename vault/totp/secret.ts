@@ -25,13 +25,15 @@ export function decodeSecret(base32: string): Uint8Array {
     throw new VaultError('BadSecret', 'the secret is not valid base32 (RFC 4648: A-Z, 2-7)');
   }
   if (bytes.length === 0) throw new VaultError('BadSecret', 'the secret is empty');
-  if (bytes.length > SECRET_MAX_BYTES) throw new VaultError('BadSecret', `the secret is over ${SECRET_MAX_BYTES} bytes`);
+  if (bytes.length > SECRET_MAX_BYTES)
+    throw new VaultError('BadSecret', `the secret is over ${SECRET_MAX_BYTES} bytes`);
   return bytes;
 }
 
 export function encodeSecret(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new VaultError('BadSecret', 'the secret is empty');
-  if (bytes.length > SECRET_MAX_BYTES) throw new VaultError('BadSecret', `the secret is over ${SECRET_MAX_BYTES} bytes`);
+  if (bytes.length > SECRET_MAX_BYTES)
+    throw new VaultError('BadSecret', `the secret is over ${SECRET_MAX_BYTES} bytes`);
   return base32nopad.encode(bytes);
 }
 

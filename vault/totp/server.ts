@@ -6,7 +6,15 @@ import { DeviceClock } from '../clock.ts';
 import { RecordStore, type RecordKind, type Stored } from '../records/store.ts';
 import { OK, toFault } from '../records/wire.ts';
 import { VaultError } from '../records/errors.ts';
-import { decodeTotpRecord, encodeTotpRecord, totpKeyName, TOTP_ALLOC_HINT, TOTP_DICT, validateTotp, type TotpRecord } from './record.ts';
+import {
+  decodeTotpRecord,
+  encodeTotpRecord,
+  totpKeyName,
+  TOTP_ALLOC_HINT,
+  TOTP_DICT,
+  validateTotp,
+  type TotpRecord,
+} from './record.ts';
 import { hotpCode, totpCode } from './otp.ts';
 import { LIST_PAGE, recordFromWire, recordToWire, TOTP_SERVER_NAME, TotpOp, totpOps } from './api.ts';
 
@@ -62,7 +70,10 @@ async function handle(msg: Msg, store: RecordStore<TotpRecord>, clock: DeviceClo
       return msg.respond({ ...OK, entry: wire(await find(store, msg.value.name, msg.value.basis)) });
     case TotpOp.Add: {
       const r = { ...recordFromWire(msg.value.record), ctime: clock.now() };
-      return msg.respond({ ...OK, entry: wire(await store.put(r, { basis: msg.value.basis, overwrite: msg.value.overwrite })) });
+      return msg.respond({
+        ...OK,
+        entry: wire(await store.put(r, { basis: msg.value.basis, overwrite: msg.value.overwrite })),
+      });
     }
     case TotpOp.Edit: {
       const s = await find(store, msg.value.name, msg.value.basis);
@@ -102,7 +113,18 @@ async function find(store: RecordStore<TotpRecord>, name: string, basis?: string
 }
 
 function summary({ key, basis, record: r }: Stored<TotpRecord>) {
-  return { key, basis, name: r.name, issuer: r.issuer, algorithm: r.algorithm, digits: r.digits, timestep: BigInt(r.timestep), hotp: r.hotp, notes: r.notes, ctime: BigInt(r.ctime) };
+  return {
+    key,
+    basis,
+    name: r.name,
+    issuer: r.issuer,
+    algorithm: r.algorithm,
+    digits: r.digits,
+    timestep: BigInt(r.timestep),
+    hotp: r.hotp,
+    notes: r.notes,
+    ctime: BigInt(r.ctime),
+  };
 }
 
 function wire(s: Stored<TotpRecord>) {

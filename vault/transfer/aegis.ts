@@ -19,14 +19,17 @@ export function isAegis(doc: unknown): boolean {
 }
 
 export function importAegis(doc: unknown, password: string | undefined, batch: ImportBatch): void {
-  if (!isObject(doc) || doc.version !== 1 || !isObject(doc.header)) throw new VaultError('BadFormat', 'not an Aegis vault (version 1)');
+  if (!isObject(doc) || doc.version !== 1 || !isObject(doc.header))
+    throw new VaultError('BadFormat', 'not an Aegis vault (version 1)');
   const db = typeof doc.db === 'string' ? decryptDb(doc.header, doc.db, password) : doc.db;
-  if (!isObject(db) || !Array.isArray(db.entries)) throw new VaultError('BadFormat', 'the Aegis vault has no entry list');
+  if (!isObject(db) || !Array.isArray(db.entries))
+    throw new VaultError('BadFormat', 'the Aegis vault has no entry list');
   db.entries.forEach((e: unknown, i: number) =>
     collect(batch, `entry ${i + 1}`, () => {
       if (!isObject(e) || !isObject(e.info)) throw new VaultError('InvalidInput', 'not an entry object');
       const type = str(e, 'type', 'type');
-      if (type !== 'totp' && type !== 'hotp') throw new VaultError('Unsupported', `entry type '${type.slice(0, 16)}' (only totp and hotp)`);
+      if (type !== 'totp' && type !== 'hotp')
+        throw new VaultError('Unsupported', `entry type '${type.slice(0, 16)}' (only totp and hotp)`);
       const algorithm = str(e.info, 'algo', 'algo').toUpperCase() || 'SHA1';
       if (!isAlgorithm(algorithm)) throw new VaultError('Unsupported', 'algorithm must be SHA1, SHA256 or SHA512');
       const issuer = str(e, 'issuer', 'issuer').trim();
@@ -49,7 +52,8 @@ export function importAegis(doc: unknown, password: string | undefined, batch: I
 }
 
 function decryptDb(header: Record<string, unknown>, db: string, password: string | undefined): unknown {
-  if (password === undefined) throw new VaultError('WrongPassword', 'this Aegis vault is encrypted: give its password (PVAULT_IMPORT_PASSWORD)');
+  if (password === undefined)
+    throw new VaultError('WrongPassword', 'this Aegis vault is encrypted: give its password (PVAULT_IMPORT_PASSWORD)');
   const slots = Array.isArray(header.slots) ? header.slots.filter((s) => isObject(s) && s.type === 1) : [];
   if (slots.length === 0) throw new VaultError('Unsupported', 'the Aegis vault has no password slot');
   const params = header.params;
@@ -78,7 +82,13 @@ function openSlot(slot: Record<string, unknown>, password: string): Uint8Array |
   if (n < 2 || (n & (n - 1)) !== 0 || r < 1 || p < 1 || p > 16 || 128 * r * n > SCRYPT_MEMORY_MAX) {
     throw new VaultError('Unsupported', 'the slot asks for scrypt parameters out of bounds');
   }
-  const kek = scrypt(new TextEncoder().encode(password), bytes(slot, 'salt', 32), { N: n, r, p, dkLen: 32, maxmem: SCRYPT_MEMORY_MAX + 1024 });
+  const kek = scrypt(new TextEncoder().encode(password), bytes(slot, 'salt', 32), {
+    N: n,
+    r,
+    p,
+    dkLen: 32,
+    maxmem: SCRYPT_MEMORY_MAX + 1024,
+  });
   const kp = slot.key_params;
   if (!isObject(kp)) throw new VaultError('BadFormat', 'a slot has no key_params');
   try {
@@ -135,7 +145,12 @@ export function exportAegis(entries: TotpRecord[], random: Random): string {
             note: r.notes,
             favorite: false,
             icon: null,
-            info: { secret: r.secret, algo: r.algorithm, digits: r.digits, ...(r.hotp ? { counter: r.timestep } : { period: r.timestep || 1 }) },
+            info: {
+              secret: r.secret,
+              algo: r.algorithm,
+              digits: r.digits,
+              ...(r.hotp ? { counter: r.timestep } : { period: r.timestep || 1 }),
+            },
             groups: [],
           };
         }),

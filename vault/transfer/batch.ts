@@ -24,11 +24,16 @@ export function emptyBatch(): ImportBatch {
 }
 
 /** Add what `make` builds to the batch, or note why it was refused (only our typed errors; anything else is a bug). */
-export function collect(batch: ImportBatch, where: string, make: () => { totp?: NewTotp; password?: NewPassword } | void): void {
+export function collect(
+  batch: ImportBatch,
+  where: string,
+  make: () => { totp?: NewTotp; password?: NewPassword } | void,
+): void {
   try {
     const made = make();
     if (made?.totp) validateTotp({ ...made.totp, version: TOTP_RECORD_VERSION, ctime: 0, extra: [] });
-    if (made?.password) validatePassword({ ...made.password, version: PASSWORD_RECORD_VERSION, ctime: 0, atime: 0, count: 0, extra: [] });
+    if (made?.password)
+      validatePassword({ ...made.password, version: PASSWORD_RECORD_VERSION, ctime: 0, atime: 0, count: 0, extra: [] });
     if (made?.totp) batch.totp.push(made.totp);
     if (made?.password) batch.passwords.push(made.password);
   } catch (e) {
@@ -57,7 +62,8 @@ export function str(o: unknown, key: string, where: string): string {
 export function num(o: unknown, key: string, where: string, fallback: number): number {
   const v = (o as Record<string, unknown> | null)?.[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new VaultError('InvalidInput', `${where}: '${key}' is not a whole number`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new VaultError('InvalidInput', `${where}: '${key}' is not a whole number`);
   return v;
 }
 

@@ -12,7 +12,8 @@ export function isBitwarden(doc: unknown): boolean {
 
 export function importBitwarden(doc: unknown, batch: ImportBatch): void {
   if (!isObject(doc) || !Array.isArray(doc.items)) throw new VaultError('BadFormat', 'not a Bitwarden JSON export');
-  if (doc.encrypted === true) throw new VaultError('Unsupported', 'an encrypted Bitwarden export: export it unencrypted');
+  if (doc.encrypted === true)
+    throw new VaultError('Unsupported', 'an encrypted Bitwarden export: export it unencrypted');
   doc.items.forEach((item: unknown, i: number) => {
     const where = `item ${i + 1}`;
     if (!isObject(item) || item.type !== 1 || !isObject(item.login)) {
@@ -21,7 +22,12 @@ export function importBitwarden(doc: unknown, batch: ImportBatch): void {
     }
     const login = item.login;
     collect(batch, where, () => ({
-      password: { description: str(item, 'name', 'name'), username: str(login, 'username', 'username'), password: str(login, 'password', 'password'), notes: str(item, 'notes', 'notes') },
+      password: {
+        description: str(item, 'name', 'name'),
+        username: str(login, 'username', 'username'),
+        password: str(login, 'password', 'password'),
+        notes: str(item, 'notes', 'notes'),
+      },
     }));
     const totp = str(login, 'totp', 'totp').trim();
     if (totp === '') return;
@@ -31,7 +37,16 @@ export function importBitwarden(doc: unknown, batch: ImportBatch): void {
       const issuer = str(item, 'name', 'name').trim();
       const user = str(login, 'username', 'username').trim();
       return {
-        totp: { name: user ? `${issuer}:${user}` : issuer, issuer, secret: normalizeSecret(totp), algorithm: 'SHA1', digits: 6, timestep: 30, hotp: false, notes: '' },
+        totp: {
+          name: user ? `${issuer}:${user}` : issuer,
+          issuer,
+          secret: normalizeSecret(totp),
+          algorithm: 'SHA1',
+          digits: 6,
+          timestep: 30,
+          hotp: false,
+          notes: '',
+        },
       };
     });
   });

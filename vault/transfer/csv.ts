@@ -26,10 +26,12 @@ export function isKeepassxcCsv(text: string): boolean {
 
 export function importSimpleCsv(text: string, batch: ImportBatch): void {
   const all = rows(text);
-  const start = all.length > 0 && all[0].map((c) => c.trim().toLowerCase()).join(',') === SIMPLE_HEADER.join(',') ? 1 : 0;
+  const start =
+    all.length > 0 && all[0].map((c) => c.trim().toLowerCase()).join(',') === SIMPLE_HEADER.join(',') ? 1 : 0;
   all.slice(start).forEach((row, i) =>
     collect(batch, `row ${i + start + 1}`, () => {
-      if (row.length < 3 || row.length > 4) throw new VaultError('InvalidInput', `expected site,username,password[,notes], got ${row.length} columns`);
+      if (row.length < 3 || row.length > 4)
+        throw new VaultError('InvalidInput', `expected site,username,password[,notes], got ${row.length} columns`);
       return { password: { description: row[0], username: row[1], password: row[2], notes: row[3] ?? '' } };
     }),
   );
@@ -45,7 +47,14 @@ export function importKeepassxcCsv(text: string, batch: ImportBatch): void {
       batch.refused.push({ where, reason: `expected ${head.length} columns, got ${row.length}` });
       return;
     }
-    collect(batch, where, () => ({ password: { description: row[title], username: row[user], password: row[pass], notes: notes >= 0 ? row[notes] : '' } }));
+    collect(batch, where, () => ({
+      password: {
+        description: row[title],
+        username: row[user],
+        password: row[pass],
+        notes: notes >= 0 ? row[notes] : '',
+      },
+    }));
     const uri = totp >= 0 ? row[totp].trim() : '';
     if (uri !== '') collect(batch, `${where} (TOTP)`, () => ({ totp: parseOtpauth(uri) }));
   });
@@ -56,7 +65,9 @@ export function neutralise(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-export function exportPasswordsCsv(entries: Pick<PasswordRecord, 'description' | 'username' | 'password' | 'notes'>[]): string {
+export function exportPasswordsCsv(
+  entries: Pick<PasswordRecord, 'description' | 'username' | 'password' | 'notes'>[],
+): string {
   return stringify(
     entries.map((e) => [e.description, e.username, e.password, e.notes].map(neutralise)),
     { header: true, columns: SIMPLE_HEADER, quoted: true },

@@ -56,12 +56,17 @@ export function decodeMigrationUri(uri: string): OtpParameters[] {
   } catch {
     throw new VaultError('BadFormat', 'the migration data is not a valid MigrationPayload (truncated or corrupt)');
   }
-  const o = Payload.toObject(msg, { longs: Number, enums: Number, bytes: Uint8Array, defaults: true }) as { otp_parameters: OtpParameters[] };
+  const o = Payload.toObject(msg, { longs: Number, enums: Number, bytes: Uint8Array, defaults: true }) as {
+    otp_parameters: OtpParameters[];
+  };
   return o.otp_parameters;
 }
 
 export function importMigration(text: string, batch: ImportBatch): void {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   lines.forEach((line, li) => {
     decodeMigrationUri(line).forEach((p, i) =>
       collect(batch, `line ${li + 1}, account ${i + 1}`, () => {
@@ -70,9 +75,13 @@ export function importMigration(text: string, batch: ImportBatch): void {
         if (p.digits > 2) throw new VaultError('Unsupported', 'unknown digit count');
         if (p.type > 2) throw new VaultError('Unsupported', 'unknown OTP type');
         const hotp = p.type === 1;
-        if (hotp && (!Number.isSafeInteger(p.counter) || p.counter < 0)) throw new VaultError('InvalidInput', 'bad HOTP counter');
+        if (hotp && (!Number.isSafeInteger(p.counter) || p.counter < 0))
+          throw new VaultError('InvalidInput', 'bad HOTP counter');
         const issuer = p.issuer.trim();
-        const account = p.name.includes(':') && issuer !== '' && p.name.startsWith(`${issuer}:`) ? p.name.slice(issuer.length + 1) : p.name;
+        const account =
+          p.name.includes(':') && issuer !== '' && p.name.startsWith(`${issuer}:`)
+            ? p.name.slice(issuer.length + 1)
+            : p.name;
         return {
           totp: {
             name: issuer !== '' ? `${issuer}:${account}` : account,
@@ -92,6 +101,12 @@ export function importMigration(text: string, batch: ImportBatch): void {
 
 /** For tests and tools: a migration URI for these accounts (the app's own encoding). */
 export function encodeMigrationUri(params: Partial<OtpParameters>[], batch = { index: 0, size: 1, id: 1 }): string {
-  const msg = Payload.fromObject({ otp_parameters: params, version: 1, batch_size: batch.size, batch_index: batch.index, batch_id: batch.id });
+  const msg = Payload.fromObject({
+    otp_parameters: params,
+    version: 1,
+    batch_size: batch.size,
+    batch_index: batch.index,
+    batch_id: batch.id,
+  });
   return `otpauth-migration://offline?data=${encodeURIComponent(base64.encode(Payload.encode(msg).finish()))}`;
 }

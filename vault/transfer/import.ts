@@ -10,7 +10,16 @@ import { importBitwarden, isBitwarden } from './bitwarden.ts';
 import { importKeepassxcCsv, importSimpleCsv, isKeepassxcCsv } from './csv.ts';
 import { decodeBackupCbor, importVaultBackup, isVaultBackup } from './vault-backup.ts';
 
-export const IMPORT_FORMATS = ['auto', 'otpauth', 'ga-migration', 'aegis', 'bitwarden', 'keepassxc-csv', 'vault-backup', 'csv'] as const;
+export const IMPORT_FORMATS = [
+  'auto',
+  'otpauth',
+  'ga-migration',
+  'aegis',
+  'bitwarden',
+  'keepassxc-csv',
+  'vault-backup',
+  'csv',
+] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** Bigger files are refused before parsing (50,000 entries of a few hundred bytes fit easily). */
@@ -27,7 +36,8 @@ export interface ParsedImport extends ImportBatch {
 }
 
 export function parseImport(bytes: Uint8Array, opts: ImportOptions = {}): ParsedImport {
-  if (bytes.length > IMPORT_FILE_MAX) throw new VaultError('TooLarge', `import files are limited to ${IMPORT_FILE_MAX / 1024 / 1024} MiB`);
+  if (bytes.length > IMPORT_FILE_MAX)
+    throw new VaultError('TooLarge', `import files are limited to ${IMPORT_FILE_MAX / 1024 / 1024} MiB`);
   const format = opts.format === undefined || opts.format === 'auto' ? detect(bytes) : opts.format;
   const batch = emptyBatch();
   if (format === 'vault-backup' && !looksLikeText(bytes)) {

@@ -59,13 +59,19 @@ function intParam(v: string | null, what: string, fallback: number): number {
 
 /** The issuer and account of an entry: the name's "Issuer:" prefix is the issuer's when it matches. */
 export function splitName(r: Pick<TotpRecord, 'name' | 'issuer'>): { issuer: string; account: string } {
-  if (r.issuer !== '' && r.name.startsWith(`${r.issuer}:`)) return { issuer: r.issuer, account: r.name.slice(r.issuer.length + 1) };
+  if (r.issuer !== '' && r.name.startsWith(`${r.issuer}:`))
+    return { issuer: r.issuer, account: r.name.slice(r.issuer.length + 1) };
   return { issuer: r.issuer, account: r.name };
 }
 
-export function formatOtpauth(r: Pick<TotpRecord, 'name' | 'issuer' | 'secret' | 'algorithm' | 'digits' | 'timestep' | 'hotp'>): string {
+export function formatOtpauth(
+  r: Pick<TotpRecord, 'name' | 'issuer' | 'secret' | 'algorithm' | 'digits' | 'timestep' | 'hotp'>,
+): string {
   const colon = r.name.indexOf(':');
-  const label = colon >= 0 ? `${encodeURIComponent(r.name.slice(0, colon))}:${encodeURIComponent(r.name.slice(colon + 1))}` : encodeURIComponent(r.name);
+  const label =
+    colon >= 0
+      ? `${encodeURIComponent(r.name.slice(0, colon))}:${encodeURIComponent(r.name.slice(colon + 1))}`
+      : encodeURIComponent(r.name);
   const q = new URLSearchParams({ secret: r.secret });
   if (r.issuer !== '') q.set('issuer', r.issuer);
   q.set('algorithm', r.algorithm);

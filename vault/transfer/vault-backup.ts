@@ -29,10 +29,13 @@ function fields(v: unknown): Fields | undefined {
 
 export function isVaultBackup(doc: unknown): boolean {
   const packets = Array.isArray(doc) ? doc : [doc];
-  return packets.length > 0 && packets.every((p) => {
-    const f = fields(p);
-    return f !== undefined && (f(1) === 1 || f(1) === 2) && Array.isArray(f(2));
-  });
+  return (
+    packets.length > 0 &&
+    packets.every((p) => {
+      const f = fields(p);
+      return f !== undefined && (f(1) === 1 || f(1) === 2) && Array.isArray(f(2));
+    })
+  );
 }
 
 export function importVaultBackup(doc: unknown, batch: ImportBatch): void {
@@ -51,16 +54,29 @@ export function importVaultBackup(doc: unknown, batch: ImportBatch): void {
         const whole = (k: number, fallback: number) => {
           const v = e(k) ?? fallback;
           const n = typeof v === 'bigint' ? Number(v) : v;
-          if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new VaultError('InvalidInput', `field ${k} is not a whole number`);
+          if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+            throw new VaultError('InvalidInput', `field ${k} is not a whole number`);
           return n;
         };
-        if (p(1) === 1) return { password: { description: text(1), username: text(2), password: text(3), notes: text(4) } };
+        if (p(1) === 1)
+          return { password: { description: text(1), username: text(2), password: text(3), notes: text(4) } };
         const algorithm = ALGORITHM[whole(4, 1)];
         if (!algorithm) throw new VaultError('Unsupported', 'algorithm must be 1 (SHA1), 2 (SHA256) or 3 (SHA512)');
         const raw = e(2);
         const secret = raw instanceof Uint8Array ? encodeSecret(raw) : normalizeSecret(text(2));
         const hotp = e(6) === true;
-        return { totp: { name: text(5), issuer: '', secret, algorithm, digits: whole(3, 6), timestep: whole(1, hotp ? 0 : 30), hotp, notes: '' } };
+        return {
+          totp: {
+            name: text(5),
+            issuer: '',
+            secret,
+            algorithm,
+            digits: whole(3, 6),
+            timestep: whole(1, hotp ? 0 : 30),
+            hotp,
+            notes: '',
+          },
+        };
       }),
     );
   });

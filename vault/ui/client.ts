@@ -1,6 +1,15 @@
 // Typed client of the ui server.
 import type { ClientProcess, Connection } from '../../transports/ipc/index.ts';
-import { PolicyMode, Presence, UI_SERVER_NAME, UiOp, uiOps, type Policy, type UiOps, type UpState } from './api.ts';
+import {
+  type PolicyMode,
+  type Presence,
+  UI_SERVER_NAME,
+  UiOp,
+  uiOps,
+  type Policy,
+  type UiOps,
+  type UpState,
+} from './api.ts';
 
 export class UiClient {
   private constructor(private readonly conn: Connection<UiOps>) {}

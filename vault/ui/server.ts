@@ -69,7 +69,11 @@ export default async function uiProcess(ctx: ProcessContext, init: UiInit = {}):
         case UiOp.Key:
           return msg.respond({ handled: screen.press(msg.value.key) });
         case UiOp.SetPolicy:
-          policy = { mode: msg.value.mode as PolicyMode, script: msg.value.script as Presence[], delayMs: msg.value.delayMs };
+          policy = {
+            mode: msg.value.mode as PolicyMode,
+            script: msg.value.script as Presence[],
+            delayMs: msg.value.delayMs,
+          };
           return msg.respond({ ...policy });
       }
     },

@@ -17,7 +17,13 @@ function bcryptjs23(password: string, salt: Uint8Array, cost: number): Uint8Arra
 
 /** A random string mixing ASCII, 2-, 3- and 4-byte UTF-8 characters (and NUL), of about `n` characters. */
 function randomPassword(rng: SeededRandom, n: number): string {
-  const pools = [[0x20, 0x7f], [0x00, 0x20], [0x80, 0x800], [0x800, 0xd800], [0x10000, 0x10ffff]];
+  const pools = [
+    [0x20, 0x7f],
+    [0x00, 0x20],
+    [0x80, 0x800],
+    [0x800, 0xd800],
+    [0x10000, 0x10ffff],
+  ];
   let s = '';
   for (let i = 0; i < n; i++) {
     const [lo, hi] = pools[randomBelow(rng, 8) < 5 ? 0 : randomBelow(rng, pools.length)];
@@ -59,7 +65,9 @@ describe('bcryptRaw', () => {
       const salt = randomBytes(rng, 16);
       const ours = bcryptPassword(4, salt, utf8(password));
       expect(ours.length).toBe(24);
-      expect(hex(ours.subarray(0, 23)), `password bytes ${hex(utf8(password))}`).toBe(hex(bcryptjs23(password, salt, 4)));
+      expect(hex(ours.subarray(0, 23)), `password bytes ${hex(utf8(password))}`).toBe(
+        hex(bcryptjs23(password, salt, 4)),
+      );
     }
     expect(longer).toBeGreaterThan(10); // the > 72-byte rule was exercised
   });
@@ -69,7 +77,9 @@ describe('bcryptRaw', () => {
     for (const cost of [5, 6, 7]) {
       const password = randomPassword(rng, 12);
       const salt = randomBytes(rng, 16);
-      expect(hex(bcryptPassword(cost, salt, utf8(password)).subarray(0, 23))).toBe(hex(bcryptjs23(password, salt, cost)));
+      expect(hex(bcryptPassword(cost, salt, utf8(password)).subarray(0, 23))).toBe(
+        hex(bcryptjs23(password, salt, cost)),
+      );
     }
   });
 

@@ -15,7 +15,12 @@ function reference(saltBase: Uint8Array, name: string, password: string) {
   const pwField = Buffer.alloc(73);
   const pw = Buffer.from(password, 'utf8');
   pw.copy(pwField);
-  const salt = createHash('sha512-256').update(saltBase.subarray(32)).update(nameField).update(pwField).digest().subarray(0, 16);
+  const salt = createHash('sha512-256')
+    .update(saltBase.subarray(32))
+    .update(nameField)
+    .update(pwField)
+    .digest()
+    .subarray(0, 16);
   const h = bcryptRaw(7, salt, pwField.subarray(0, pw.length + 1));
   const hk = (info: string) => new Uint8Array(hkdfSync('sha256', h, saltBase.subarray(0, 32), info, 32));
   return { salt, h, pt: hk('pddb page table key'), data: hk('pddb data key') };

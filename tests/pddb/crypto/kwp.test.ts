@@ -73,7 +73,8 @@ describe('AES-KWP (RFC 5649)', () => {
       const r = kwpUnwrap(kek, randomBytes(rng, 16 + 8 * randomBelow(rng, 6)));
       expect(r).toEqual({ ok: false, reason: 'integrity' });
     }
-    for (const n of [0, 8, 15, 39, 41]) expect(kwpUnwrap(kek, new Uint8Array(n))).toEqual({ ok: false, reason: 'length' });
+    for (const n of [0, 8, 15, 39, 41])
+      expect(kwpUnwrap(kek, new Uint8Array(n))).toEqual({ ok: false, reason: 'length' });
   });
 
   it('rejects KEKs that are not 256-bit and empty key data', () => {

@@ -2,7 +2,7 @@
 // TypeError, changes nothing, and the engine keeps working afterwards (each case ends with a successful
 // write + read + sync, and the image still mounts with everything in it).
 import { describe, expect, it } from 'vitest';
-import { KeyHandle, PddbEngine } from '../../../pddb/engine/engine.ts';
+import { type KeyHandle, PddbEngine } from '../../../pddb/engine/engine.ts';
 import type { PddbCode } from '../../../pddb/errors.ts';
 import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
@@ -51,7 +51,21 @@ describe('names', () => {
   it('non-strings, empty, NUL, lone surrogates, too long: InvalidName wherever a name goes', () => {
     const ctx = ready();
     const { engine } = ctx;
-    const bad: unknown[] = ['', '\0', 'x\0', '\uD800', 'a\uDC00b', '😀'.slice(0, 1), 'k'.repeat(200), 123, null, undefined, {}, ['d'], Symbol.iterator];
+    const bad: unknown[] = [
+      '',
+      '\0',
+      'x\0',
+      '\uD800',
+      'a\uDC00b',
+      '😀'.slice(0, 1),
+      'k'.repeat(200),
+      123,
+      null,
+      undefined,
+      {},
+      ['d'],
+      Symbol.iterator,
+    ];
     const calls: [string, () => unknown][] = [];
     for (const b of bad) {
       const n = any<string>(b);
@@ -70,7 +84,10 @@ describe('names', () => {
       );
       // (an undefined basis is no basis: the whole stack)
       if (b !== undefined) {
-        calls.push([`get basis option ${tag}`, () => engine.get('d', 'k', { basis: n })], [`listDicts basis ${tag}`, () => engine.listDicts(n)]);
+        calls.push(
+          [`get basis option ${tag}`, () => engine.get('d', 'k', { basis: n })],
+          [`listDicts basis ${tag}`, () => engine.listDicts(n)],
+        );
       }
     }
     cases(ctx, 'InvalidName', calls);
@@ -79,7 +96,25 @@ describe('names', () => {
 
   it('hostile but valid names round-trip exactly: JS property names, separators, RTL, whitespace, emoji', () => {
     const { flash, keybox, engine } = ready();
-    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '../..', 'a/b\\c', '|', ' ', '\t\n', '\u202Eevil', '😀', 'e\u0301', 'é', '.System', 'null', 'undefined', '0'];
+    const names = [
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '../..',
+      'a/b\\c',
+      '|',
+      ' ',
+      '\t\n',
+      '\u202Eevil',
+      '😀',
+      'e\u0301',
+      'é',
+      '.System',
+      'null',
+      'undefined',
+      '0',
+    ];
     for (const n of names) {
       put(engine, n, n, `value of ${JSON.stringify(n)}`, 'S');
       put(engine, 'hostile', n, n, '.System');
@@ -204,10 +239,16 @@ describe('numbers', () => {
     cases(
       ctx,
       'InvalidArgument',
-      ['text', [1, 2, 3], null, undefined, 42, new ArrayBuffer(4), new Uint16Array(2), new DataView(new ArrayBuffer(2))].map((b) => [
-        `write ${Object.prototype.toString.call(b)}`,
-        () => engine.write(h, 0, any<Uint8Array>(b)),
-      ]),
+      [
+        'text',
+        [1, 2, 3],
+        null,
+        undefined,
+        42,
+        new ArrayBuffer(4),
+        new Uint16Array(2),
+        new DataView(new ArrayBuffer(2)),
+      ].map((b) => [`write ${Object.prototype.toString.call(b)}`, () => engine.write(h, 0, any<Uint8Array>(b))]),
     );
     engine.write(h, 0, new Uint8Array(0));
     expect(getText(engine, 'd', 'k')).toBe('base');

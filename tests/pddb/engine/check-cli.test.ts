@@ -57,7 +57,9 @@ describe('pvault pddb check', { timeout: 120_000 }, () => {
     expect(run(['pddb', 'query', '--dir', dir, 'd:small']).status).toBe(1);
     const text = run(['pddb', 'consistency', '--dir', dir]);
     expect(text.status).toBe(1);
-    expect(text.stdout).toMatch(/damaged: basis '.System', page \d+ missing: key '(small|other)' of dict 'd' and 1 more key\(s\)/);
+    expect(text.stdout).toMatch(
+      /damaged: basis '.System', page \d+ missing: key '(small|other)' of dict 'd' and 1 more key\(s\)/,
+    );
     expect(text.stdout).toMatch(/key d:small in '.System': 0 of 8 bytes readable, 1 bad page\(s\)/);
   });
 });

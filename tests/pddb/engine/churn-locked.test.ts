@@ -9,7 +9,10 @@ import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { PIN, bytesOf, freshDevice, put } from './helpers.ts';
 
 function mount(flash: MemoryFlash, keybox: Uint8Array, seed: string, fastSpace?: FastSpaceOptions): PddbEngine {
-  return PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, { random: new SeededRandom(seed), fastSpace });
+  return PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, {
+    random: new SeededRandom(seed),
+    fastSpace,
+  });
 }
 
 describe('churn with a locked basis', () => {

@@ -45,7 +45,9 @@ class CiRun {
   /** gen_key: half the keys small (12..4063 bytes), half large (4064..8995), data + checksum, name with its length. */
   genKey(dict: string, keynum: number, lo = LOWER_BOUND, hi = UPPER_BOUND - 4): [string, Uint8Array] {
     const small = randomBelow(this.rng, 2 ** 32) < Math.floor(0xffff_ffff / 2);
-    const len = small ? randomBelow(this.rng, VPAGE_SIZE - lo) + lo : randomBelow(this.rng, hi - VPAGE_SIZE) + VPAGE_SIZE;
+    const len = small
+      ? randomBelow(this.rng, VPAGE_SIZE - lo) + lo
+      : randomBelow(this.rng, hi - VPAGE_SIZE) + VPAGE_SIZE;
     const data = new Uint8Array(len);
     for (let i = 0; i < len - 4; i++) data[i] = (keynum + i) & 0xff;
     data.set(ciChecksum(data.subarray(0, len - 4)), len - 4);
@@ -199,7 +201,10 @@ class CiRun {
         for (const key of this.engine.listKeys(dict, basis)) {
           const v = this.engine.readAll(this.engine.get(dict, key, { basis }));
           if (v.length > UPPER_BOUND) continue; // the 9000-byte read buffer cut the checksum input short
-          expect(Buffer.from(v.subarray(v.length - 4)).equals(Buffer.from(ciChecksum(v.subarray(0, v.length - 4)))), `${dict}:${key}`).toBe(true);
+          expect(
+            Buffer.from(v.subarray(v.length - 4)).equals(Buffer.from(ciChecksum(v.subarray(0, v.length - 4)))),
+            `${dict}:${key}`,
+          ).toBe(true);
         }
       }
     }
@@ -242,7 +247,9 @@ describe("the original's CI sequence (tests.rs ci_tests)", () => {
     ci.patch_test();
     ci.model.check(ci.engine);
     ci.checkCiChecksums();
-    expect(new TextDecoder().decode(ci.engine.read(ci.engine.get('dict5', ci.engine.listKeys('dict5')[0]), 5, 8))).toBe('patched!');
+    expect(new TextDecoder().decode(ci.engine.read(ci.engine.get('dict5', ci.engine.listKeys('dict5')[0]), 5, 8))).toBe(
+      'patched!',
+    );
 
     ci.delete_pattern();
     ci.model.check(ci.engine);
@@ -281,7 +288,8 @@ describe("the original's CI sequence (tests.rs ci_tests)", () => {
     for (const k of b2List) expect(mergeList).toContain(k); // basis 2 is a subset of the merged lists
     expect(mergeList.length).toBe(new Set([...preList, ...b2List]).size);
     // The .System dicts are untouched by the Basis2 phase (its dict_remove calls found nothing in Basis2).
-    for (const dict of ci.engine.listDicts('.System')) expect(ci.engine.listKeys(dict, '.System').length).toBeGreaterThan(0);
+    for (const dict of ci.engine.listDicts('.System'))
+      expect(ci.engine.listKeys(dict, '.System').length).toBeGreaterThan(0);
 
     ci.engine.lockBasis(EXTRA_BASIS);
     expect(ci.allKeys()).toEqual(preList);

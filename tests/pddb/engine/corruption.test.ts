@@ -71,7 +71,11 @@ function whereIs(): { pages: Map<string, Map<number, number>>; keyPages: Map<str
     pages.set(name, map);
     for (const [phys, vpage] of map) {
       if (vpage === ROOT_VPAGE) continue;
-      const opened = openDataPage(keys.data, flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE), pageAad(name, 0n));
+      const opened = openDataPage(
+        keys.data,
+        flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE),
+        pageAad(name, 0n),
+      );
       if (!opened) continue;
       const page = Buffer.from(opened.data);
       for (const [path, v] of values) {
@@ -166,23 +170,29 @@ function unlockAll(e: PddbEngine): Map<string, 'ok' | PddbCode> {
 function examine(damaged: Uint8Array): Report {
   const flash = MemoryFlash.from(damaged);
   const mounted = typed(() => PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom('examine') }));
-  if (typeof mounted === 'string') return { mount: mounted, bases: new Map(), keys: new Map(), offersLive: [], stable: true };
+  if (typeof mounted === 'string')
+    return { mount: mounted, bases: new Map(), keys: new Map(), offersLive: [], stable: true };
   const e = mounted;
   const bases = unlockAll(e);
   const keys = readAll(e);
   const offersLive = (e as unknown as { store: Store }).store.space.allocatable().filter((p) => live.has(p));
   // Keep using it: new keys in every open basis, a sync (NoFreeSpace is a fair answer on a damaged FSCB).
   const wrote = typed(() => {
-    for (const basis of e.listBasis()) e.write(e.get('after', 'k', { basis, createDict: true, createKey: true }), 0, new Uint8Array([1, 2, 3]));
+    for (const basis of e.listBasis())
+      e.write(e.get('after', 'k', { basis, createDict: true, createKey: true }), 0, new Uint8Array([1, 2, 3]));
     e.sync();
   });
   let stable = true;
   if (wrote === undefined) {
-    const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, { random: new SeededRandom('again') });
+    const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, {
+      random: new SeededRandom('again'),
+    });
     unlockAll(again);
     const keys2 = readAll(again);
     for (const [path, outcome] of keys) if (outcome === 'ok' && keys2.get(path) !== 'ok') stable = false;
-    for (const basis of again.listBasis()) if (typed(() => again.readAll(again.get('after', 'k', { basis }))) instanceof Uint8Array === false) stable = false;
+    for (const basis of again.listBasis())
+      if (typed(() => again.readAll(again.get('after', 'k', { basis }))) instanceof Uint8Array === false)
+        stable = false;
   } else {
     expect(['NoFreeSpace', 'BadImage']).toContain(wrote);
   }
@@ -194,7 +204,8 @@ function damage(fn: (img: Uint8Array) => void): Uint8Array {
   fn(copy);
   return copy;
 }
-const fillSector = (img: Uint8Array, sector: number, byte: number) => img.fill(byte, sector * PAGE_SIZE, (sector + 1) * PAGE_SIZE);
+const fillSector = (img: Uint8Array, sector: number, byte: number) =>
+  img.fill(byte, sector * PAGE_SIZE, (sector + 1) * PAGE_SIZE);
 const flipBits = (img: Uint8Array, sector: number, n: number, seed: string) => {
   const rng = new SeededRandom(seed);
   for (let i = 0; i < n; i++) {
@@ -351,7 +362,10 @@ describe('data pages', () => {
     expect(headers.length).toBe(1);
     const r = examine(damage((img) => flipBits(img, dataSector(headers[0]), 3, 'hdr')));
     okReport(r);
-    expectOnly(r, [...values.keys()].filter((k) => k.startsWith('alpha/a2/')));
+    expectOnly(
+      r,
+      [...values.keys()].filter((k) => k.startsWith('alpha/a2/')),
+    );
   });
 });
 
@@ -370,7 +384,7 @@ describe('root pages', () => {
     });
   }
 
-  it("the .System root damaged: BadImage (no .System root)", () => {
+  it('the .System root damaged: BadImage (no .System root)', () => {
     expect(examine(damage((img) => flipBits(img, dataSector(rootOf('.System')), 1, 'sys'))).mount).toBe('BadImage');
   });
 });
@@ -411,12 +425,17 @@ describe('page table and MBBB', () => {
   it('the built image is in the steady state: the table whole on flash, the MBBB blank', () => {
     expect(image.subarray(layout.mbbbOffset, layout.fscbOffset).every((b) => b === 0xff)).toBe(true);
     for (let p = 0; p < layout.ptPages; p++) {
-      expect(image.subarray(layout.ptOffset + p * PAGE_SIZE, layout.ptOffset + p * PAGE_SIZE + 16).every((b) => b === 0xff)).toBe(false);
+      expect(
+        image.subarray(layout.ptOffset + p * PAGE_SIZE, layout.ptOffset + p * PAGE_SIZE + 16).every((b) => b === 0xff),
+      ).toBe(false);
     }
   });
 
   for (const [what, fn] of [
-    ['random bytes', (img: Uint8Array, s: number) => img.set(randomBytes(new SeededRandom(`pt${s}`), PAGE_SIZE), s * PAGE_SIZE)],
+    [
+      'random bytes',
+      (img: Uint8Array, s: number) => img.set(randomBytes(new SeededRandom(`pt${s}`), PAGE_SIZE), s * PAGE_SIZE),
+    ],
     ['zeroed', (img: Uint8Array, s: number) => fillSector(img, s, 0)],
     ['erased', (img: Uint8Array, s: number) => fillSector(img, s, 0xff)],
     ['bit flips', (img: Uint8Array, s: number) => flipBits(img, s, 5, `ptf${s}`)],
@@ -469,7 +488,11 @@ describe('page table and MBBB', () => {
         ['as cut', cut(() => {}), true],
         ['one copy zeroed', cut((img) => fillSector(img, mbbbSector0 + 2, 0)), true],
         ['one copy erased', cut((img) => fillSector(img, mbbbSector0 + 6, 0xff)), true],
-        ['debris in a third slot', cut((img) => img.set(randomBytes(new SeededRandom('debris'), PAGE_SIZE), (mbbbSector0 + 9) * PAGE_SIZE)), true],
+        [
+          'debris in a third slot',
+          cut((img) => img.set(randomBytes(new SeededRandom('debris'), PAGE_SIZE), (mbbbSector0 + 9) * PAGE_SIZE)),
+          true,
+        ],
         ['both copies zeroed', cut((img) => [2, 6].forEach((s) => fillSector(img, mbbbSector0 + s, 0))), false],
       ];
       for (const [name, damaged, recovers] of cases) {

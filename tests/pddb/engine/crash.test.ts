@@ -16,10 +16,22 @@ import { FaultyFlash } from '../../../pddb/flash/faulty.ts';
 import type { Flash } from '../../../pddb/flash/flash.ts';
 import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { PAGE_SIZE, PTE_SIZE, TEST_PDDB_LEN } from '../../../pddb/format/constants.ts';
-import { FASTSPACE_PAGES, SPACE_UPDATE_SIZE, SpaceState, encodeSpaceUpdate, sealMasterRecord } from '../../../pddb/format/fastspace.ts';
+import {
+  FASTSPACE_PAGES,
+  SPACE_UPDATE_SIZE,
+  SpaceState,
+  encodeSpaceUpdate,
+  sealMasterRecord,
+} from '../../../pddb/format/fastspace.ts';
 import { ecbEncrypt } from '../../../pddb/crypto/ecb.ts';
 import { FSCB_PAGES, MBBB_PAGES, computeLayout } from '../../../pddb/format/layout.ts';
-import { TracingFlash, checkCut, countOps as countSweepOps, setupSweep, type TracedOp } from '../../../scripts/lib/crash-sweep-lib.ts';
+import {
+  TracingFlash,
+  checkCut,
+  countOps as countSweepOps,
+  setupSweep,
+  type TracedOp,
+} from '../../../scripts/lib/crash-sweep-lib.ts';
 
 const layout = computeLayout(TEST_PDDB_LEN);
 const ENTRIES_PER_PAGE = PAGE_SIZE / PTE_SIZE;
@@ -87,7 +99,10 @@ describe('crash sweep (bounded: one cut point per kind of op, seeded; torn or no
       for (const torn of FULL ? [false, true] : [i % 2 === 1]) {
         const r = checkCut(setup, op, torn);
         const repeat = `node --import tsx scripts/crash-sweep.ts --phase ${op} --stride ${trace.length}${torn ? ' --torn only' : ' --torn never'}`;
-        if (r.violations.length > 0) report.push(`op ${op}${torn ? ' torn' : ''} [${r.step}] ${r.what} (repeat: ${repeat})\n  ${r.violations.join('\n  ')}`);
+        if (r.violations.length > 0)
+          report.push(
+            `op ${op}${torn ? ' torn' : ''} [${r.step}] ${r.what} (repeat: ${repeat})\n  ${r.violations.join('\n  ')}`,
+          );
       }
     });
     expect(report, report.join('\n')).toEqual([]);
@@ -120,7 +135,11 @@ describe('page-table update through the MBBB, cut at every op', () => {
   };
   const load = (f: Flash, seed: string) => PageTable.load(f, layout, new SeededRandom(seed));
   const mapsOn = (page: number, n: number, tag: number) =>
-    Array.from({ length: n }, (_, i) => ({ phys: page * ENTRIES_PER_PAGE + ((i * 37 + tag) % ENTRIES_PER_PAGE), vpage: 1000 * tag + i, nonce: tag * 100 + i }));
+    Array.from({ length: n }, (_, i) => ({
+      phys: page * ENTRIES_PER_PAGE + ((i * 37 + tag) % ENTRIES_PER_PAGE),
+      vpage: 1000 * tag + i,
+      nonce: tag * 100 + i,
+    }));
 
   // A formatted table with a few updates behind it (the last one of page 1).
   const base = new MemoryFlash(TEST_PDDB_LEN);
@@ -135,7 +154,16 @@ describe('page-table update through the MBBB, cut at every op', () => {
     ['another page', (pt) => pt.update(key, mapsOn(2, 4, 3), []), false],
     ['the page updated last, again', (pt) => pt.update(key, mapsOn(1, 2, 4), [ENTRIES_PER_PAGE + 5]), false],
     ['two pages in one update', (pt) => pt.update(key, mapsOn(0, 2, 5), [3 * ENTRIES_PER_PAGE + 7]), false],
-    ['every entry of a page', (pt) => pt.update(key, [], Array.from({ length: ENTRIES_PER_PAGE }, (_, i) => 2 * ENTRIES_PER_PAGE + i)), true],
+    [
+      'every entry of a page',
+      (pt) =>
+        pt.update(
+          key,
+          [],
+          Array.from({ length: ENTRIES_PER_PAGE }, (_, i) => 2 * ENTRIES_PER_PAGE + i),
+        ),
+      true,
+    ],
   ];
   /** Each entry old or new, and the changed ones all old or all new (or, split, all but the last new). */
   const pageOk = (got: Uint8Array, old: Uint8Array, next: Uint8Array, split: boolean): boolean => {
@@ -171,7 +199,10 @@ describe('page-table update through the MBBB, cut at every op', () => {
           const flash = MemoryFlash.from(survivor!);
           const got = table(load(flash, 'x'));
           for (let p = 0; p < layout.ptPages; p++) {
-            expect(pageOk(got[p], before[p], after[p], split), `op ${op} torn ${applied}: table page ${p} is neither old nor new`).toBe(true);
+            expect(
+              pageOk(got[p], before[p], after[p], split),
+              `op ${op} torn ${applied}: table page ${p} is neither old nor new`,
+            ).toBe(true);
           }
           // Recovery: the next update starts from what the cut left (restoring a table page from a complete shadow
           // first), and a reboot after it sees exactly that.
@@ -180,7 +211,10 @@ describe('page-table update through the MBBB, cut at every op', () => {
           const expected = table(recovering);
           const rebooted = table(load(flash, 'x'));
           for (let p = 0; p < layout.ptPages; p++) {
-            expect(Buffer.from(rebooted[p]).equals(Buffer.from(expected[p])), `op ${op} torn ${applied}: page ${p} after recovery`).toBe(true);
+            expect(
+              Buffer.from(rebooted[p]).equals(Buffer.from(expected[p])),
+              `op ${op} torn ${applied}: page ${p} after recovery`,
+            ).toBe(true);
           }
         }
       }
@@ -188,41 +222,50 @@ describe('page-table update through the MBBB, cut at every op', () => {
     });
   }
 
-  it('keeps the order of steps, in one MBBB cycle or several: a later step reaches flash only with every earlier one', SLOW, () => {
-    const at = (page: number, e: number) => page * ENTRIES_PER_PAGE + e;
-    // Pages 0 and 1 take step 0; page 2 step 1 (and page 0 again: one cycle still orders 1, 0, 2); step 2 touches
-    // page 1 again, which an order can no longer honour (page 2 lies between): a second cycle.
-    const steps: TableStep[] = [
-      { map: [...mapsOn(0, 2, 6), ...mapsOn(1, 1, 8)], erase: [] }, // distinct tags: no two identical entries
-      { map: mapsOn(2, 2, 7), erase: [at(0, 200)] },
-      { map: [], erase: [at(1, 201), at(3, 9)] },
-    ];
-    const stepOf = new Map<number, number>();
-    steps.forEach((st, i) => [...st.map.map((m) => m.phys), ...st.erase].forEach((phys) => stepOf.set(phys, i)));
-    const entries = (pt: PageTable) => new Map([...stepOf.keys()].map((phys) => [phys, Buffer.from(pt.entry(phys))]));
-    const before = entries(load(MemoryFlash.from(image), 'x'));
-    const doneFlash = MemoryFlash.from(image);
-    load(doneFlash, 'pt-run').updateInSteps(key, steps);
-    const after = entries(load(doneFlash, 'x'));
-    const work = (f: Flash) => load(f, 'pt-run').updateInSteps(key, steps);
-    const ops = countOps(image, work);
-    for (let op = 0; op < ops; op++) {
-      for (const applied of [null, ...sample(`pt/steps/${op}`, tearPoints(PAGE_SIZE), 2)]) {
-        const got = entries(load(MemoryFlash.from(cutRun(image, op, applied, work)!), 'x'));
-        const done = steps.map(() => ({ some: false, all: true }));
-        for (const [phys, g] of got) {
-          const isNew = g.equals(after.get(phys)!);
-          expect(isNew || g.equals(before.get(phys)!), `op ${op} torn ${applied}: entry ${phys} is neither old nor new`).toBe(true);
-          const d = done[stepOf.get(phys)!];
-          d.some ||= isNew;
-          d.all &&= isNew;
+  it(
+    'keeps the order of steps, in one MBBB cycle or several: a later step reaches flash only with every earlier one',
+    SLOW,
+    () => {
+      const at = (page: number, e: number) => page * ENTRIES_PER_PAGE + e;
+      // Pages 0 and 1 take step 0; page 2 step 1 (and page 0 again: one cycle still orders 1, 0, 2); step 2 touches
+      // page 1 again, which an order can no longer honour (page 2 lies between): a second cycle.
+      const steps: TableStep[] = [
+        { map: [...mapsOn(0, 2, 6), ...mapsOn(1, 1, 8)], erase: [] }, // distinct tags: no two identical entries
+        { map: mapsOn(2, 2, 7), erase: [at(0, 200)] },
+        { map: [], erase: [at(1, 201), at(3, 9)] },
+      ];
+      const stepOf = new Map<number, number>();
+      steps.forEach((st, i) => [...st.map.map((m) => m.phys), ...st.erase].forEach((phys) => stepOf.set(phys, i)));
+      const entries = (pt: PageTable) => new Map([...stepOf.keys()].map((phys) => [phys, Buffer.from(pt.entry(phys))]));
+      const before = entries(load(MemoryFlash.from(image), 'x'));
+      const doneFlash = MemoryFlash.from(image);
+      load(doneFlash, 'pt-run').updateInSteps(key, steps);
+      const after = entries(load(doneFlash, 'x'));
+      const work = (f: Flash) => load(f, 'pt-run').updateInSteps(key, steps);
+      const ops = countOps(image, work);
+      for (let op = 0; op < ops; op++) {
+        for (const applied of [null, ...sample(`pt/steps/${op}`, tearPoints(PAGE_SIZE), 2)]) {
+          const got = entries(load(MemoryFlash.from(cutRun(image, op, applied, work)!), 'x'));
+          const done = steps.map(() => ({ some: false, all: true }));
+          for (const [phys, g] of got) {
+            const isNew = g.equals(after.get(phys)!);
+            expect(
+              isNew || g.equals(before.get(phys)!),
+              `op ${op} torn ${applied}: entry ${phys} is neither old nor new`,
+            ).toBe(true);
+            const d = done[stepOf.get(phys)!];
+            d.some ||= isNew;
+            d.all &&= isNew;
+          }
+          done.forEach((d, i) => {
+            if (d.some)
+              for (let j = 0; j < i; j++)
+                expect(done[j].all, `op ${op} torn ${applied}: step ${i} is on flash, step ${j} not whole`).toBe(true);
+          });
         }
-        done.forEach((d, i) => {
-          if (d.some) for (let j = 0; j < i; j++) expect(done[j].all, `op ${op} torn ${applied}: step ${i} is on flash, step ${j} not whole`).toBe(true);
-        });
       }
-    }
-  });
+    },
+  );
 
   it("reads an image in the original's state: one MBBB copy, its table page blank", () => {
     const flash = MemoryFlash.from(image);
@@ -270,8 +313,18 @@ describe('FastSpace, cut at every op', () => {
     // It keeps working, and stays safe across another reboot.
     const more = new Set(live);
     activity(fs, more, new SeededRandom(`${label}/more`), 40);
-    const again = FastSpace.load(MemoryFlash.from(flash.snapshot()), layout, keys, 0n, new SeededRandom('reload2'), opts);
-    expect(again.allocatable().filter((p) => more.has(p)), `${label}: unsafe after recovery`).toEqual([]);
+    const again = FastSpace.load(
+      MemoryFlash.from(flash.snapshot()),
+      layout,
+      keys,
+      0n,
+      new SeededRandom('reload2'),
+      opts,
+    );
+    expect(
+      again.allocatable().filter((p) => more.has(p)),
+      `${label}: unsafe after recovery`,
+    ).toEqual([]);
   }
 
   function sweepFastSpace(prepare: (f: Flash) => void, expectSpace: boolean): void {
@@ -301,7 +354,12 @@ describe('FastSpace, cut at every op', () => {
         const tears = [null, ...sample(`fs/${op}`, [1, 15, 16, 2048, 4080, 4081, 4095], 2)];
         for (const applied of tears) {
           const survivor = cutRun(image, op, applied, work);
-          checkSafe(survivor!, live, `op ${op} (${tracing.ops[op].kind} ${tracing.ops[op].region}) torn ${applied}`, expectSpace);
+          checkSafe(
+            survivor!,
+            live,
+            `op ${op} (${tracing.ops[op].kind} ${tracing.ops[op].region}) torn ${applied}`,
+            expectSpace,
+          );
         }
       }
     }
@@ -321,7 +379,7 @@ describe('FastSpace, cut at every op', () => {
     }, false);
   });
 
-  it("replays a log only where it forms a chain (Free 15 -> Used 0 is not Free again), and drops it at the next rewrite", () => {
+  it('replays a log only where it forms a chain (Free 15 -> Used 0 is not Free again), and drops it at the next rewrite', () => {
     const flash = new MemoryFlash(TEST_PDDB_LEN);
     const entries = [
       { page: 10, state: SpaceState.Free, journal: 15 },
@@ -329,7 +387,8 @@ describe('FastSpace, cut at every op', () => {
       { page: 12, state: SpaceState.Free, journal: 3 },
     ];
     const record = sealMasterRecord(keys.data, randomBytes(new SeededRandom('n'), 12), entries, 0n);
-    for (let p = 0; p < FASTSPACE_PAGES; p++) flash.program(layout.fscbOffset + p * PAGE_SIZE, record.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+    for (let p = 0; p < FASTSPACE_PAGES; p++)
+      flash.program(layout.fscbOffset + p * PAGE_SIZE, record.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
     // A log as the original (or this engine before issue 7) writes it: 10 taken; 11 taken and given back.
     const log = new Uint8Array(PAGE_SIZE).fill(0xff);
     const rng = new SeededRandom('log');
@@ -338,13 +397,17 @@ describe('FastSpace, cut at every op', () => {
       { page: 11, state: SpaceState.Used, journal: 15 },
       { page: 11, state: SpaceState.Dirty, journal: 0 },
     ];
-    records.forEach((r, i) => log.set(ecbEncrypt(keys.pt, encodeSpaceUpdate(r, randomBytes(rng, 8))), (i + 1) * SPACE_UPDATE_SIZE));
+    records.forEach((r, i) =>
+      log.set(ecbEncrypt(keys.pt, encodeSpaceUpdate(r, randomBytes(rng, 8))), (i + 1) * SPACE_UPDATE_SIZE),
+    );
     flash.program(layout.fscbOffset + 5 * PAGE_SIZE, log);
     const fs = FastSpace.load(flash, layout, keys, 0n, new SeededRandom('a'));
     expect(fs.allocatable().sort((a, b) => a - b)).toEqual([11, 12]);
     fs.flush();
     const fscb = flash.read(layout.fscbOffset, FSCB_PAGES * PAGE_SIZE);
-    const written = [...Array(FSCB_PAGES).keys()].filter((i) => !fscb.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE).every((b) => b === 0xff));
+    const written = [...Array(FSCB_PAGES).keys()].filter(
+      (i) => !fscb.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE).every((b) => b === 0xff),
+    );
     expect(written, 'only the new master record is left').toHaveLength(FASTSPACE_PAGES);
     const again = FastSpace.load(MemoryFlash.from(flash.snapshot()), layout, keys, 0n, new SeededRandom('b'));
     expect(again.allocatable().sort((a, b) => a - b)).toEqual([11, 12]);
@@ -391,7 +454,10 @@ describe('a basis deletion cut at every op', () => {
         if (present) {
           for (const [path, v] of values) {
             const [d, k] = path.split('/');
-            expect(Buffer.from(eng.readAll(eng.get(d, k, { basis: 'doomed' }))).equals(Buffer.from(v)), `op ${op}: ${path}`).toBe(true);
+            expect(
+              Buffer.from(eng.readAll(eng.get(d, k, { basis: 'doomed' }))).equals(Buffer.from(v)),
+              `op ${op}: ${path}`,
+            ).toBe(true);
           }
           continue;
         }
@@ -399,7 +465,9 @@ describe('a basis deletion cut at every op', () => {
         eng.unlockBasis('doomed', 'pw');
         expect(eng.listDicts('doomed'), `op ${op}: the re-created basis inherits pages`).toEqual([]);
         eng.sync();
-        const again = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', { random: new SeededRandom('del-again') });
+        const again = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', {
+          random: new SeededRandom('del-again'),
+        });
         again.unlockBasis('doomed', 'pw');
         expect(again.listDicts('doomed'), `op ${op}: after a remount`).toEqual([]);
       }
@@ -416,7 +484,8 @@ describe('a key deleted and re-created in one sync', () => {
     const flash = new MemoryFlash(TEST_PDDB_LEN);
     const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('f') });
     const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('m') });
-    for (let i = 0; i < 40; i++) e.write(e.get('d', `k${i}`, { createDict: true, createKey: true }), 0, new Uint8Array([i]));
+    for (let i = 0; i < 40; i++)
+      e.write(e.get('d', `k${i}`, { createDict: true, createKey: true }), 0, new Uint8Array([i]));
     e.sync();
     e.deleteKey('d', 'k4'); // slot 5 is free from now on
     e.sync();
@@ -434,50 +503,60 @@ describe('a key deleted and re-created in one sync', () => {
       if (!y.listKeys('d').includes('k35')) continue;
       y.deleteKey('d', 'k35');
       y.sync();
-      const z = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', { random: new SeededRandom('dup-again') });
+      const z = PddbEngine.mount(MemoryFlash.from(rebooted.snapshot()), keybox, '1', {
+        random: new SeededRandom('dup-again'),
+      });
       expect(z.listKeys('d'), `op ${op}: k35 was deleted and the delete acknowledged`).not.toContain('k35');
     }
   });
 });
 
 describe('power cut after power cut (found by scripts/kill-sweep.ts: each cut strands the pages its sync took from FastSpace)', () => {
-  it('keeps every acknowledged value; once the cache runs dry it says what to do, and every basis present recovers it', SLOW, () => {
-    let flash = new MemoryFlash(TEST_PDDB_LEN);
-    const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('dry-format') });
-    const rng = new SeededRandom('dry-values');
-    const acked = new Map<string, Uint8Array>();
-    let dry: unknown = null;
-    for (let i = 0; i < 80 && dry === null; i++) {
-      // Three writes cut during their sync, then one that completes.
-      const cut = i % 4 !== 3;
-      const f = cut ? new FaultyFlash(flash, { cutAfterOps: 12 }) : flash;
-      const key = `k${i % 6}`;
-      const value = rng.fill(new Uint8Array(i % 2 === 0 ? 8000 : 46));
-      try {
-        const e = PddbEngine.mount(f, keybox, '1', { random: new SeededRandom(`dry-${i}`) });
-        const h = e.get('d', key, { createDict: true, createKey: true });
-        e.truncate(h, 0);
-        e.write(h, 0, value);
-        e.sync();
-        if (!cut) acked.set(key, value);
-      } catch (err) {
-        if (!(err instanceof PowerCut)) dry = err;
-        else acked.delete(key); // old or new: the next completed write of this key settles it
+  it(
+    'keeps every acknowledged value; once the cache runs dry it says what to do, and every basis present recovers it',
+    SLOW,
+    () => {
+      let flash = new MemoryFlash(TEST_PDDB_LEN);
+      const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('dry-format') });
+      const rng = new SeededRandom('dry-values');
+      const acked = new Map<string, Uint8Array>();
+      let dry: unknown = null;
+      for (let i = 0; i < 80 && dry === null; i++) {
+        // Three writes cut during their sync, then one that completes.
+        const cut = i % 4 !== 3;
+        const f = cut ? new FaultyFlash(flash, { cutAfterOps: 12 }) : flash;
+        const key = `k${i % 6}`;
+        const value = rng.fill(new Uint8Array(i % 2 === 0 ? 8000 : 46));
+        try {
+          const e = PddbEngine.mount(f, keybox, '1', { random: new SeededRandom(`dry-${i}`) });
+          const h = e.get('d', key, { createDict: true, createKey: true });
+          e.truncate(h, 0);
+          e.write(h, 0, value);
+          e.sync();
+          if (!cut) acked.set(key, value);
+        } catch (err) {
+          if (!(err instanceof PowerCut)) dry = err;
+          else acked.delete(key); // old or new: the next completed write of this key settles it
+        }
+        flash = MemoryFlash.from(flash.snapshot());
       }
-      flash = MemoryFlash.from(flash.snapshot());
-    }
-    const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('dry-check') });
-    for (const [key, v] of acked) expect(Buffer.from(e.readAll(e.get('d', key))).equals(Buffer.from(v)), key).toBe(true);
-    if (dry === null) return; // the cache never ran dry: nothing more to check
-    // Ordinary use after power cuts may only stop for a dry cache, never for damage the cuts left.
-    expect(dry, `a write after power cuts failed: ${String(dry)}`).toBeInstanceOf(PddbError);
-    expect((dry as PddbError).code, `a write after power cuts failed: ${String(dry)}`).toBe('NoFreeSpace');
-    expect((dry as PddbError).message).toMatch(/rebuildspace --all-bases-present/);
-    e.rebuildSpace({ allBasesPresent: true });
-    e.write(e.get('d', 'after', { createKey: true }), 0, new Uint8Array(5000).fill(3));
-    e.sync();
-    const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, '1', { random: new SeededRandom('dry-again') });
-    for (const [key, v] of acked) expect(Buffer.from(again.readAll(again.get('d', key))).equals(Buffer.from(v)), key).toBe(true);
-    expect(again.readAll(again.get('d', 'after')).length).toBe(5000);
-  });
+      const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('dry-check') });
+      for (const [key, v] of acked)
+        expect(Buffer.from(e.readAll(e.get('d', key))).equals(Buffer.from(v)), key).toBe(true);
+      if (dry === null) return; // the cache never ran dry: nothing more to check
+      // Ordinary use after power cuts may only stop for a dry cache, never for damage the cuts left.
+      expect(dry, `a write after power cuts failed: ${String(dry)}`).toBeInstanceOf(PddbError);
+      expect((dry as PddbError).code, `a write after power cuts failed: ${String(dry)}`).toBe('NoFreeSpace');
+      expect((dry as PddbError).message).toMatch(/rebuildspace --all-bases-present/);
+      e.rebuildSpace({ allBasesPresent: true });
+      e.write(e.get('d', 'after', { createKey: true }), 0, new Uint8Array(5000).fill(3));
+      e.sync();
+      const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, '1', {
+        random: new SeededRandom('dry-again'),
+      });
+      for (const [key, v] of acked)
+        expect(Buffer.from(again.readAll(again.get('d', key))).equals(Buffer.from(v)), key).toBe(true);
+      expect(again.readAll(again.get('d', 'after')).length).toBe(5000);
+    },
+  );
 });

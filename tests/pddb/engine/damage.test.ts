@@ -76,7 +76,10 @@ describe('a damaged page under a key', () => {
   });
 
   it('sync, new writes and churn do not launder the damage into zeros', () => {
-    for (const [what, n] of [['pte', 0], ['data', 0]] as const) {
+    for (const [what, n] of [
+      ['pte', 0],
+      ['data', 0],
+    ] as const) {
       const { flash, engine } = mount(damaged(what, 'small', n));
       // A new small key in the same dict must not take room on the damaged pool page (a write there would commit
       // zeros over the keys it held).
@@ -90,7 +93,9 @@ describe('a damaged page under a key', () => {
         expect((e as Error).message).toMatch(/BadImage/);
       }
       engine.close();
-      const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, { random: new SeededRandom('again') });
+      const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, {
+        random: new SeededRandom('again'),
+      });
       expectCode(() => again.readAll(again.get('d', 'small')), 'BadImage');
       expectCode(() => again.readAll(again.get('d', 'neighbour')), 'BadImage');
       expect(Buffer.from(again.readAll(again.get('d', 'new'))).toString()).toBe('fresh');
@@ -134,7 +139,13 @@ describe('check()', () => {
     ]);
     const byKey = Object.fromEntries(r.keys.map((k) => [k.key, k]));
     expect(Object.keys(byKey).sort()).toEqual(['large', 'neighbour', 'small']);
-    expect(byKey.large).toMatchObject({ basis: '.System', dict: 'd', len: large.length, readable: large.length - VPAGE_SIZE, badPages: 1 });
+    expect(byKey.large).toMatchObject({
+      basis: '.System',
+      dict: 'd',
+      len: large.length,
+      readable: large.length - VPAGE_SIZE,
+      badPages: 1,
+    });
     expect(byKey.small).toMatchObject({ len: small.length, readable: 0, badPages: 1 });
     expect(JSON.stringify(r)).not.toContain(Buffer.from(large.subarray(0, 8)).toString('hex'));
   });

@@ -42,7 +42,10 @@ const images = new Map<number, { bytes: Uint8Array; keybox: Uint8Array }>();
  */
 function device(world: 0 | 1, i: number, fastSpace?: FastSpaceOptions): Stats {
   const { flash, keybox } = formatted(i);
-  const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom(`deny/engine/${world}/${i}`), fastSpace });
+  const engine = PddbEngine.mount(flash, keybox, PIN, {
+    random: new SeededRandom(`deny/engine/${world}/${i}`),
+    fastSpace,
+  });
   const decoy = new SeededRandom(`deny/decoy/${i}`);
   const write = (dict: string, key: string, n: number, basis?: string) => {
     const h = engine.get(dict, key, { basis, createDict: true, createKey: true });
@@ -84,7 +87,9 @@ function measure(fastSpace?: FastSpaceOptions) {
 }
 
 describe('the coerced adversary (boot PIN, so .System keys) against a locked secret basis', () => {
-  it('sees no Used record, no log, and unexplained-page counts that do not separate the worlds', { timeout: 180_000 }, () => {
+  it('sees no Used record, no log, and unexplained-page counts that do not separate the worlds', {
+    timeout: 180_000,
+  }, () => {
     const m = measure();
     expect(m.usedUnmapped.flat(), 'Used-but-unmapped pages, both worlds').toEqual(Array(2 * DEVICES).fill(0));
     expect(m.logRecords.flat(), 'SpaceUpdate records, both worlds').toEqual(Array(2 * DEVICES).fill(0));

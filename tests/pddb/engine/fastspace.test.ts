@@ -8,7 +8,13 @@ import { FastSpace } from '../../../pddb/engine/fastspace.ts';
 import { PageTable } from '../../../pddb/engine/pagetable.ts';
 import { MemoryFlash } from '../../../pddb/flash/memory.ts';
 import { PAGE_SIZE } from '../../../pddb/format/constants.ts';
-import { FASTSPACE_PAGES, SpaceState, isErased, openMasterRecord, type PhysPage } from '../../../pddb/format/fastspace.ts';
+import {
+  FASTSPACE_PAGES,
+  SpaceState,
+  isErased,
+  openMasterRecord,
+  type PhysPage,
+} from '../../../pddb/format/fastspace.ts';
 import { FSCB_PAGES, type Layout } from '../../../pddb/format/layout.ts';
 import { PIN, freshDevice, put } from './helpers.ts';
 
@@ -18,7 +24,10 @@ function fscb(flash: MemoryFlash, layout: Layout, system: { data: Uint8Array }) 
   const masters: PhysPage[][] = [];
   let other = 0;
   for (let i = 0; i < FSCB_PAGES; i++) {
-    const opened = i + FASTSPACE_PAGES <= FSCB_PAGES ? openMasterRecord(system.data, region.subarray(i * PAGE_SIZE, (i + FASTSPACE_PAGES) * PAGE_SIZE), 0n) : null;
+    const opened =
+      i + FASTSPACE_PAGES <= FSCB_PAGES
+        ? openMasterRecord(system.data, region.subarray(i * PAGE_SIZE, (i + FASTSPACE_PAGES) * PAGE_SIZE), 0n)
+        : null;
     if (opened) {
       masters.push(opened);
       i += FASTSPACE_PAGES - 1;
@@ -28,7 +37,9 @@ function fscb(flash: MemoryFlash, layout: Layout, system: { data: Uint8Array }) 
 }
 
 describe('FastSpace at rest', () => {
-  it('after every completed sync: one master of Free entries, no log, and no page any basis maps, locked or open', { timeout: 60_000 }, () => {
+  it('after every completed sync: one master of Free entries, no log, and no page any basis maps, locked or open', {
+    timeout: 60_000,
+  }, () => {
     const { flash, engine } = freshDevice('fs-rest');
     const system = engine.exportKeys()[0].keys;
     engine.createBasis('hidden', 'pw');
@@ -44,20 +55,30 @@ describe('FastSpace at rest', () => {
       const { masters, other } = fscb(flash, engine.layout, system);
       expect(masters, `sync ${i}: one master record`).toHaveLength(1);
       expect(other, `sync ${i}: FSCB pages besides the master (a log)`).toBe(0);
-      expect(masters[0].filter((e) => e.state !== SpaceState.Free), `sync ${i}: entries not Free`).toEqual([]);
+      expect(
+        masters[0].filter((e) => e.state !== SpaceState.Free),
+        `sync ${i}: entries not Free`,
+      ).toEqual([]);
       const table = PageTable.load(flash, engine.layout, new SeededRandom('probe'));
       const mapped = new Set([...table.scan(system.pt), ...table.scan(hiddenKeys.pt)].map((m) => m.phys));
-      expect(masters[0].filter((e) => mapped.has(e.page)), `sync ${i}: listed pages that a basis maps`).toEqual([]);
+      expect(
+        masters[0].filter((e) => mapped.has(e.page)),
+        `sync ${i}: listed pages that a basis maps`,
+      ).toEqual([]);
     }
     // Power off and back: the releases come back as listed pages (nothing leaks across a clean power-off).
     const before = engine.freeSpace;
     engine.lockBasis('hidden');
     engine.close();
-    const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), freshDevice('fs-rest').keybox, PIN, { random: new SeededRandom('again') });
+    const again = PddbEngine.mount(MemoryFlash.from(flash.snapshot()), freshDevice('fs-rest').keybox, PIN, {
+      random: new SeededRandom('again'),
+    });
     expect(again.freeSpace).toBe(before);
   });
 
-  it('rewrites the master at most twice per small write + sync (take out, list again), and keeps nothing unlisted at rest', { timeout: 60_000 }, () => {
+  it('rewrites the master at most twice per small write + sync (take out, list again), and keeps nothing unlisted at rest', {
+    timeout: 60_000,
+  }, () => {
     const { flash, keybox, engine } = freshDevice('fs-rate');
     for (let i = 0; i < 20; i++) put(engine, 'd', `warm${i}`, 'x'.repeat(50));
     engine.sync();
@@ -73,7 +94,12 @@ describe('FastSpace at rest', () => {
       put(engine, 'd', `k${i % 30}`, 'y'.repeat(40 + i));
       engine.sync();
       // What the engine could hand out is on flash: a process killed now (or one that never syncs again) leaks nothing.
-      if (i % 10 === 9) expect(PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, { random: new SeededRandom(`rest-${i}`) }).freeSpace, `sync ${i}`).toBe(engine.freeSpace);
+      if (i % 10 === 9)
+        expect(
+          PddbEngine.mount(MemoryFlash.from(flash.snapshot()), keybox, PIN, { random: new SeededRandom(`rest-${i}`) })
+            .freeSpace,
+          `sync ${i}`,
+        ).toBe(engine.freeSpace);
     }
     const rewrites = masterWrites() - start;
     expect(rewrites).toBeGreaterThan(0);
@@ -86,7 +112,9 @@ describe('FastSpace at rest', () => {
     engine.close();
     // A log page as the original writes one (first 16 bytes erased, records after), here with no valid record.
     const layout = engine.layout;
-    const blank = [...Array(FSCB_PAGES).keys()].find((i) => isErased(flash.read(layout.fscbOffset + i * PAGE_SIZE, PAGE_SIZE)))!;
+    const blank = [...Array(FSCB_PAGES).keys()].find((i) =>
+      isErased(flash.read(layout.fscbOffset + i * PAGE_SIZE, PAGE_SIZE)),
+    )!;
     flash.program(layout.fscbOffset + blank * PAGE_SIZE + 16, ecbDecrypt(system.pt, new Uint8Array(16).fill(7)));
     const e = PddbEngine.mount(flash, freshDevice('fs-log').keybox, PIN, { random: new SeededRandom('log') });
     put(e, 'd', 'k', 'v');
@@ -97,6 +125,8 @@ describe('FastSpace at rest', () => {
   it('refuses a negative reserve slack', () => {
     const { flash, engine } = freshDevice('fs-opts');
     const keys = engine.exportKeys()[0].keys;
-    expect(() => FastSpace.load(flash, engine.layout, keys, 0n, new SeededRandom('o'), { reserveSlack: -1 })).toThrow(RangeError);
+    expect(() => FastSpace.load(flash, engine.layout, keys, 0n, new SeededRandom('o'), { reserveSlack: -1 })).toThrow(
+      RangeError,
+    );
   });
 });

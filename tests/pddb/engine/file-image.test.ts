@@ -61,11 +61,15 @@ describe('file-backed image across process restarts', () => {
     }
 
     // Process 2: a real, separate Node process.
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./file-image.child.ts', import.meta.url)), dir, PIN], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)), // the project root, where tsx resolves
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./file-image.child.ts', import.meta.url)), dir, PIN],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)), // the project root, where tsx resolves
+      },
+    );
     expect(child.status, `child failed: ${child.stderr}`).toBe(0);
     const seen = JSON.parse(child.stdout);
     expect(seen.pid).not.toBe(process.pid);
@@ -111,7 +115,11 @@ describe('file-backed image across process restarts', () => {
       engine.createBasis('s', 'pw');
       engine.unlockBasis('s', 'pw');
       engine.write(engine.get('d', 'synced', { createDict: true, createKey: true }), 0, large);
-      engine.write(engine.get('d', 'sys', { createDict: true, createKey: true, basis: '.System' }), 0, utf8('sys synced'));
+      engine.write(
+        engine.get('d', 'sys', { createDict: true, createKey: true, basis: '.System' }),
+        0,
+        utf8('sys synced'),
+      );
       engine.sync();
       engine.write(engine.get('d', 'unsynced', { createKey: true }), 0, utf8('lost'));
       engine.write(engine.get('d', 'synced'), 0, utf8('XXXX')); // not synced either

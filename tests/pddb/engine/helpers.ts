@@ -56,7 +56,13 @@ export function expectCode(fn: () => unknown, code: PddbCode): PddbError {
 }
 
 /** Create (or find) a key and set its whole value. */
-export function put(engine: PddbEngine, dict: string, key: string, value: Uint8Array | string, basis?: string): KeyHandle {
+export function put(
+  engine: PddbEngine,
+  dict: string,
+  key: string,
+  value: Uint8Array | string,
+  basis?: string,
+): KeyHandle {
   const h = engine.get(dict, key, { basis, createDict: true, createKey: true });
   const bytes = typeof value === 'string' ? utf8(value) : value;
   engine.truncate(h, 0);
@@ -136,7 +142,8 @@ export class Model {
       const unionKeys = new Map<string, string>();
       for (const basis of open) for (const k of this.bases.get(basis)?.get(dict)?.keys() ?? []) unionKeys.set(k, basis);
       expect(engine.listKeys(dict)).toEqual([...unionKeys.keys()].sort());
-      for (const [key, newest] of unionKeys) expect(engine.get(dict, key).basis, `newest holder of ${dict}:${key}`).toBe(newest);
+      for (const [key, newest] of unionKeys)
+        expect(engine.get(dict, key).basis, `newest holder of ${dict}:${key}`).toBe(newest);
     }
   }
 }
@@ -144,5 +151,8 @@ export class Model {
 /** Byte equality without vitest's slow element-by-element diff of large typed arrays. */
 export function expectBytes(got: Uint8Array, want: Uint8Array, what = 'bytes'): void {
   expect(got.length, `${what}: length`).toBe(want.length);
-  expect(Buffer.from(got.buffer, got.byteOffset, got.length).equals(Buffer.from(want.buffer, want.byteOffset, want.length)), `${what}: content`).toBe(true);
+  expect(
+    Buffer.from(got.buffer, got.byteOffset, got.length).equals(Buffer.from(want.buffer, want.byteOffset, want.length)),
+    `${what}: content`,
+  ).toBe(true);
 }

@@ -37,7 +37,8 @@ function everywhere(ctx: Ctx, check: (engine: PddbEngine) => void): void {
 }
 
 const value = (engine: PddbEngine, dict: string, key: string) => engine.readAll(engine.get(dict, key));
-const eq = (a: Uint8Array, b: Uint8Array) => expect(Buffer.from(a).equals(Buffer.from(b)), `${a.length} vs ${b.length} bytes`).toBe(true);
+const eq = (a: Uint8Array, b: Uint8Array) =>
+  expect(Buffer.from(a).equals(Buffer.from(b)), `${a.length} vs ${b.length} bytes`).toBe(true);
 
 /** A value with a recognisable pattern (so shifted or misplaced bytes are caught). */
 function pattern(n: number, salt = 0): Uint8Array {
@@ -140,7 +141,9 @@ describe.each(['.System', SECRET])('keys in %s', (basis) => {
     const ctx = device(basis, seed);
     const sizes = [VPAGE_SIZE - 1, VPAGE_SIZE, VPAGE_SIZE + 1, 3 * VPAGE_SIZE, 3 * VPAGE_SIZE + 1, 1, 0];
     const values = sizes.map((n, i) => pattern(n, i));
-    sizes.forEach((n, i) => ctx.engine.write(ctx.engine.get('sizes', `v${n}`, { createDict: true, createKey: true }), 0, values[i]));
+    sizes.forEach((n, i) =>
+      ctx.engine.write(ctx.engine.get('sizes', `v${n}`, { createDict: true, createKey: true }), 0, values[i]),
+    );
     everywhere(ctx, (e) => {
       sizes.forEach((n, i) => {
         const h = e.get('sizes', `v${n}`);
@@ -302,7 +305,15 @@ describe.each(['.System', SECRET])('keys in %s', (basis) => {
     const indexB = ctx.engine.attributes(b).index;
     everywhere(ctx, (e) => {
       const got = e.attributes(e.get('d', 'a'));
-      expect(got).toEqual({ len: 4, reserved: got.reserved, age: finalAge, dict: 'd', basis, flags: got.flags, index: indexA });
+      expect(got).toEqual({
+        len: 4,
+        reserved: got.reserved,
+        age: finalAge,
+        dict: 'd',
+        basis,
+        flags: got.flags,
+        index: indexA,
+      });
       expect(got.flags & 1).toBe(1); // valid
       expect(e.attributes(e.get('d', 'b')).index).toBe(indexB);
     });
@@ -311,7 +322,8 @@ describe.each(['.System', SECRET])('keys in %s', (basis) => {
   it('readDict: every key with its value', () => {
     const ctx = device(basis, seed);
     const vals: Record<string, Uint8Array> = { a: utf8('alpha'), b: pattern(VPAGE_SIZE + 3), c: new Uint8Array(0) };
-    for (const [k, v] of Object.entries(vals)) ctx.engine.write(ctx.engine.get('bulk', k, { createDict: true, createKey: true }), 0, v);
+    for (const [k, v] of Object.entries(vals))
+      ctx.engine.write(ctx.engine.get('bulk', k, { createDict: true, createKey: true }), 0, v);
     everywhere(ctx, (e) => {
       const got = e.readDict('bulk', basis);
       expect(got.map((x) => x.key)).toEqual(['a', 'b', 'c']);
@@ -392,7 +404,9 @@ describe('a dict whose small-key pool is full', () => {
     put2(engine, 'b', 'neighbour', utf8('next dict'));
     // Make dict 'a' look as if all 4096 of its pool pages were full (16.6 MB of small keys do not fit in a test
     // device): its allocator state is internal, so set it directly.
-    const dictA = (engine as unknown as { stack: { dict(name: string): { poolTail: number[] } | undefined }[] }).stack[0].dict('a')!;
+    const dictA = (
+      engine as unknown as { stack: { dict(name: string): { poolTail: number[] } | undefined }[] }
+    ).stack[0].dict('a')!;
     const tails = dictA.poolTail;
     for (let p = 0; p < 4096; p++) tails[p] = Math.max(tails[p] ?? 0, VPAGE_SIZE);
     put2(engine, 'a', 'overflow', utf8('somewhere safe'));

@@ -21,7 +21,11 @@ function setup(seed: string, share: number) {
   put(ctx.engine, 'secret', 'k', 'kept in S', 'S');
   ctx.engine.close();
   const pages = Math.floor(ctx.engine.layout.dataPages * share);
-  return { ...ctx, value: bytesOf(new SeededRandom(`${seed}/value`), pages * VPAGE_SIZE - 100), image: ctx.flash.snapshot() };
+  return {
+    ...ctx,
+    value: bytesOf(new SeededRandom(`${seed}/value`), pages * VPAGE_SIZE - 100),
+    image: ctx.flash.snapshot(),
+  };
 }
 
 const mount = (flash: MemoryFlash | FlashRecorder, keybox: Uint8Array, allBasesPresent: boolean, seed = 'large') => {
@@ -31,7 +35,9 @@ const mount = (flash: MemoryFlash | FlashRecorder, keybox: Uint8Array, allBasesP
 };
 
 describe('a value larger than the free-space cache', () => {
-  it('without allBasesPresent: NoFreeSpace "the free-space cache ran dry", nothing written; with it: written whole', { timeout: 120_000 }, () => {
+  it('without allBasesPresent: NoFreeSpace "the free-space cache ran dry", nothing written; with it: written whole', {
+    timeout: 120_000,
+  }, () => {
     const { keybox, value, image } = setup('large-dry', 0.7);
     const flash = MemoryFlash.from(image);
     const e = mount(flash, keybox, false);
@@ -55,7 +61,9 @@ describe('a value larger than the free-space cache', () => {
     expect(space.allocatable().filter((p) => inUse.has(p))).toEqual([]);
   });
 
-  it('more than the device holds: DiskFull "the device is full", nothing written; deleting makes room again', { timeout: 120_000 }, () => {
+  it('more than the device holds: DiskFull "the device is full", nothing written; deleting makes room again', {
+    timeout: 120_000,
+  }, () => {
     const { keybox, value, image } = setup('large-full', 0.6);
     const flash = MemoryFlash.from(image);
     const e = mount(flash, keybox, true);
@@ -63,7 +71,9 @@ describe('a value larger than the free-space cache', () => {
     e.sync();
     const synced = flash.snapshot();
     put(e, 'big', 'b', value, '.System');
-    expect(expectCode(() => e.sync(), 'DiskFull').message).toMatch(/the device is full: this sync needs \d+ free pages, \d+ are free/);
+    expect(expectCode(() => e.sync(), 'DiskFull').message).toMatch(
+      /the device is full: this sync needs \d+ free pages, \d+ are free/,
+    );
     expect(Buffer.from(flash.snapshot()).equals(Buffer.from(synced)), 'the refused sync wrote nothing').toBe(true);
     // Without the promise, the same sync is also DiskFull: the free pages in view are too few either way.
     const e2 = mount(MemoryFlash.from(synced), keybox, false, 'no-promise');
@@ -98,7 +108,9 @@ describe('a value larger than the free-space cache', () => {
     expect(engine.rebuildSpace({ allBasesPresent: true })).toBeGreaterThan(0);
   });
 
-  it('a power cut while the commit refills the cache: the old state mounts, and the cache offers no live page', { timeout: 120_000 }, () => {
+  it('a power cut while the commit refills the cache: the old state mounts, and the cache offers no live page', {
+    timeout: 120_000,
+  }, () => {
     const { keybox, value, image } = setup('large-cut', 0.7);
     const recorder = new FlashRecorder(image);
     const e0 = mount(recorder, keybox, true, 'cut-run');
@@ -107,8 +119,11 @@ describe('a value larger than the free-space cache', () => {
     // Cuts at every 5th op on the FSCB (the refills rewrite the master record) and spread over the rest, torn and
     // not (a remount per cut is the cost).
     const layout = e0.layout;
-    const fscb = (sector: number) => sector >= layout.fscbOffset / PAGE_SIZE && sector < layout.fscbOffset / PAGE_SIZE + FSCB_PAGES;
-    const fscbOps = recorder.ops.flatMap((o, i) => (fscb(o.kind === 'erase' ? o.sector : Math.floor(o.offset / PAGE_SIZE)) ? [i] : []));
+    const fscb = (sector: number) =>
+      sector >= layout.fscbOffset / PAGE_SIZE && sector < layout.fscbOffset / PAGE_SIZE + FSCB_PAGES;
+    const fscbOps = recorder.ops.flatMap((o, i) =>
+      fscb(o.kind === 'erase' ? o.sector : Math.floor(o.offset / PAGE_SIZE)) ? [i] : [],
+    );
     const others = recorder.ops.flatMap((_, i) => (i % 151 === 0 ? [i] : []));
     expect(fscbOps.length).toBeGreaterThan(0);
     const cuts = [...new Set([...fscbOps.filter((_, j) => j % 5 === 0), ...others])];
@@ -119,10 +134,12 @@ describe('a value larger than the free-space cache', () => {
         const keys = e.listDicts().includes('big') ? e.listKeys('big') : [];
         if (keys.length > 0) {
           const got = e.readAll(e.get('big', 'v'));
-          if (got.length !== 0 && !Buffer.from(got).equals(Buffer.from(value))) failures.push(`op ${op}${torn ? ' torn' : ''}: a partial value`);
+          if (got.length !== 0 && !Buffer.from(got).equals(Buffer.from(value)))
+            failures.push(`op ${op}${torn ? ' torn' : ''}: a partial value`);
         }
         const { inUse, space } = storeOf(e);
-        if (space.allocatable().some((p) => inUse.has(p))) failures.push(`op ${op}${torn ? ' torn' : ''}: FastSpace offers a live page`);
+        if (space.allocatable().some((p) => inUse.has(p)))
+          failures.push(`op ${op}${torn ? ' torn' : ''}: FastSpace offers a live page`);
       }
     }
     expect(failures, failures.join('\n')).toEqual([]);

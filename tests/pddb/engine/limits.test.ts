@@ -129,7 +129,10 @@ describe('dict and key counts', () => {
     for (let i = 0; i < KEYS_PER_DICT_MAX; i++) engine.get('d', `k${i}`, { createDict: true, createKey: true });
     expect(engine.listKeys('d').length).toBe(KEYS_PER_DICT_MAX);
     expectCode(() => engine.get('d', 'one-too-many', { createKey: true }), 'LimitExceeded');
-    expectCode(() => engine.get('d', 'large-too-many', { createKey: true, allocHint: 3 * VPAGE_SIZE }), 'LimitExceeded');
+    expectCode(
+      () => engine.get('d', 'large-too-many', { createKey: true, allocHint: 3 * VPAGE_SIZE }),
+      'LimitExceeded',
+    );
     expect(engine.listKeys('d').length).toBe(KEYS_PER_DICT_MAX);
     const last = engine.get('d', `k${KEYS_PER_DICT_MAX - 1}`);
     expect(engine.attributes(last).index).toBe(KEYS_PER_DICT_MAX); // slots 1..131071
@@ -167,7 +170,10 @@ describe('dict and key counts', () => {
   it('a key larger than its 32 GiB region is LimitExceeded (by hint or by write), with no side effect', () => {
     const { engine } = freshDevice('huge');
     const tooBig = 0x8_0000_0f60 + 1;
-    expectCode(() => engine.get('newdict', 'k', { createDict: true, createKey: true, allocHint: tooBig }), 'LimitExceeded');
+    expectCode(
+      () => engine.get('newdict', 'k', { createDict: true, createKey: true, allocHint: tooBig }),
+      'LimitExceeded',
+    );
     expect(engine.listDicts()).toEqual([]);
     const h = engine.get('d', 'k', { createDict: true, createKey: true });
     expectCode(() => engine.write(h, tooBig - 1, utf8('xy')), 'LimitExceeded');
@@ -183,7 +189,10 @@ describe('dict and key counts', () => {
 const big = (i: number) => new Uint8Array(3 * VPAGE_SIZE).fill((i * 31 + 7) & 0xff);
 
 /** Sync; on NoFreeSpace rebuild the free-space cache once and retry. The refusal, if that does not help either. */
-function syncOrRebuild(engine: PddbEngine, stats: { rebuilds: number; firstFailure: PddbError | null }): PddbError | null {
+function syncOrRebuild(
+  engine: PddbEngine,
+  stats: { rebuilds: number; firstFailure: PddbError | null },
+): PddbError | null {
   try {
     engine.sync();
     return null;
@@ -260,7 +269,10 @@ describe('a full device', () => {
     fill(device.engine, device.flash, () => syncOrRebuild(device.engine, stats));
     // Power off (the refused key was never synced) and on, every basis present: now only a full device stops it.
     const flash = MemoryFlash.from(device.flash.snapshot());
-    const engine = PddbEngine.mount(flash, keybox, PIN, { random: new SeededRandom(`${seed}-all`), allBasesPresent: true });
+    const engine = PddbEngine.mount(flash, keybox, PIN, {
+      random: new SeededRandom(`${seed}-all`),
+      allBasesPresent: true,
+    });
     engine.unlockBasis('S', 'pw');
     const full = fill(engine, flash, () => refusal(() => engine.sync()));
     expect(full.code, full.message).toBe('DiskFull');

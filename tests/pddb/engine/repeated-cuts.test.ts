@@ -41,28 +41,41 @@ function opsOf(snapshot: Uint8Array, run: (f: Flash) => void): number {
 }
 
 describe('a cut in the first sync of a new dict', () => {
-  it('leaves a device where the next new dict takes keys (its half-mapped pages are not mistaken for damage)', SLOW, () => {
-    const first = (f: Flash) => void writeRun(f, 'first', 'd', 'k0', new Uint8Array(46).fill(7));
-    const ops = opsOf(image, first);
-    for (let op = 0; op < ops; op++) {
-      const flash = MemoryFlash.from(image);
-      first(new FaultyFlash(flash, { cutAfterOps: op }));
-      const survivor = MemoryFlash.from(flash.snapshot());
-      const e = mount(survivor, `after-${op}`);
-      const old = e.listDicts().includes('d') && e.listKeys('d').includes('k0') ? e.readAll(e.get('d', 'k0')) : null;
-      if (old !== null) expect(Buffer.from(old).equals(Buffer.alloc(46, 7)), `op ${op}: k0`).toBe(true);
-      // Small, then large: a pool page and a large-key page where the cut may have left garbage of dict 1.
-      for (const [dict, key, n] of [['d', 'k1', 100], ['e', 'k2', 5000]] as const) {
-        e.write(e.get(dict, key, { createDict: true, createKey: true }), 0, new Uint8Array(n).fill(n & 0xff));
+  it(
+    'leaves a device where the next new dict takes keys (its half-mapped pages are not mistaken for damage)',
+    SLOW,
+    () => {
+      const first = (f: Flash) => void writeRun(f, 'first', 'd', 'k0', new Uint8Array(46).fill(7));
+      const ops = opsOf(image, first);
+      for (let op = 0; op < ops; op++) {
+        const flash = MemoryFlash.from(image);
+        first(new FaultyFlash(flash, { cutAfterOps: op }));
+        const survivor = MemoryFlash.from(flash.snapshot());
+        const e = mount(survivor, `after-${op}`);
+        const old = e.listDicts().includes('d') && e.listKeys('d').includes('k0') ? e.readAll(e.get('d', 'k0')) : null;
+        if (old !== null) expect(Buffer.from(old).equals(Buffer.alloc(46, 7)), `op ${op}: k0`).toBe(true);
+        // Small, then large: a pool page and a large-key page where the cut may have left garbage of dict 1.
+        for (const [dict, key, n] of [
+          ['d', 'k1', 100],
+          ['e', 'k2', 5000],
+        ] as const) {
+          e.write(e.get(dict, key, { createDict: true, createKey: true }), 0, new Uint8Array(n).fill(n & 0xff));
+        }
+        e.sync();
+        const again = mount(MemoryFlash.from(survivor.snapshot()), `again-${op}`);
+        expect(again.check().ok, `op ${op}: check after the recovery writes`).toBe(true);
+        for (const [dict, key, n] of [
+          ['d', 'k1', 100],
+          ['e', 'k2', 5000],
+        ] as const) {
+          expect(
+            Buffer.from(again.readAll(again.get(dict, key))).equals(Buffer.alloc(n, n & 0xff)),
+            `op ${op}: ${dict}:${key}`,
+          ).toBe(true);
+        }
       }
-      e.sync();
-      const again = mount(MemoryFlash.from(survivor.snapshot()), `again-${op}`);
-      expect(again.check().ok, `op ${op}: check after the recovery writes`).toBe(true);
-      for (const [dict, key, n] of [['d', 'k1', 100], ['e', 'k2', 5000]] as const) {
-        expect(Buffer.from(again.readAll(again.get(dict, key))).equals(Buffer.alloc(n, n & 0xff)), `op ${op}: ${dict}:${key}`).toBe(true);
-      }
-    }
-  });
+    },
+  );
 });
 
 describe('FastSpace across many cuts', () => {
@@ -86,7 +99,8 @@ describe('FastSpace across many cuts', () => {
     // The live data is 7 keys in one dict (a dozen pages); the rest of the drop is what the cuts stranded.
     const stranded = start - e.freeSpace;
     expect(stranded / cuts, `${stranded} pages stranded by ${cuts} cuts`).toBeLessThanOrEqual(10);
-    for (let k = 0; k < 20; k++) e.write(e.get('after', `a${k}`, { createDict: true, createKey: true }), 0, new Uint8Array(300).fill(k));
+    for (let k = 0; k < 20; k++)
+      e.write(e.get('after', `a${k}`, { createDict: true, createKey: true }), 0, new Uint8Array(300).fill(k));
     e.write(e.get('after', 'big', { createKey: true }), 0, new Uint8Array(40_000).fill(9));
     e.sync();
     const again = mount(MemoryFlash.from(flash.snapshot()), 'again');

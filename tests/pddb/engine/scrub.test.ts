@@ -17,7 +17,11 @@ function livePlaintext(engine: PddbEngine, flash: MemoryFlash, basis: string): s
   const parts: string[] = [];
   for (let phys = 0; phys < layout.dataPages; phys++) {
     if (!decodePte(plain, phys * PTE_SIZE)) continue;
-    const page = openDataPage(keys.data, flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE), pageAad(basis, 0n));
+    const page = openDataPage(
+      keys.data,
+      flash.read(layout.dataOffset + phys * PAGE_SIZE, PAGE_SIZE),
+      pageAad(basis, 0n),
+    );
     if (page) parts.push(Buffer.from(page.data).toString('latin1'));
   }
   return parts.join('');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarios, sweepScenario } from './writeover-sweep.ts';
 
 describe('a cut at any flash op of a sync leaves the changed key old or new, whole', () => {
-  for (const s of [7,8,9].map((i) => scenarios[i])) {
+  for (const s of [7, 8, 9].map((i) => scenarios[i])) {
     it(s.name, { timeout: 120_000 }, () => {
       const failures = sweepScenario(s, 2);
       expect(failures, failures.slice(0, 20).join('\n')).toEqual([]);

@@ -13,11 +13,18 @@ export interface Scenario {
   name: string;
   /** Values synced one after another before the change (each a whole writeover). */
   history: number[];
-  change: { kind: 'writeover'; len: number } | { kind: 'truncate'; len: number } | { kind: 'patch'; at: number; len: number };
+  change:
+    | { kind: 'writeover'; len: number }
+    | { kind: 'truncate'; len: number }
+    | { kind: 'patch'; at: number; len: number };
 }
 
 export const scenarios: Scenario[] = [
-  { name: 'ever large, then small, writeover small (the reported case)', history: [8000, 46], change: { kind: 'writeover', len: 62 } },
+  {
+    name: 'ever large, then small, writeover small (the reported case)',
+    history: [8000, 46],
+    change: { kind: 'writeover', len: 62 },
+  },
   { name: 'small grows large', history: [100], change: { kind: 'writeover', len: 9000 } },
   { name: 'large shrinks small', history: [9000], change: { kind: 'writeover', len: 50 } },
   { name: 'large grows larger', history: [9000], change: { kind: 'writeover', len: 14000 } },
@@ -91,9 +98,12 @@ export function sweepScenario(s: Scenario, tornEvery = 1): string[] {
       const where = `op ${op}${torn ? ' torn' : ''} (${cut.kind})`;
       const after = PddbEngine.mount(MemoryFlash.from(cut.image), keybox, PIN, { random: new SeededRandom('after') });
       const got = after.readAll(after.get('d', 'k'));
-      if (!same(got, old) && !same(got, next)) failures.push(`${where}: ${got.length} bytes, neither old (${old.length}) nor new (${next.length})`);
-      if (!same(after.readAll(after.get('d', 'small-neighbour')), small)) failures.push(`${where}: small neighbour changed`);
-      if (!same(after.readAll(after.get('d', 'large-neighbour')), large)) failures.push(`${where}: large neighbour changed`);
+      if (!same(got, old) && !same(got, next))
+        failures.push(`${where}: ${got.length} bytes, neither old (${old.length}) nor new (${next.length})`);
+      if (!same(after.readAll(after.get('d', 'small-neighbour')), small))
+        failures.push(`${where}: small neighbour changed`);
+      if (!same(after.readAll(after.get('d', 'large-neighbour')), large))
+        failures.push(`${where}: large neighbour changed`);
       if (torn) continue;
       // The next sync after the cut completes and keeps what was read.
       after.write(after.get('d', 'small-neighbour'), 0, small);

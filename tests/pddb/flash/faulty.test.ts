@@ -179,11 +179,22 @@ describe('FaultyFlash', () => {
     const old = START.subarray(SECTOR_SIZE, 2 * SECTOR_SIZE);
     const splits = new Set<number>();
     for (let seed = 0; seed < 5; seed++) {
-      const f = new FaultyFlash(MemoryFlash.from(START), { cutAfterOps: 1, torn: true, random: new SeededRandom(seed) });
+      const f = new FaultyFlash(MemoryFlash.from(START), {
+        cutAfterOps: 1,
+        torn: true,
+        random: new SeededRandom(seed),
+      });
       f.program(0, Uint8Array.of(0));
       expect(() => f.erase(1)).toThrow(PowerCut);
       const cut = f.cut!;
-      expect(cut).toMatchObject({ op: 1, kind: 'erase', sector: 1, offset: SECTOR_SIZE, length: SECTOR_SIZE, torn: true });
+      expect(cut).toMatchObject({
+        op: 1,
+        kind: 'erase',
+        sector: 1,
+        offset: SECTOR_SIZE,
+        length: SECTOR_SIZE,
+        torn: true,
+      });
       expect(cut.applied).toBeGreaterThanOrEqual(1);
       expect(cut.applied).toBeLessThanOrEqual(SECTOR_SIZE - 1);
       splits.add(cut.applied);
@@ -220,7 +231,11 @@ describe('FaultyFlash', () => {
 
   it('a 1-byte torn program is either not applied or fully applied', () => {
     for (let seed = 0; seed < 10; seed++) {
-      const f = new FaultyFlash(new MemoryFlash(SECTOR_SIZE), { cutAfterOps: 0, torn: true, random: new SeededRandom(seed) });
+      const f = new FaultyFlash(new MemoryFlash(SECTOR_SIZE), {
+        cutAfterOps: 0,
+        torn: true,
+        random: new SeededRandom(seed),
+      });
       expect(() => f.program(7, Uint8Array.of(0x12))).toThrow(PowerCut);
       const k = f.cut!.applied;
       expect([0, 1]).toContain(k);

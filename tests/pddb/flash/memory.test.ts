@@ -55,7 +55,10 @@ describe('MemoryFlash', () => {
   });
 
   it('errors are FlashErrors with a code and a readable message', () => {
-    const e = expectFlashError(() => new MemoryFlash(2 * SECTOR_SIZE).program(4090, new Uint8Array(10)), 'CrossesSector');
+    const e = expectFlashError(
+      () => new MemoryFlash(2 * SECTOR_SIZE).program(4090, new Uint8Array(10)),
+      'CrossesSector',
+    );
     expect(e).toBeInstanceOf(FlashError);
     expect(e).toBeInstanceOf(Error);
     expect(e.name).toBe('FlashError');

@@ -5,7 +5,13 @@ import { PageClass } from '../../../pddb/forensics/coerced-view.ts';
 
 describe('classBitmapPng', () => {
   it('draws one cell per page, in page order, in its class colour; the rest of the last row white', () => {
-    const classes = Uint8Array.from([PageClass.System, PageClass.Listed, PageClass.UsedUnmapped, PageClass.Unexplained, PageClass.Listed]);
+    const classes = Uint8Array.from([
+      PageClass.System,
+      PageClass.Listed,
+      PageClass.UsedUnmapped,
+      PageClass.Unexplained,
+      PageClass.Listed,
+    ]);
     const png = PNG.sync.read(classBitmapPng(classes, { columns: 3, cell: 2 }));
     expect([png.width, png.height]).toEqual([6, 4]);
     const at = (x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];

@@ -14,7 +14,10 @@ const layout = computeLayout(TEST_PDDB_LEN);
 function device(keepUsedRecords: boolean) {
   const flash = new MemoryFlash(TEST_PDDB_LEN);
   const keybox = PddbEngine.format(flash, { pin: '1', random: new SeededRandom('cv/format') });
-  const e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('cv/engine'), fastSpace: { keepUsedRecords } });
+  const e = PddbEngine.mount(flash, keybox, '1', {
+    random: new SeededRandom('cv/engine'),
+    fastSpace: { keepUsedRecords },
+  });
   e.write(e.get('notes', 'a', { createDict: true, createKey: true }), 0, new Uint8Array(100));
   e.createBasis('secret', 'pw');
   e.unlockBasis('secret', 'pw');
@@ -22,7 +25,9 @@ function device(keepUsedRecords: boolean) {
   const [system, secret] = e.exportKeys().map((b) => b.keys);
   e.lockBasis('secret');
   e.close();
-  const secretPages = PageTable.load(flash, layout, new SeededRandom('x')).scan(secret.pt).map((m) => m.phys);
+  const secretPages = PageTable.load(flash, layout, new SeededRandom('x'))
+    .scan(secret.pt)
+    .map((m) => m.phys);
   return { flash, system, secretPages };
 }
 

@@ -18,7 +18,9 @@ describe.each([
     let e = PddbEngine.mount(flash, keybox, '1', { random: new SeededRandom('cover/1') });
     e.createBasis('secret', 'pw');
     e.unlockBasis('secret', 'pw');
-    values.forEach((v, i) => e.write(e.get('d', `k${i}`, { basis: 'secret', createDict: true, createKey: true }), 0, v));
+    values.forEach((v, i) =>
+      e.write(e.get('d', `k${i}`, { basis: 'secret', createDict: true, createKey: true }), 0, v),
+    );
     e.lockBasis('secret');
     e.close();
     const before = dataPages(flash.snapshot()).map((p) => p.slice());
@@ -34,7 +36,9 @@ describe.each([
     expect(after.filter((p, i) => !Buffer.from(p).equals(before[i])).length).toBeGreaterThan(minPrograms / 16);
     e = PddbEngine.mount(flash, keybox, '1');
     e.unlockBasis('secret', 'pw');
-    values.forEach((v, i) => expect(Buffer.from(e.readAll(e.get('d', `k${i}`, { basis: 'secret' }))).equals(v), `k${i}`).toBe(true));
+    values.forEach((v, i) =>
+      expect(Buffer.from(e.readAll(e.get('d', `k${i}`, { basis: 'secret' }))).equals(v), `k${i}`).toBe(true),
+    );
     e.close();
   });
 });

@@ -8,7 +8,14 @@ describe('single-snapshot game, real engine (4 MiB, 8 devices per world)', () =>
   for (const adversary of ['coerced', 'blind'] as const) {
     it(`${adversary}: the advantage interval contains 0`, { timeout: 120_000 }, () => {
       const seen: number[] = [];
-      const r = playGame('single', { adversary, trials: 8, seed: 'npm-test', size: TEST_PDDB_LEN, steps: 8, onProgress: (d) => seen.push(d) });
+      const r = playGame('single', {
+        adversary,
+        trials: 8,
+        seed: 'npm-test',
+        size: TEST_PDDB_LEN,
+        steps: 8,
+        onProgress: (d) => seen.push(d),
+      });
       expect(r.advantage!.low, JSON.stringify(r)).toBeLessThanOrEqual(0);
       expect(r.advantage!.high).toBeGreaterThanOrEqual(0);
       expect(r.accuracy!.low).toBeGreaterThanOrEqual(0);

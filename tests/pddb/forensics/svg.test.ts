@@ -9,7 +9,13 @@ describe('classBitmapSvg', () => {
   it('draws each panel as runs of one class per row, with titles escaped and a legend', () => {
     const coerced = Uint8Array.from([0, 3, 3, 3, 1, 1]);
     const owner = Uint8Array.from([0, 4, 4, 3, 1, 1]);
-    const svg = classBitmapSvg([{ title: 'boot PIN <only>', classes: coerced }, { title: 'owner', classes: owner }], 3);
+    const svg = classBitmapSvg(
+      [
+        { title: 'boot PIN <only>', classes: coerced },
+        { title: 'owner', classes: owner },
+      ],
+      3,
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('boot PIN &#60;only&#62;');
     // Panel 1 row 0: System (1 cell), then Unexplained (2 cells); row 1: Unexplained (1), Listed (2).
@@ -17,7 +23,8 @@ describe('classBitmapSvg', () => {
     expect(svg).toContain(`<rect x="4" y="22" width="8" height="4" ${fill(PageClass.Listed)}/>`);
     // Panel 2 starts one panel width (12) and a gap (24) to the right; its Disclosed run is there.
     expect(svg).toContain(`<rect x="40" y="18" width="8" height="4" ${fill(PageClass.Disclosed)}/>`);
-    for (const name of ['System', 'Listed', 'UsedUnmapped', 'Unexplained', 'Disclosed']) expect(svg).toContain(`>${name}</text>`);
+    for (const name of ['System', 'Listed', 'UsedUnmapped', 'Unexplained', 'Disclosed'])
+      expect(svg).toContain(`>${name}</text>`);
   });
 
   it('refuses an empty panel list, a bad class, bad columns', () => {

@@ -52,18 +52,27 @@ describe('emulated keybox', () => {
     // Key material is each word's big-endian bytes; the file holds the words little-endian.
     expect(Array.from(keybox.subarray(0xa0, 0xa4))).toEqual(Array.from(taken[2].subarray(0, 4)).reverse());
     // Same seed, same keybox.
-    expect(hex(createKeybox(PIN, new SeededRandom('same')).keybox)).toBe(hex(createKeybox(PIN, new SeededRandom('same')).keybox));
+    expect(hex(createKeybox(PIN, new SeededRandom('same')).keybox)).toBe(
+      hex(createKeybox(PIN, new SeededRandom('same')).keybox),
+    );
   });
 
   it('unlocks the same User0 key with the same PIN, another with any other PIN', () => {
     const { keybox, user0Key } = createKeybox(PIN, new SeededRandom('unlock'));
     expect(user0Key.length).toBe(32);
     expect(hex(unlockUser0(keybox, PIN))).toBe(hex(user0Key));
-    for (const wrong of ['', '432', '43210', '4322', ' 4321']) expect(hex(unlockUser0(keybox, wrong))).not.toBe(hex(user0Key));
+    for (const wrong of ['', '432', '43210', '4322', ' 4321'])
+      expect(hex(unlockUser0(keybox, wrong))).not.toBe(hex(user0Key));
   });
 
   it("gives the key that the original's extract_keys chain recovers (tools/pddbcommon.py, re-implemented)", () => {
-    for (const [seed, pin] of [['a', '4321'], ['b', ''], ['c', 'correct horse battery staple'], ['d', 'p\u00efn\u{1f510}'], ['e', 'x'.repeat(72)]]) {
+    for (const [seed, pin] of [
+      ['a', '4321'],
+      ['b', ''],
+      ['c', 'correct horse battery staple'],
+      ['d', 'p\u00efn\u{1f510}'],
+      ['e', 'x'.repeat(72)],
+    ]) {
       const { keybox, user0Key } = createKeybox(pin, new SeededRandom(seed));
       expect(hex(user0Key)).toBe(hex(referenceUserKey(keybox, pin)));
     }
@@ -112,7 +121,11 @@ describe('emulated keybox', () => {
   it('never puts the PIN or key material in an error', () => {
     const pin = 'secret-pin-0000-'.repeat(5);
     const { keybox, user0Key } = createKeybox(PIN, new SeededRandom('errors'));
-    for (const f of [() => unlockUser0(keybox, pin), () => createKeybox(pin, new SeededRandom(1)), () => unlockUser0(keybox.subarray(1), PIN)]) {
+    for (const f of [
+      () => unlockUser0(keybox, pin),
+      () => createKeybox(pin, new SeededRandom(1)),
+      () => unlockUser0(keybox.subarray(1), PIN),
+    ]) {
       const err = caught(f) as Error;
       const shown = `${String(err)} ${JSON.stringify(err)} ${err.stack}`;
       expect(shown).not.toContain('secret-pin');
@@ -128,7 +141,10 @@ describe('emulated keybox', () => {
     const unprovisioned = keybox.slice();
     writeWord(unprovisioned, KeyRomLoc.CONFIG, 0);
     expect(keyboxProblem(unprovisioned)).toMatch(/CONFIG word \(255\) does not mark a provisioned keyrom/);
-    for (const [loc, words, what] of [[KeyRomLoc.USER_KEY, 8, 'User0 key'], [KeyRomLoc.PEPPER, 4, 'pepper']] as const) {
+    for (const [loc, words, what] of [
+      [KeyRomLoc.USER_KEY, 8, 'User0 key'],
+      [KeyRomLoc.PEPPER, 4, 'pepper'],
+    ] as const) {
       const erased = keybox.slice();
       for (let w = 0; w < words; w++) writeWord(erased, loc + w, 0xffffffff);
       expect(keyboxProblem(erased)).toMatch(new RegExp(`the ${what} words .* are erased`));
@@ -138,5 +154,4 @@ describe('emulated keybox', () => {
     flipped[KeyRomLoc.USER_KEY * 4] ^= 1;
     expect(keyboxProblem(flipped)).toBeUndefined(); // the layout has no checksum: this reads as a wrong PIN
   });
-
 });

@@ -70,7 +70,11 @@ describe('.System keys wrapped under User0', () => {
   });
 
   it('rejects keys of the wrong size (a caller bug)', () => {
-    expect(() => wrapSystemKeys(new Uint8Array(31), { pt: new Uint8Array(32), data: new Uint8Array(32) })).toThrow(RangeError);
-    expect(() => wrapSystemKeys(new Uint8Array(32), { pt: new Uint8Array(16), data: new Uint8Array(32) })).toThrow(RangeError);
+    expect(() => wrapSystemKeys(new Uint8Array(31), { pt: new Uint8Array(32), data: new Uint8Array(32) })).toThrow(
+      RangeError,
+    );
+    expect(() => wrapSystemKeys(new Uint8Array(32), { pt: new Uint8Array(16), data: new Uint8Array(32) })).toThrow(
+      RangeError,
+    );
   });
 });

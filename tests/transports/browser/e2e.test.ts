@@ -47,11 +47,16 @@ describe.skipIf(!haveChromium)('WebAuthn in headless Chromium through the bridge
 
   it('registers (packed attestation, verified by the RP) into the unlocked secret basis', async () => {
     expect(await ceremony('register')).toEqual({ verified: true, fmt: 'packed' });
-    expect(await storedCredentials(dev.pddb)).toEqual([expect.objectContaining({ rpId: 'localhost', basis: 'travel', discoverable: true })]);
+    expect(await storedCredentials(dev.pddb)).toEqual([
+      expect.objectContaining({ rpId: 'localhost', basis: 'travel', discoverable: true }),
+    ]);
   }, 30_000);
 
   it('signs in, then signs in with the PIN verified (UV required)', async () => {
-    expect(await ceremony('login', { userVerification: 'discouraged' })).toEqual({ verified: true, userVerified: false });
+    expect(await ceremony('login', { userVerification: 'discouraged' })).toEqual({
+      verified: true,
+      userVerified: false,
+    });
     expect(await ceremony('login', { userVerification: 'required' })).toEqual({ verified: true, userVerified: true });
   }, 30_000);
 
@@ -60,6 +65,9 @@ describe.skipIf(!haveChromium)('WebAuthn in headless Chromium through the bridge
     const r = await ceremony('login', { userVerification: 'discouraged' });
     expect(r).toMatchObject({ error: 'NotAllowedError' });
     await dev.pddb.unlockBasis('travel', 'pw-travel');
-    expect(await ceremony('login', { userVerification: 'discouraged' })).toEqual({ verified: true, userVerified: false });
+    expect(await ceremony('login', { userVerification: 'discouraged' })).toEqual({
+      verified: true,
+      userVerified: false,
+    });
   }, 30_000);
 });

@@ -53,7 +53,11 @@ export class RelyingParty {
     server.on('request', (req, res) => {
       rp.route(req)
         .then(([type, body]) => res.writeHead(200, { 'content-type': type }).end(body))
-        .catch((e) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ verified: false, error: String(e.message) })));
+        .catch((e) =>
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ verified: false, error: String(e.message) })),
+        );
     });
     return rp;
   }
@@ -84,20 +88,37 @@ export class RelyingParty {
         return json(o);
       }
       case '/register/verify': {
-        const v = await verifyRegistrationResponse({ response: body, expectedChallenge: this.challenge, expectedOrigin: this.origin, expectedRPID: rpID, requireUserVerification: false });
+        const v = await verifyRegistrationResponse({
+          response: body,
+          expectedChallenge: this.challenge,
+          expectedOrigin: this.origin,
+          expectedRPID: rpID,
+          requireUserVerification: false,
+        });
         if (v.verified) this.credentials.push(v.registrationInfo!.credential);
         return json({ verified: v.verified, fmt: v.registrationInfo?.fmt });
       }
       case '/login/options': {
         this.requireUv = body.userVerification === 'required';
-        const o = await generateAuthenticationOptions({ rpID, userVerification: body.userVerification ?? 'discouraged', allowCredentials: this.credentials.map((c) => ({ id: c.id })) });
+        const o = await generateAuthenticationOptions({
+          rpID,
+          userVerification: body.userVerification ?? 'discouraged',
+          allowCredentials: this.credentials.map((c) => ({ id: c.id })),
+        });
         this.challenge = o.challenge;
         return json(o);
       }
       case '/login/verify': {
         const credential = this.credentials.find((c) => c.id === body.id);
         if (!credential) return json({ verified: false, error: 'unknown credential' });
-        const v = await verifyAuthenticationResponse({ response: body, expectedChallenge: this.challenge, expectedOrigin: this.origin, expectedRPID: rpID, credential, requireUserVerification: this.requireUv });
+        const v = await verifyAuthenticationResponse({
+          response: body,
+          expectedChallenge: this.challenge,
+          expectedOrigin: this.origin,
+          expectedRPID: rpID,
+          credential,
+          requireUserVerification: this.requireUv,
+        });
         if (v.verified) credential.counter = v.authenticationInfo.newCounter;
         return json({ verified: v.verified, userVerified: v.authenticationInfo.userVerified });
       }

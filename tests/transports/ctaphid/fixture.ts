@@ -4,7 +4,7 @@ import { encode } from 'cborg';
 import { startAuthenticator, type InProcessAuthenticator } from '../../../vault/fido/in-process.ts';
 import { attachCtaphid, type AttachedCtaphid } from '../../../transports/ctaphid/attach.ts';
 import type { CtaphidDeviceOptions } from '../../../transports/ctaphid/channels.ts';
-import { HidSocket } from '../../../transports/ctaphid/hid-socket.ts';
+import type { HidSocket } from '../../../transports/ctaphid/hid-socket.ts';
 import { framePackets, parsePacket, type Packet } from '../../../transports/ctaphid/packet.ts';
 import { BROADCAST_CID, HidCommand } from '../../../transports/ctaphid/protocol.ts';
 import { makeCredentialParams, sha256 } from '../../vault/fido/platform.ts';
@@ -66,7 +66,12 @@ export async function allocate(s: HidSocket, nonce = Uint8Array.of(1, 2, 3, 4, 5
   sendMessage(s, BROADCAST_CID, HidCommand.Init, nonce);
   for (;;) {
     const p = await next(s);
-    if (p.kind === 'init' && p.cid === BROADCAST_CID && p.cmd === HidCommand.Init && Buffer.from(p.data.subarray(0, 8)).equals(nonce)) {
+    if (
+      p.kind === 'init' &&
+      p.cid === BROADCAST_CID &&
+      p.cmd === HidCommand.Init &&
+      Buffer.from(p.data.subarray(0, 8)).equals(nonce)
+    ) {
       return new DataView(p.data.buffer, p.data.byteOffset).getUint32(8);
     }
   }

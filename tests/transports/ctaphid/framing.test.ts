@@ -5,8 +5,24 @@ import { decode } from 'cborg';
 import { HidSocket } from '../../../transports/ctaphid/hid-socket.ts';
 import { framePackets } from '../../../transports/ctaphid/packet.ts';
 import { CtaphidHostClient } from '../../../transports/ctaphid/host-client.ts';
-import { BROADCAST_CID, CtaphidError, HidCommand, HidError, MAX_MESSAGE } from '../../../transports/ctaphid/protocol.ts';
-import { allocate, answer, contPacket, expectError, GET_INFO, initPacket, sendMessage, serve, type Served } from './fixture.ts';
+import {
+  BROADCAST_CID,
+  CtaphidError,
+  HidCommand,
+  HidError,
+  MAX_MESSAGE,
+} from '../../../transports/ctaphid/protocol.ts';
+import {
+  allocate,
+  answer,
+  contPacket,
+  expectError,
+  GET_INFO,
+  initPacket,
+  sendMessage,
+  serve,
+  type Served,
+} from './fixture.ts';
 
 let srv: Served;
 beforeAll(async () => {
@@ -204,7 +220,9 @@ describe('commands', () => {
     const b = await CtaphidHostClient.connect(srv.address);
     await a.transact(HidCommand.Lock, Uint8Array.of(10));
     a.close();
-    await expect.poll(async () => (await b.ping(Uint8Array.of(6)).catch(() => undefined))?.[0], { timeout: 10_000 }).toBe(6);
+    await expect
+      .poll(async () => (await b.ping(Uint8Array.of(6)).catch(() => undefined))?.[0], { timeout: 10_000 })
+      .toBe(6);
     b.close();
   });
 });

@@ -22,7 +22,9 @@ interface Serving {
 
 /** Start `pvault serve --json` and read its one line. */
 async function serve(args: string[]): Promise<Serving> {
-  const child = spawn(process.execPath, [PVAULT, 'serve', '--json', ...args], { env: { PATH: process.env.PATH, PVAULT_PIN: PIN } });
+  const child = spawn(process.execPath, [PVAULT, 'serve', '--json', ...args], {
+    env: { PATH: process.env.PATH, PVAULT_PIN: PIN },
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -37,9 +39,21 @@ describe('pvault serve', () => {
   it('serves CTAPHID on TCP and a UNIX socket, keeps the folder locked, and syncs on SIGTERM', async () => {
     const dir = ws.fresh();
     const sock = join(dir, 'ctaphid.sock');
-    const s = await serve(['--dir', dir, '--ctaphid', 'tcp:127.0.0.1:0', '--ctaphid', `unix:${sock}`, '--presence', 'approve']);
+    const s = await serve([
+      '--dir',
+      dir,
+      '--ctaphid',
+      'tcp:127.0.0.1:0',
+      '--ctaphid',
+      `unix:${sock}`,
+      '--presence',
+      'approve',
+    ]);
     try {
-      expect(s.doc.listeners.map((l) => l.address)).toEqual([expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/), `unix:${sock}`]);
+      expect(s.doc.listeners.map((l) => l.address)).toEqual([
+        expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/),
+        `unix:${sock}`,
+      ]);
       const tcp = await CtaphidHostClient.connect(s.doc.listeners[0].address);
       const unix = await CtaphidHostClient.connect(s.doc.listeners[1].address);
       const reg = await tcp.cbor(makeCredential(true));
@@ -49,7 +63,16 @@ describe('pvault serve', () => {
       tcp.close();
       unix.close();
 
-      const second = await runAsync(['serve', '--dir', dir, '--ctaphid', 'tcp:127.0.0.1:0', '--presence', 'approve', '--json']);
+      const second = await runAsync([
+        'serve',
+        '--dir',
+        dir,
+        '--ctaphid',
+        'tcp:127.0.0.1:0',
+        '--presence',
+        'approve',
+        '--json',
+      ]);
       expect(second.status).toBe(1);
       expect(JSON.parse(second.stdout).error.code).toBe('DeviceBusy');
       const offline = await runAsync(['fido', 'list', '--dir', dir, '--json']);
@@ -79,7 +102,13 @@ describe('pvault serve', () => {
 
   it('usage errors: ask without a terminal, a bad address, a bad presence mode', async () => {
     const dir = ws.fresh();
-    for (const args of [[], ['--presence', 'maybe'], ['--presence', 'approve', '--ctaphid', 'tcp:nowhere'], ['--presence', 'approve', '--ctaphid', 'unix:'], ['extra']]) {
+    for (const args of [
+      [],
+      ['--presence', 'maybe'],
+      ['--presence', 'approve', '--ctaphid', 'tcp:nowhere'],
+      ['--presence', 'approve', '--ctaphid', 'unix:'],
+      ['extra'],
+    ]) {
       const r = await cli(['serve', '--dir', dir, '--json', ...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(json(r).error.code).toBe('Usage');
@@ -90,7 +119,16 @@ describe('pvault serve', () => {
     const dir = ws.fresh();
     const s = await serve(['--dir', ws.fresh(), '--ctaphid', 'tcp:127.0.0.1:0', '--presence', 'approve']);
     try {
-      const r = await runAsync(['serve', '--dir', dir, '--ctaphid', s.doc.listeners[0].address, '--presence', 'approve', '--json']);
+      const r = await runAsync([
+        'serve',
+        '--dir',
+        dir,
+        '--ctaphid',
+        s.doc.listeners[0].address,
+        '--presence',
+        'approve',
+        '--json',
+      ]);
       expect(r.status).toBe(1);
       expect(JSON.parse(r.stdout).error.code).toBe('EADDRINUSE');
       expect(json(await cli(['fido', 'list', '--dir', dir, '--json']))).toEqual([]);

@@ -9,7 +9,18 @@ import { framePackets } from '../../../transports/ctaphid/packet.ts';
 import { BROADCAST_CID, HidCommand, HidError, KeepaliveStatus } from '../../../transports/ctaphid/protocol.ts';
 import { CtapStatus } from '../../../vault/fido/status.ts';
 import { PolicyMode } from '../../../vault/ui/api.ts';
-import { allocate, answer, expectError, GET_INFO, initPacket, makeCredential, next, sendMessage, serve, type Served } from './fixture.ts';
+import {
+  allocate,
+  answer,
+  expectError,
+  GET_INFO,
+  initPacket,
+  makeCredential,
+  next,
+  sendMessage,
+  serve,
+  type Served,
+} from './fixture.ts';
 
 let srv: Served;
 beforeAll(async () => {
@@ -25,7 +36,9 @@ async function modalShown(): Promise<void> {
 /** The device serves again: a getInfo on a fresh host answers. */
 async function servesAgain(): Promise<void> {
   const c = await CtaphidHostClient.connect(srv.address);
-  await expect.poll(async () => (await c.cbor(GET_INFO).catch(() => undefined))?.[0], { timeout: 10_000, interval: 20 }).toBe(0);
+  await expect
+    .poll(async () => (await c.cbor(GET_INFO).catch(() => undefined))?.[0], { timeout: 10_000, interval: 20 })
+    .toBe(0);
   c.close();
 }
 
@@ -37,7 +50,8 @@ describe('waiting for presence', () => {
     const pending = c.cbor(makeCredential(), {
       onKeepalive: (st) => {
         seen.push(st);
-        if (st === KeepaliveStatus.UpNeeded && seen.filter((x) => x === st).length === 3) void srv.auth.ui.press('enter');
+        if (st === KeepaliveStatus.UpNeeded && seen.filter((x) => x === st).length === 3)
+          void srv.auth.ui.press('enter');
       },
     });
     const r = await pending;
@@ -114,7 +128,8 @@ describe('hostile hosts', () => {
     const storm = (async () => {
       while (storming) {
         stormers.forEach((s, i) => {
-          for (let k = 0; k < 20; k++) for (const r of framePackets(k % 2 ? cids[i] : honest.cid, HidCommand.Cancel, new Uint8Array(0))) s.send(r);
+          for (let k = 0; k < 20; k++)
+            for (const r of framePackets(k % 2 ? cids[i] : honest.cid, HidCommand.Cancel, new Uint8Array(0))) s.send(r);
         });
         await new Promise((r) => setTimeout(r, 1));
       }

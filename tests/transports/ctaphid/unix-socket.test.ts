@@ -23,7 +23,10 @@ const unreachable: CtaphidBackend = {
 
 /** A process that listens on `path` until killed (SIGKILL leaves the socket file behind). */
 async function listener(path: string) {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
+  const child = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
+  ]);
   await new Promise((r) => child.stdout.once('data', r));
   return child;
 }

@@ -15,9 +15,26 @@ afterAll(() => ws.cleanup());
 describe('pvault serve --host-readout', () => {
   it('restores and backs up over the served socket; the entry survives the stop', async () => {
     const dir = ws.fresh();
-    const child = spawn(process.execPath, [PVAULT, 'serve', '--json', '--host-readout', '--dir', dir, '--ctaphid', 'tcp:127.0.0.1:0', '--presence', 'approve', '--http', 'off'], {
-      env: { PATH: process.env.PATH, PVAULT_PIN: PIN },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        PVAULT,
+        'serve',
+        '--json',
+        '--host-readout',
+        '--dir',
+        dir,
+        '--ctaphid',
+        'tcp:127.0.0.1:0',
+        '--presence',
+        'approve',
+        '--http',
+        'off',
+      ],
+      {
+        env: { PATH: process.env.PATH, PVAULT_PIN: PIN },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -28,9 +45,27 @@ describe('pvault serve --host-readout', () => {
       });
       const h = await CtaphidHostClient.connect(JSON.parse(line).listeners[0].address);
       try {
-        const packet = encode(new Map<number, unknown>([[1, 2], [2, [new Map<number, unknown>([[1, 30], [2, 'JBSWY3DPEHPK3PXP'], [3, 6], [4, 1], [5, 'served-entry']])]]]));
+        const packet = encode(
+          new Map<number, unknown>([
+            [1, 2],
+            [
+              2,
+              [
+                new Map<number, unknown>([
+                  [1, 30],
+                  [2, 'JBSWY3DPEHPK3PXP'],
+                  [3, 6],
+                  [4, 1],
+                  [5, 'served-entry'],
+                ]),
+              ],
+            ],
+          ]),
+        );
         expect(Buffer.from(await h.transact(0x74 as HidCommand, new Uint8Array(0))).toString('hex')).toBe('cafebabe');
-        expect(Buffer.from(await h.transact(0x71 as HidCommand, encodeWire(splitWires(packet)[0]))).toString('hex')).toBe('cafebabe');
+        expect(
+          Buffer.from(await h.transact(0x71 as HidCommand, encodeWire(splitWires(packet)[0]))).toString('hex'),
+        ).toBe('cafebabe');
         await h.transact(0x74 as HidCommand, new Uint8Array(0));
         const w = decodeWire(await h.transact(0x72 as HidCommand, Uint8Array.of(1)));
         expect(w.more).toBe(false);

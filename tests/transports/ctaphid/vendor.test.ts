@@ -8,11 +8,17 @@ import { bootVault, type TestDevice } from '../../vault/vault-device.ts';
 import { spawnAuthenticator } from '../../../vault/fido/spawn.ts';
 import { attachCtaphid, type AttachedCtaphid } from '../../../transports/ctaphid/attach.ts';
 import { CtaphidHostClient } from '../../../transports/ctaphid/host-client.ts';
-import { CtaphidError, HidCommand, HidError } from '../../../transports/ctaphid/protocol.ts';
+import { CtaphidError, type HidCommand, HidError } from '../../../transports/ctaphid/protocol.ts';
 import { randomBelow, randomBytes, SeededRandom } from '../../../lib/random.ts';
 import { HostReadout } from '../../../transports/ctaphid/vendor/host-readout.ts';
 import { CONTINUE_RESPONSE, OKAY_CANARY, VendorError } from '../../../transports/ctaphid/vendor/protocol.ts';
-import { decodeWire, encodeWire, splitWires, WIRE_MAX_DATA, WireError } from '../../../transports/ctaphid/vendor/wire.ts';
+import {
+  decodeWire,
+  encodeWire,
+  splitWires,
+  WIRE_MAX_DATA,
+  WireError,
+} from '../../../transports/ctaphid/vendor/wire.ts';
 
 const RESET = 0x74 as HidCommand;
 const BACKUP = 0x72 as HidCommand;
@@ -69,19 +75,26 @@ async function readOut(h: CtaphidHostClient, kind: number): Promise<{ bytes: Buf
 async function writeIn(h: CtaphidHostClient, packet: Uint8Array): Promise<Uint8Array> {
   await h.transact(RESET, new Uint8Array(0));
   const wires = splitWires(packet);
-  for (const w of wires.slice(0, -1)) expect(hex(await h.transact(RESTORE, encodeWire(w)))).toBe(hex(CONTINUE_RESPONSE));
+  for (const w of wires.slice(0, -1))
+    expect(hex(await h.transact(RESTORE, encodeWire(w)))).toBe(hex(CONTINUE_RESPONSE));
   return h.transact(RESTORE, encodeWire(wires[wires.length - 1]));
 }
 
 describe('Wire chunks', () => {
   it('encode as the original map {1: index, 2: size, 3: more, 4: bytes}, byte for byte', () => {
-    expect(hex(encodeWire({ index: 0, more: false, data: Uint8Array.of(1, 2) }))).toBe('a4010002020' + '3f4' + '04420102');
+    expect(hex(encodeWire({ index: 0, more: false, data: Uint8Array.of(1, 2) }))).toBe(
+      'a4010002020' + '3f4' + '04420102',
+    );
     expect(hex(encodeWire({ index: 3, more: true, data: new Uint8Array(0) }))).toBe('a40103020003f50440');
   });
 
   it('split at 7588 bytes, the last without more; an empty packet is still one chunk', () => {
     const w = splitWires(new Uint8Array(WIRE_MAX_DATA * 2 + 1));
-    expect(w.map((c) => [c.index, c.data.length, c.more])).toEqual([[0, WIRE_MAX_DATA, true], [1, WIRE_MAX_DATA, true], [2, 1, false]]);
+    expect(w.map((c) => [c.index, c.data.length, c.more])).toEqual([
+      [0, WIRE_MAX_DATA, true],
+      [1, WIRE_MAX_DATA, true],
+      [2, 1, false],
+    ]);
     expect(splitWires(new Uint8Array(WIRE_MAX_DATA)).map((c) => c.more)).toEqual([false]);
     expect(splitWires(new Uint8Array(0)).map((c) => [c.index, c.more])).toEqual([[0, false]]);
     // The largest chunk still fits one CTAPHID message.
@@ -96,10 +109,37 @@ describe('Wire chunks', () => {
       Uint8Array.of(...ok, 0),
       ok.subarray(0, ok.length - 1),
       encode([1, 2, 3, 4]),
-      encode(new Map<number, unknown>([[1, -1], [2, 0], [3, false], [4, new Uint8Array(0)]])),
-      encode(new Map<number, unknown>([[1, 0], [2, 0], [3, 1], [4, new Uint8Array(0)]])),
-      encode(new Map<number, unknown>([[1, 0], [2, 1], [3, false], [4, 'x']])),
-      encode(new Map<number, unknown>([[1, 0], [2, 0], [3, false]])),
+      encode(
+        new Map<number, unknown>([
+          [1, -1],
+          [2, 0],
+          [3, false],
+          [4, new Uint8Array(0)],
+        ]),
+      ),
+      encode(
+        new Map<number, unknown>([
+          [1, 0],
+          [2, 0],
+          [3, 1],
+          [4, new Uint8Array(0)],
+        ]),
+      ),
+      encode(
+        new Map<number, unknown>([
+          [1, 0],
+          [2, 1],
+          [3, false],
+          [4, 'x'],
+        ]),
+      ),
+      encode(
+        new Map<number, unknown>([
+          [1, 0],
+          [2, 0],
+          [3, false],
+        ]),
+      ),
     ];
     for (const b of bad) expect(() => decodeWire(b), hex(b)).toThrow(WireError);
   });
@@ -107,14 +147,32 @@ describe('Wire chunks', () => {
 
 describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () => {
   it('reads out TOTP entries in the original DataPacket layout, byte for byte', async () => {
-    await dev.totp.add({ name: 'github', issuer: '', secret: 'JBSWY3DPEHPK3PXP', algorithm: 'SHA1', digits: 6, timestep: 30, hotp: false, notes: '' });
+    await dev.totp.add({
+      name: 'github',
+      issuer: '',
+      secret: 'JBSWY3DPEHPK3PXP',
+      algorithm: 'SHA1',
+      digits: 6,
+      timestep: 30,
+      hotp: false,
+      notes: '',
+    });
     const h = await host();
     try {
       const { bytes, chunks } = await readOut(h, TOTP_KIND);
       expect(chunks).toBe(1);
       // {1: 2 (TOTP), 2: [{1: 30, 2: "JBSWY3DPEHPK3PXP", 3: 6, 4: 1 (SHA1), 5: "github"}]}, canonical CBOR as the
       // original's cbor::write emits it, written out by hand.
-      const expected = 'a20102' + '0281a5' + '01181e' + '0270' + Buffer.from('JBSWY3DPEHPK3PXP').toString('hex') + '0306' + '0401' + '0566' + Buffer.from('github').toString('hex');
+      const expected =
+        'a20102' +
+        '0281a5' +
+        '01181e' +
+        '0270' +
+        Buffer.from('JBSWY3DPEHPK3PXP').toString('hex') +
+        '0306' +
+        '0401' +
+        '0566' +
+        Buffer.from('github').toString('hex');
       expect(bytes.toString('hex')).toBe(expected);
       // Asked again after the last chunk: the original's "no more chunks", until a reset.
       expect(await code(h.transact(BACKUP, Uint8Array.of(TOTP_KIND)))).toBe(VendorError.NoMoreChunks);
@@ -125,7 +183,12 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
 
   it('reads out passwords over several Wire chunks, indexes in order, more set on all but the last', async () => {
     for (let i = 0; i < 4; i++) {
-      await dev.passwords.add({ description: `site${i}`, username: `user${i}`, password: `pw-${i}-secret`, notes: String(i).repeat(3000) });
+      await dev.passwords.add({
+        description: `site${i}`,
+        username: `user${i}`,
+        password: `pw-${i}-secret`,
+        notes: String(i).repeat(3000),
+      });
     }
     const h = await host();
     try {
@@ -135,7 +198,9 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
       const packet = decode(bytes, { useMaps: true }) as Map<number, unknown>;
       expect(packet.get(1)).toBe(1); // Password
       const entries = packet.get(2) as Map<number, string>[];
-      expect(entries.map((e) => [e.get(1), e.get(2), e.get(3)]).sort()).toEqual([0, 1, 2, 3].map((i) => [`site${i}`, `user${i}`, `pw-${i}-secret`]));
+      expect(entries.map((e) => [e.get(1), e.get(2), e.get(3)]).sort()).toEqual(
+        [0, 1, 2, 3].map((i) => [`site${i}`, `user${i}`, `pw-${i}-secret`]),
+      );
       expect(entries.every((e) => [...e.keys()].join() === '1,2,3,4' && e.get(4)!.length === 3000)).toBe(true);
     } finally {
       h.close();
@@ -147,7 +212,27 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
     const packet = encode(
       new Map<number, unknown>([
         [1, 1],
-        [2, [0, 1, 2].map((i) => new Map<number, unknown>([[1, `restored${i}`], [2, 'me'], [3, `r-${i}`], [4, long]])).concat([new Map<number, unknown>([[1, 'kept'], [2, 'me'], [3, 'CHANGED'], [4, '']])])],
+        [
+          2,
+          [0, 1, 2]
+            .map(
+              (i) =>
+                new Map<number, unknown>([
+                  [1, `restored${i}`],
+                  [2, 'me'],
+                  [3, `r-${i}`],
+                  [4, long],
+                ]),
+            )
+            .concat([
+              new Map<number, unknown>([
+                [1, 'kept'],
+                [2, 'me'],
+                [3, 'CHANGED'],
+                [4, ''],
+              ]),
+            ]),
+        ],
       ]),
     );
     await dev.passwords.add({ description: 'kept', username: 'me', password: 'original', notes: '' });
@@ -159,13 +244,38 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
       // kept/me existed: not overwritten (the original's rule).
       expect((await dev.passwords.get({ description: 'kept', username: 'me' })).record.password).toBe('original');
 
-      const totp = encode(new Map<number, unknown>([[1, 2], [2, [new Map<number, unknown>([[1, 7], [2, 'GEZDGNBVGY3TQOJQ'], [3, 8], [4, 3], [5, 'counter'], [6, true]])]]]));
+      const totp = encode(
+        new Map<number, unknown>([
+          [1, 2],
+          [
+            2,
+            [
+              new Map<number, unknown>([
+                [1, 7],
+                [2, 'GEZDGNBVGY3TQOJQ'],
+                [3, 8],
+                [4, 3],
+                [5, 'counter'],
+                [6, true],
+              ]),
+            ],
+          ],
+        ]),
+      );
       expect(hex(await writeIn(h, totp))).toBe('cafebabe');
       const r = (await dev.totp.get('counter')).record;
       expect([r.hotp, r.timestep, r.digits, r.algorithm]).toEqual([true, 7, 8, 'SHA512']);
       // And it reads out again with the flag.
-      const back = decode((await readOut(h, TOTP_KIND)).bytes, { useMaps: true }) as Map<number, Map<number, unknown>[]>;
-      expect(back.get(2)!.find((e) => e.get(5) === 'counter')?.get(6)).toBe(true);
+      const back = decode((await readOut(h, TOTP_KIND)).bytes, { useMaps: true }) as Map<
+        number,
+        Map<number, unknown>[]
+      >;
+      expect(
+        back
+          .get(2)!
+          .find((e) => e.get(5) === 'counter')
+          ?.get(6),
+      ).toBe(true);
     } finally {
       h.close();
     }
@@ -176,11 +286,27 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
     try {
       await h.transact(RESET, new Uint8Array(0));
       expect(await code(h.transact(RESTORE, Uint8Array.of(0xff, 0x00)))).toBe(VendorError.BadRequest);
-      expect(await code(h.transact(RESTORE, encode(new Map<number, unknown>([[1, 0], [2, 5], [3, false], [4, new Uint8Array(4)]]))))).toBe(VendorError.BadRequest);
+      expect(
+        await code(
+          h.transact(
+            RESTORE,
+            encode(
+              new Map<number, unknown>([
+                [1, 0],
+                [2, 5],
+                [3, false],
+                [4, new Uint8Array(4)],
+              ]),
+            ),
+          ),
+        ),
+      ).toBe(VendorError.BadRequest);
       expect(await code(h.transact(BACKUP, Uint8Array.of(3)))).toBe(VendorError.BadRequest);
       expect(await code(h.transact(BACKUP, new Uint8Array(0)))).toBe(VendorError.BadRequest);
       // A first chunk that is not index 0, and a chunk that skips one.
-      expect(await code(h.transact(RESTORE, encodeWire({ index: 1, more: false, data: new Uint8Array(1) })))).toBe(VendorError.Session);
+      expect(await code(h.transact(RESTORE, encodeWire({ index: 1, more: false, data: new Uint8Array(1) })))).toBe(
+        VendorError.Session,
+      );
       const wires = splitWires(new Uint8Array(WIRE_MAX_DATA * 3));
       expect(hex(await h.transact(RESTORE, encodeWire(wires[0])))).toBe(hex(CONTINUE_RESPONSE));
       expect(await code(h.transact(RESTORE, encodeWire(wires[2])))).toBe(VendorError.Session);
@@ -188,7 +314,30 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
       await h.transact(RESTORE, encodeWire(wires[0]));
       expect(await code(h.transact(BACKUP, Uint8Array.of(TOTP_KIND)))).toBe(VendorError.Session);
       // A packet with one bad entry (SHA-3 is not 1..3): refused whole, the good entry beside it not stored.
-      const bad = encode(new Map<number, unknown>([[1, 2], [2, [new Map<number, unknown>([[1, 30], [2, 'JBSWY3DPEHPK3PXP'], [3, 6], [4, 1], [5, 'good']]), new Map<number, unknown>([[1, 30], [2, 'JBSWY3DPEHPK3PXP'], [3, 6], [4, 9], [5, 'bad']])]]]));
+      const bad = encode(
+        new Map<number, unknown>([
+          [1, 2],
+          [
+            2,
+            [
+              new Map<number, unknown>([
+                [1, 30],
+                [2, 'JBSWY3DPEHPK3PXP'],
+                [3, 6],
+                [4, 1],
+                [5, 'good'],
+              ]),
+              new Map<number, unknown>([
+                [1, 30],
+                [2, 'JBSWY3DPEHPK3PXP'],
+                [3, 6],
+                [4, 9],
+                [5, 'bad'],
+              ]),
+            ],
+          ],
+        ]),
+      );
       expect(await code(writeIn(h, bad))).toBe(VendorError.RestoreFailed);
       expect(await code(writeIn(h, Uint8Array.of(0xa1, 0x01)))).toBe(VendorError.RestoreFailed);
       expect((await dev.totp.list()).entries.map((e) => e.name)).not.toContain('good');
@@ -203,7 +352,16 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
   it('random and mutated vendor requests get an answer or a known code, and stored entries stay readable', async () => {
     const rng = new SeededRandom('vendor-fuzz');
     const before = (await dev.passwords.list()).entries.length;
-    const valid = encodeWire({ index: 0, more: false, data: encode(new Map<number, unknown>([[1, 1], [2, []]])) });
+    const valid = encodeWire({
+      index: 0,
+      more: false,
+      data: encode(
+        new Map<number, unknown>([
+          [1, 1],
+          [2, []],
+        ]),
+      ),
+    });
     const known = new Set<number>(Object.values(VendorError).filter((v) => typeof v === 'number') as number[]);
     const h = await host();
     try {
@@ -219,7 +377,8 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
           () => undefined,
           (e) => e,
         );
-        if (answer !== undefined) expect(answer instanceof CtaphidError && known.has(answer.code), String(answer)).toBe(true);
+        if (answer !== undefined)
+          expect(answer instanceof CtaphidError && known.has(answer.code), String(answer)).toBe(true);
       }
       expect((await dev.passwords.list()).entries.length).toBeGreaterThanOrEqual(before);
       expect((await readOut(h, PASSWORD_KIND)).bytes.length).toBeGreaterThan(0);
@@ -244,7 +403,8 @@ describe('host readout over CTAPHID (vendor commands 0x71 / 0x72 / 0x74)', () =>
   it('without host readout, every vendor command is INVALID_CMD', async () => {
     const h = await CtaphidHostClient.connect(plain.listeners[0].url);
     try {
-      for (const cmd of [RESET, BACKUP, RESTORE]) expect(await code(h.transact(cmd, Uint8Array.of(TOTP_KIND)))).toBe(HidError.InvalidCmd);
+      for (const cmd of [RESET, BACKUP, RESTORE])
+        expect(await code(h.transact(cmd, Uint8Array.of(TOTP_KIND)))).toBe(HidError.InvalidCmd);
     } finally {
       h.close();
     }

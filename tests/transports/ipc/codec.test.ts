@@ -1,7 +1,15 @@
 // The payload codec on its own: round trips, limits, and validation of every malformed buffer (typed errors only).
 import { describe, expect, it } from 'vitest';
 import { SeededRandom, randomBelow, randomBytes } from '../../../lib/random.ts';
-import { codec, codecFromSchema, IpcError, PAGE_SIZE, t, XousError, type Infer } from '../../../transports/ipc/index.ts';
+import {
+  codec,
+  codecFromSchema,
+  IpcError,
+  PAGE_SIZE,
+  t,
+  XousError,
+  type Infer,
+} from '../../../transports/ipc/index.ts';
 import { Tag } from '../../../transports/ipc/codec-wire.ts';
 
 const Entry = t.record({
@@ -79,7 +87,19 @@ describe('codec', () => {
       ['u32 fraction', { ...sample, step: 1.5 }, XousError.SerializationError],
       ['u64 too big', { ...sample, counter: 2n ** 64n }, XousError.SerializationError],
       ['bool as number', { ...sample, hotp: 1 }, XousError.SerializationError],
-      ['list too long', { ...sample, tags: [{ k: 'a', v: 1 }, { k: 'a', v: 1 }, { k: 'a', v: 1 }, { k: 'a', v: 1 }] }, XousError.SerializationError],
+      [
+        'list too long',
+        {
+          ...sample,
+          tags: [
+            { k: 'a', v: 1 },
+            { k: 'a', v: 1 },
+            { k: 'a', v: 1 },
+            { k: 'a', v: 1 },
+          ],
+        },
+        XousError.SerializationError,
+      ],
       ['missing field', { ...sample, name: undefined }, XousError.SerializationError],
       ['not a record', 'hello', XousError.SerializationError],
     ];
@@ -99,7 +119,10 @@ describe('codec', () => {
   it('every truncation of a valid encoding is refused with SerializationError', () => {
     const buf = C.encode(sample);
     for (let n = 0; n < buf.offset; n++) {
-      expect([n, code(() => C.decode({ bytes: buf.bytes, offset: n, valid: buf.valid }))]).toEqual([n, XousError.SerializationError]);
+      expect([n, code(() => C.decode({ bytes: buf.bytes, offset: n, valid: buf.valid }))]).toEqual([
+        n,
+        XousError.SerializationError,
+      ]);
     }
   });
 

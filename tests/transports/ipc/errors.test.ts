@@ -43,7 +43,7 @@ describe.each(MODES)('bad input (%s mode)', (mode) => {
     expect((await client.lookup('bystander')).cid).toBe(other.cid);
   }
 
-  it('an unknown opcode fails the caller (InvalidCoding, the issue\'s InvalidOpcode), for every kind', async () => {
+  it("an unknown opcode fails the caller (InvalidCoding, the issue's InvalidOpcode), for every kind", async () => {
     expect(INVALID_OPCODE).toBe(XousError.InvalidCoding);
     await expectCode(echo.blockingScalar(999 as Op), XousError.InvalidCoding);
     await expectCode(echo.scalar(999 as Op), XousError.InvalidCoding);
@@ -66,9 +66,15 @@ describe.each(MODES)('bad input (%s mode)', (mode) => {
 
   it('unaligned lends are BadAlignment; zero-length memory is BadAddress', async () => {
     await expectCode(echo.borrow(Op.Sum, { bytes: new Uint8Array(100), offset: 0, valid: 0 }), XousError.BadAlignment);
-    await expectCode(echo.mutableBorrow(Op.Fill, { bytes: new Uint8Array(4097), offset: 0, valid: 0 }), XousError.BadAlignment);
+    await expectCode(
+      echo.mutableBorrow(Op.Fill, { bytes: new Uint8Array(4097), offset: 0, valid: 0 }),
+      XousError.BadAlignment,
+    );
     const big = new Uint8Array(3 * 4096);
-    await expectCode(echo.borrow(Op.Sum, { bytes: big.subarray(100, 100 + 4096), offset: 0, valid: 0 }), XousError.BadAlignment);
+    await expectCode(
+      echo.borrow(Op.Sum, { bytes: big.subarray(100, 100 + 4096), offset: 0, valid: 0 }),
+      XousError.BadAlignment,
+    );
     await expectCode(echo.borrow(Op.Sum, { bytes: new Uint8Array(0), offset: 0, valid: 0 }), XousError.BadAddress);
     await expectCode(echo.borrow(Op.Sum, undefined as unknown as PageBuffer), XousError.BadAddress);
     // A page-aligned window into a larger buffer is a fine lend.
@@ -81,13 +87,19 @@ describe.each(MODES)('bad input (%s mode)', (mode) => {
     await expectCode(echo.move(Op.Take, { bytes: new Uint8Array(10), offset: 0, valid: 0 }), XousError.BadAddress);
     await expectCode(echo.move(Op.Take, { bytes: new Uint8Array(0), offset: 0, valid: 0 }), XousError.BadAddress);
     await expectCode(echo.move(Op.Take, { bytes: keep.subarray(4096), offset: 0, valid: 0 }), XousError.BadAddress);
-    await expectCode(echo.move(Op.Take, { bytes: new Uint8Array(new SharedArrayBuffer(4096)), offset: 0, valid: 0 }), XousError.BadAddress);
+    await expectCode(
+      echo.move(Op.Take, { bytes: new Uint8Array(new SharedArrayBuffer(4096)), offset: 0, valid: 0 }),
+      XousError.BadAddress,
+    );
     expect(keep.buffer.byteLength).toBe(8192);
     await stillWorks();
   });
 
   it('offset/valid outside the buffer are BadAddress; garbage the server sets is clamped to 0', async () => {
-    await expectCode(echo.borrow(Op.Sum, { bytes: new Uint8Array(4096), offset: 5000, valid: 0 }), XousError.BadAddress);
+    await expectCode(
+      echo.borrow(Op.Sum, { bytes: new Uint8Array(4096), offset: 5000, valid: 0 }),
+      XousError.BadAddress,
+    );
     await expectCode(echo.borrow(Op.Sum, { bytes: new Uint8Array(4096), offset: -1, valid: 0 }), XousError.BadAddress);
     await stillWorks();
   });
@@ -188,7 +200,7 @@ describe.each(MODES)('bad input (%s mode)', (mode) => {
     await stillWorks();
   });
 
-  it('a failed MutableBorrow leaves the caller\'s memory as it was', async () => {
+  it("a failed MutableBorrow leaves the caller's memory as it was", async () => {
     const b = allocPages(1);
     b.bytes.fill(9);
     await expectCode(echo.mutableBorrow(Op.Crash, b), XousError.InternalError);
@@ -200,7 +212,7 @@ describe.each(MODES)('bad input (%s mode)', (mode) => {
     await stillWorks();
   });
 
-  it('the server checks opcode and kind again itself (a message that got past the kernel\'s check)', async () => {
+  it("the server checks opcode and kind again itself (a message that got past the kernel's check)", async () => {
     // Straight to the route, as a buggy or hostile client transport would.
     await expectCode(echo.route.blockingScalar(client.pid, 999, [0, 0, 0, 0], false), XousError.InvalidCoding);
     await expectCode(echo.route.blockingScalar(client.pid, Op.Fill, [0, 0, 0, 0], false), XousError.InvalidArgument);

@@ -38,7 +38,11 @@ export class Gate {
   /** Resolves once `n` Hold handlers have started. */
   async entered(n = 1): Promise<void> {
     for (let seen = Atomics.load(this.v, 1); seen < n; seen = Atomics.load(this.v, 1)) {
-      const w = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.v, 1, seen);
+      const w = (
+        Atomics as unknown as {
+          waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
+        }
+      ).waitAsync(this.v, 1, seen);
       if (w.async) await w.value;
     }
   }

@@ -40,8 +40,13 @@ describe.each(MODES)('process lifecycle (%s mode)', (mode) => {
     const { proc, client, echo, other } = await setup({ gate: gate.sab });
     const held = expectCode(echo.blockingScalar(Op.Hold), XousError.ProcessTerminated);
     await gate.entered();
-    const queued = Array.from({ length: 5 }, () => expectCode(echo.blockingScalar(Op.Add, [1, 1]), XousError.ProcessTerminated));
-    const lend = expectCode(echo.mutableBorrow(Op.Fill, { bytes: new Uint8Array(4096), offset: 0, valid: 0 }), XousError.ProcessTerminated);
+    const queued = Array.from({ length: 5 }, () =>
+      expectCode(echo.blockingScalar(Op.Add, [1, 1]), XousError.ProcessTerminated),
+    );
+    const lend = expectCode(
+      echo.mutableBorrow(Op.Fill, { bytes: new Uint8Array(4096), offset: 0, valid: 0 }),
+      XousError.ProcessTerminated,
+    );
     await proc.kill();
     await held;
     await Promise.all(queued);

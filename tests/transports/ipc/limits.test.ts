@@ -91,7 +91,9 @@ describe.each(MODES)('limits (%s mode)', (mode) => {
     await waiting;
     expect(await reply).toEqual([QUEUE_DEPTH + 1, 0, 0, 0]);
     // Other processes were never blocked by it.
-    expect(await (await k.process('other').connect('echo', { api: echoOps })).blockingScalar(Op.Add, [2, 2])).toEqual([4, 0, 0, 4]);
+    expect(await (await k.process('other').connect('echo', { api: echoOps })).blockingScalar(Op.Add, [2, 2])).toEqual([
+      4, 0, 0, 4,
+    ]);
   });
 
   it('a connection limit: lookups beyond it fail with ServerNotFound, blocking connect too', async () => {

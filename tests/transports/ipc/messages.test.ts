@@ -1,6 +1,14 @@
 // Every message kind, in both execution modes, against the echo fixture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocPages, MessageKind, Sid, XousError, type ClientProcess, type Connection, type Kernel } from '../../../transports/ipc/index.ts';
+import {
+  allocPages,
+  MessageKind,
+  Sid,
+  XousError,
+  type ClientProcess,
+  type Connection,
+  type Kernel,
+} from '../../../transports/ipc/index.ts';
 import { echoOps, Op, RegOp, registrarOps } from './fixtures/api.ts';
 import { expectCode, kernel, MODES, REGISTRAR, spawnEcho } from './helpers.ts';
 
@@ -42,7 +50,7 @@ describe.each(MODES)('messages (%s mode)', (mode) => {
     expect(await echo.blockingScalar(Op.Count)).toEqual([before + 45, 0, 0, 0]);
   });
 
-  it('Borrow: the server reads the memory but cannot change the caller\'s', async () => {
+  it("Borrow: the server reads the memory but cannot change the caller's", async () => {
     const buf = allocPages(2);
     buf.bytes.fill(3);
     buf.offset = 5;
@@ -52,7 +60,7 @@ describe.each(MODES)('messages (%s mode)', (mode) => {
     expect(buf.offset).toBe(5);
   });
 
-  it('MutableBorrow: the server\'s writes, offset and valid come back', async () => {
+  it("MutableBorrow: the server's writes, offset and valid come back", async () => {
     const buf = allocPages(1);
     const same = await echo.mutableBorrow(Op.Fill, buf);
     expect(same).toBe(buf);
@@ -66,7 +74,7 @@ describe.each(MODES)('messages (%s mode)', (mode) => {
     expect(ro.offset).toBe(1);
   });
 
-  it('Move: ownership passes (the sender\'s ArrayBuffer is detached) and the server gets the bytes', async () => {
+  it("Move: ownership passes (the sender's ArrayBuffer is detached) and the server gets the bytes", async () => {
     const buf = allocPages(1);
     buf.bytes[0] = 77;
     const ab = buf.bytes.buffer;

@@ -9,7 +9,13 @@ import { kernel, MODES } from './helpers.ts';
 
 const KEEPER = new URL('./fixtures/keeper.ts', import.meta.url);
 const PASSWORD = 'correct horse battery';
-const login = { user: 'alice', password: PASSWORD, basis: 'hidden-basis', keys: [new Uint8Array(32).fill(7)], attempts: 2 };
+const login = {
+  user: 'alice',
+  password: PASSWORD,
+  basis: 'hidden-basis',
+  keys: [new Uint8Array(32).fill(7)],
+  attempts: 2,
+};
 
 describe('secret fields in the codec', () => {
   it('view() shows <secret> for every kind of secret value, present or absent, whatever its size', () => {
@@ -26,7 +32,16 @@ describe('secret fields in the codec', () => {
         size: t.string(8),
       }),
     );
-    const base = { name: 'n', pin: '1234', key: new Uint8Array(3), counter: 5n, names: ['a', 'bb'], hidden: [1], inner: { dict: 'd', n: 1 }, size: 'abc' };
+    const base = {
+      name: 'n',
+      pin: '1234',
+      key: new Uint8Array(3),
+      counter: 5n,
+      names: ['a', 'bb'],
+      hidden: [1],
+      inner: { dict: 'd', n: 1 },
+      size: 'abc',
+    };
     expect(C.view({ ...base, basis: 'x' })).toEqual({
       name: 'n',
       pin: '<secret>',
@@ -61,7 +76,9 @@ describe('secret fields in the codec', () => {
     expect(used()).toBe(false);
     Login.encodeInto(login, allocPages(1));
     expect(used()).toBe(false);
-    expect(Login.decode({ bytes: Login.encodeBytes(login), offset: Login.encodeBytes(login).length, valid: 0 })).toEqual(login);
+    expect(
+      Login.decode({ bytes: Login.encodeBytes(login), offset: Login.encodeBytes(login).length, valid: 0 }),
+    ).toEqual(login);
     expect(used()).toBe(false);
     expect(() => Login.encode({ ...login, attempts: -1 })).toThrow();
     expect(used()).toBe(false);
@@ -118,10 +135,17 @@ describe.each(MODES)('secrets through the kernel (%s mode)', (mode) => {
     const c = await keeper(true);
     await c.request(KeepOp.SignIn, login);
     const e = k.trace.entries().find((x) => x.op === 'SignIn')!;
-    expect(e.request).toEqual({ user: 'alice', password: '<secret>', basis: '<secret>', keys: ['<secret>'], attempts: '<u32>' });
+    expect(e.request).toEqual({
+      user: 'alice',
+      password: '<secret>',
+      basis: '<secret>',
+      keys: ['<secret>'],
+      attempts: '<u32>',
+    });
     expect(e.response).toMatchObject({ user: 'alice', password: '<secret>', basis: '<secret>' });
     const all = JSON.stringify(k.trace.toJSON()) + k.trace.toSequenceDiagram();
     expect(all).toContain('<secret>');
-    for (const leak of [PASSWORD, 'hidden-basis', `<${PASSWORD.length} bytes>`, '<12 bytes>']) expect(all).not.toContain(leak);
+    for (const leak of [PASSWORD, 'hidden-basis', `<${PASSWORD.length} bytes>`, '<12 bytes>'])
+      expect(all).not.toContain(leak);
   });
 });

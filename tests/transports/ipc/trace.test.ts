@@ -22,7 +22,15 @@ describe.each(MODES)('trace (%s mode)', (mode) => {
     const echo = await p.connect('echo', { api: echoOps });
     await echo.blockingScalar(Op.Add, [2, 3]);
     await echo.scalar(Op.Bump, [1]);
-    await echo.request(Op.Echo, { title: 'visible-title', secret: SECRET_BYTES, count: 3, big: 9n, flag: true, tag: SECRET_TAG, items: [{ id: 7, label: 'hidlabel' }] });
+    await echo.request(Op.Echo, {
+      title: 'visible-title',
+      secret: SECRET_BYTES,
+      count: 3,
+      big: 9n,
+      flag: true,
+      tag: SECRET_TAG,
+      items: [{ id: 7, label: 'hidlabel' }],
+    });
     await echo.mutableBorrow(Op.Fill, allocPages(2));
     await echo.move(Op.Take, allocPages(1));
     await echo.blockingScalar(Op.Throw).catch(() => undefined);
@@ -36,7 +44,16 @@ describe.each(MODES)('trace (%s mode)', (mode) => {
   it('records every message: sender, server, opcode, kind, bytes, result, latency', async () => {
     const entries = await flow();
     const find = (op: string, from = 'app') => entries.find((e) => e.op === op && e.from === from)!;
-    expect(find('Add')).toMatchObject({ from: 'app', to: 'echo', host: 'echo-proc', kind: 'BlockingScalar', bytes: 0, result: 'ok', args: [2, 3, 0, 0], reply: [5, 0, 0, 4] });
+    expect(find('Add')).toMatchObject({
+      from: 'app',
+      to: 'echo',
+      host: 'echo-proc',
+      kind: 'BlockingScalar',
+      bytes: 0,
+      result: 'ok',
+      args: [2, 3, 0, 0],
+      reply: [5, 0, 0, 4],
+    });
     expect(find('Bump')).toMatchObject({ kind: 'Scalar', result: 'sent' });
     expect(find('Bump').args).toBeUndefined(); // not publicArgs
     expect(find('Fill')).toMatchObject({ kind: 'MutableBorrow', bytes: 8192, result: 'ok' });
@@ -45,7 +62,9 @@ describe.each(MODES)('trace (%s mode)', (mode) => {
     expect(entries.find((e) => e.op === 'Crash' && e.note)).toMatchObject({ from: 'app', result: 'InternalError' });
     expect(find('Add', 'registrar')).toMatchObject({ to: 'echo', result: 'ok' });
     expect(entries.some((e) => e.to === 'xous-names' && e.op === 'Register')).toBe(true);
-    expect(entries.some((e) => e.to === 'xous-names' && e.op === 'BlockingConnect' && e.from === 'registrar')).toBe(true);
+    expect(entries.some((e) => e.to === 'xous-names' && e.op === 'BlockingConnect' && e.from === 'registrar')).toBe(
+      true,
+    );
     for (const e of entries) {
       expect(e.latencyUs).toBeGreaterThanOrEqual(0);
       expect(e.t).toBeGreaterThanOrEqual(0);
@@ -57,7 +76,14 @@ describe.each(MODES)('trace (%s mode)', (mode) => {
   it('shows public fields and hides the rest by size; secrets never appear, in JSON or diagram', async () => {
     const entries = await flow();
     const echo = entries.find((e) => e.op === 'Echo')!;
-    expect(echo.request).toMatchObject({ title: 'visible-title', count: 3, secret: '<5 bytes>', tag: '<13 bytes>', big: '<u64>', flag: '<bool>' });
+    expect(echo.request).toMatchObject({
+      title: 'visible-title',
+      count: 3,
+      secret: '<5 bytes>',
+      tag: '<13 bytes>',
+      big: '<u64>',
+      flag: '<bool>',
+    });
     expect(echo.request).toMatchObject({ items: [{ id: 7, label: '<8 bytes>' }] });
     expect(echo.response).toMatchObject({ title: 'VISIBLE-TITLE', count: 4 });
     const json = JSON.stringify(entries);
@@ -75,7 +101,8 @@ describe.each(MODES)('trace (%s mode)', (mode) => {
     await flow();
     const d = k.trace.toSequenceDiagram();
     const [head] = d.split('\n');
-    for (const name of ['app (pid 4)', 'echo-proc (pid 2)', 'registrar (pid 3)', 'kernel (pid 1)']) expect(head).toContain(name);
+    for (const name of ['app (pid 4)', 'echo-proc (pid 2)', 'registrar (pid 3)', 'kernel (pid 1)'])
+      expect(head).toContain(name);
     expect(d).toMatch(/echo\.Add BS/);
     expect(d).toMatch(/echo\.Echo MB 4096B/);
     expect(d).toMatch(/AccessDenied/);
@@ -125,7 +152,18 @@ describe('trace capacity', () => {
   it('keeps the newest entries and never more than its capacity (a device served for days)', () => {
     const trace = new Trace(true, 100);
     for (let i = 0; i < 1000; i++) {
-      trace.record({ t: i, from: 1, to: 2, server: 's', opcode: i, name: 'op', kind: 'Scalar', bytes: 0, result: 'ok', latencyUs: 0 } as never);
+      trace.record({
+        t: i,
+        from: 1,
+        to: 2,
+        server: 's',
+        opcode: i,
+        name: 'op',
+        kind: 'Scalar',
+        bytes: 0,
+        result: 'ok',
+        latencyUs: 0,
+      } as never);
     }
     const entries = trace.entries();
     expect(entries.length).toBeLessThanOrEqual(100);

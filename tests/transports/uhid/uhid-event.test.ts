@@ -20,7 +20,16 @@ const le16 = (b: Buffer, at: number) => b.readUInt16LE(at);
 
 describe('uhid_event codec', () => {
   it('CREATE2 puts every field where the kernel reads it', () => {
-    const b = encodeCreate2({ name: 'Precursor', phys: 'pvault', uniq: 'u-1', vendor: 0x1209, product: 0x3613, version: 0x0100, country: 0, descriptor: FIDO_REPORT_DESCRIPTOR });
+    const b = encodeCreate2({
+      name: 'Precursor',
+      phys: 'pvault',
+      uniq: 'u-1',
+      vendor: 0x1209,
+      product: 0x3613,
+      version: 0x0100,
+      country: 0,
+      descriptor: FIDO_REPORT_DESCRIPTOR,
+    });
     expect(b.length).toBe(UHID_EVENT_SIZE);
     expect(UHID_EVENT_SIZE).toBe(4380); // sizeof(struct uhid_event)
     expect(le32(b, 0)).toBe(11); // UHID_CREATE2
@@ -33,7 +42,9 @@ describe('uhid_event codec', () => {
     expect(le32(b, U + 264)).toBe(0x3613);
     expect(le32(b, U + 268)).toBe(0x0100);
     expect(le32(b, U + 272)).toBe(0);
-    expect(b.subarray(U + 276, U + 276 + FIDO_REPORT_DESCRIPTOR.length).equals(Buffer.from(FIDO_REPORT_DESCRIPTOR))).toBe(true);
+    expect(
+      b.subarray(U + 276, U + 276 + FIDO_REPORT_DESCRIPTOR.length).equals(Buffer.from(FIDO_REPORT_DESCRIPTOR)),
+    ).toBe(true);
     expect(b.subarray(U + 276 + FIDO_REPORT_DESCRIPTOR.length).every((x) => x === 0)).toBe(true);
   });
 

@@ -54,40 +54,48 @@ function findHidraw(uniq: string): string | undefined {
 }
 
 describe('UHID transport: a real device', () => {
-  it.skipIf(problem)(`a hidraw host gets INIT and PING answered${problem ? ` (skipped: ${problem})` : ''}`, async () => {
-    const auth = await startAuthenticator({ seed: 'uhid' });
-    const hid = await attachCtaphid(auth.kernel.process('ctaphid'), []);
-    const uniq = `pvault-test-${process.pid}`;
-    const uhid = await UhidTransport.open(hid.device, { uniq });
-    let fd: number | undefined;
-    try {
-      let node: string | undefined;
-      for (let i = 0; i < 100 && !(node = findHidraw(uniq)); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(node, 'the kernel made a hidraw node').toBeDefined();
-      fd = openSync(node!, 'r+');
-      const send = async (report: Uint8Array) => {
-        const out = Buffer.alloc(65); // report number 0, then the 64-byte report
-        out.set(report, 1);
-        await promisify(write)(fd!, out, 0, 65, null);
-      };
-      const receive = async () => {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await promisify(read)(fd!, buf, 0, 64, null);
-        return parsePacket(buf.subarray(0, bytesRead));
-      };
-      const nonce = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-      await send(framePackets(BROADCAST_CID, HidCommand.Init, nonce)[0]);
-      const init = await receive();
-      expect(init.kind === 'init' && init.cmd === HidCommand.Init && Buffer.from(init.data.subarray(0, 8)).equals(Buffer.from(nonce))).toBe(true);
-      const cid = init.kind === 'init' ? new DataView(init.data.buffer, init.data.byteOffset).getUint32(8) : 0;
-      await send(framePackets(cid, HidCommand.Ping, Uint8Array.of(9, 8, 7))[0]);
-      const pong = await receive();
-      expect(pong.kind === 'init' && pong.cmd === HidCommand.Ping && pong.bcnt === 3).toBe(true);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-      await uhid.close();
-      await hid.close();
-      await auth.shutdown();
-    }
-  }, 30_000);
+  it.skipIf(problem)(
+    `a hidraw host gets INIT and PING answered${problem ? ` (skipped: ${problem})` : ''}`,
+    async () => {
+      const auth = await startAuthenticator({ seed: 'uhid' });
+      const hid = await attachCtaphid(auth.kernel.process('ctaphid'), []);
+      const uniq = `pvault-test-${process.pid}`;
+      const uhid = await UhidTransport.open(hid.device, { uniq });
+      let fd: number | undefined;
+      try {
+        let node: string | undefined;
+        for (let i = 0; i < 100 && !(node = findHidraw(uniq)); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(node, 'the kernel made a hidraw node').toBeDefined();
+        fd = openSync(node!, 'r+');
+        const send = async (report: Uint8Array) => {
+          const out = Buffer.alloc(65); // report number 0, then the 64-byte report
+          out.set(report, 1);
+          await promisify(write)(fd!, out, 0, 65, null);
+        };
+        const receive = async () => {
+          const buf = Buffer.alloc(64);
+          const { bytesRead } = await promisify(read)(fd!, buf, 0, 64, null);
+          return parsePacket(buf.subarray(0, bytesRead));
+        };
+        const nonce = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+        await send(framePackets(BROADCAST_CID, HidCommand.Init, nonce)[0]);
+        const init = await receive();
+        expect(
+          init.kind === 'init' &&
+            init.cmd === HidCommand.Init &&
+            Buffer.from(init.data.subarray(0, 8)).equals(Buffer.from(nonce)),
+        ).toBe(true);
+        const cid = init.kind === 'init' ? new DataView(init.data.buffer, init.data.byteOffset).getUint32(8) : 0;
+        await send(framePackets(cid, HidCommand.Ping, Uint8Array.of(9, 8, 7))[0]);
+        const pong = await receive();
+        expect(pong.kind === 'init' && pong.cmd === HidCommand.Ping && pong.bcnt === 3).toBe(true);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+        await uhid.close();
+        await hid.close();
+        await auth.shutdown();
+      }
+    },
+    30_000,
+  );
 });

@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(() => d?.close());
 
 /** A raw request, for headers fetch would not let us forge (Host). */
-function raw(path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; json: any }> {
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: d.web.port, path, method, headers }, (res) => {
       let text = '';
@@ -35,7 +40,10 @@ describe('control API', () => {
   });
 
   it('unlocks a basis, stores TOTP and password entries there, and locking hides them', async () => {
-    expect((await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' } })).json.bases).toEqual(['.System', 'work']);
+    expect((await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' } })).json.bases).toEqual([
+      '.System',
+      'work',
+    ]);
     const add = await d.api('/api/totp', { body: { name: 'github', secret: SECRET, issuer: 'GitHub', basis: 'work' } });
     expect(add.status).toBe(200);
     expect(add.json.entry).toMatchObject({ name: 'github', basis: 'work' });
@@ -43,7 +51,10 @@ describe('control API', () => {
     expect(code.json.code).toMatch(/^\d{6}$/);
     expect(code.json.remaining).toBeGreaterThan(0);
     await d.api('/api/pw', { body: { description: 'bank', username: 'me', password: 'hunter2', basis: 'work' } });
-    expect((await d.api('/api/pw/get', { body: { description: 'bank' } })).json.entry).toMatchObject({ password: 'hunter2', basis: 'work' });
+    expect((await d.api('/api/pw/get', { body: { description: 'bank' } })).json.entry).toMatchObject({
+      password: 'hunter2',
+      basis: 'work',
+    });
     // Listings never carry a secret.
     const list = await d.api('/api/totp');
     expect(list.json.entries.map((e: { name: string }) => e.name)).toEqual(['github']);
@@ -67,13 +78,17 @@ describe('control API', () => {
   });
 
   it('creates a basis (locked until unlocked); the same name and password again is a 409', async () => {
-    expect((await d.api('/api/bases/create', { body: { name: 'made', password: 'made-pw' } })).json.bases).toEqual(['.System']);
+    expect((await d.api('/api/bases/create', { body: { name: 'made', password: 'made-pw' } })).json.bases).toEqual([
+      '.System',
+    ]);
     // Same name and password: the same basis, refused. (Another password would make another basis of that name:
     // the PDDB cannot tell, by design.)
     const again = await d.api('/api/bases/create', { body: { name: 'made', password: 'made-pw' } });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe('DuplicateEntry');
-    expect((await d.api('/api/bases/unlock', { body: { name: 'made', password: 'made-pw' } })).json.bases).toContain('made');
+    expect((await d.api('/api/bases/unlock', { body: { name: 'made', password: 'made-pw' } })).json.bases).toContain(
+      'made',
+    );
     await d.api('/api/bases/lock', { body: { name: 'made' } });
   });
 
@@ -114,22 +129,31 @@ describe('control API', () => {
     expect(JSON.stringify(t.json)).not.toContain('tr4ce-s3cret');
     expect(JSON.stringify(t.json)).not.toContain('trace-probe');
     const last = t.json.entries.at(-1).seq;
-    expect((await d.api(`/api/trace?since=${last}`)).json.entries.every((e: { seq: number }) => e.seq > last)).toBe(true);
+    expect((await d.api(`/api/trace?since=${last}`)).json.entries.every((e: { seq: number }) => e.seq > last)).toBe(
+      true,
+    );
   });
 });
 
 describe('hostile requests: refused, nothing changed', () => {
-  const snapshot = async () => JSON.stringify([(await d.api('/api/bases')).json, (await d.api('/api/totp')).json, (await d.api('/api/pw')).json]);
+  const snapshot = async () =>
+    JSON.stringify([(await d.api('/api/bases')).json, (await d.api('/api/totp')).json, (await d.api('/api/pw')).json]);
 
   it('missing or wrong token: 401', async () => {
     const snap = await snapshot();
     const none = await d.api('/api/totp', { body: { name: 'x', secret: SECRET }, token: null });
     expect(none.status).toBe(401);
     expect(none.json.error.code).toBe('NoToken');
-    const wrong = await d.api('/api/totp', { body: { name: 'x', secret: SECRET }, token: 'A'.repeat(d.web.token.length) });
+    const wrong = await d.api('/api/totp', {
+      body: { name: 'x', secret: SECRET },
+      token: 'A'.repeat(d.web.token.length),
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.json.error.code).toBe('BadToken');
-    expect((await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' }, token: d.web.token + 'x' })).status).toBe(401);
+    expect(
+      (await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' }, token: d.web.token + 'x' }))
+        .status,
+    ).toBe(401);
     expect((await d.api(`/api/status?token=${d.web.token}`, { token: null })).status).toBe(200);
     expect(await snapshot()).toBe(snap);
   });
@@ -142,13 +166,26 @@ describe('hostile requests: refused, nothing changed', () => {
     expect(host.status).toBe(403);
     expect(host.json.error.code).toBe('BadHost');
     expect((await raw('/', { host: 'evil.example' })).status).toBe(403);
-    const origin = await raw('/api/totp', { ...auth, host: `127.0.0.1:${d.web.port}`, origin: 'https://evil.example' }, 'POST', body);
+    const origin = await raw(
+      '/api/totp',
+      { ...auth, host: `127.0.0.1:${d.web.port}`, origin: 'https://evil.example' },
+      'POST',
+      body,
+    );
     expect(origin.status).toBe(403);
     expect(origin.json.error.code).toBe('BadOrigin');
-    const site = await raw('/api/totp', { ...auth, host: `127.0.0.1:${d.web.port}`, 'sec-fetch-site': 'cross-site' }, 'POST', body);
+    const site = await raw(
+      '/api/totp',
+      { ...auth, host: `127.0.0.1:${d.web.port}`, 'sec-fetch-site': 'cross-site' },
+      'POST',
+      body,
+    );
     expect(site.status).toBe(403);
     // The server's own origin is fine, by either loopback name.
-    expect((await raw('/api/status', { ...auth, host: `localhost:${d.web.port}`, origin: `http://localhost:${d.web.port}` })).status).toBe(200);
+    expect(
+      (await raw('/api/status', { ...auth, host: `localhost:${d.web.port}`, origin: `http://localhost:${d.web.port}` }))
+        .status,
+    ).toBe(200);
     expect(await snapshot()).toBe(snap);
   });
 
@@ -189,7 +226,10 @@ describe('hostile requests: refused, nothing changed', () => {
     expect((await d.api('/api/trace?since=abc')).status).toBe(400);
     expect((await d.api('/api/nothing')).status).toBe(404);
     expect((await d.api('/api/totp', { body: 'name=x', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
-    expect((await d.api('/api/totp', { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    expect(
+      (await d.api('/api/totp', { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+        .status,
+    ).toBe(415);
     expect(await snapshot()).toBe(snap);
   });
 });

@@ -9,7 +9,15 @@ import { installWebAuthnBridge } from '../../../transports/browser/index.ts';
 import { WebAuthnClient } from '../../../transports/webauthn/index.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/device-page/', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let d: ServedTestDevice;
 let browser: Browser;
@@ -55,7 +63,8 @@ describe('device page in Chromium', () => {
     await keys('F4');
     await shows('Unlock basis');
     const menu = ((await screenText()) ?? '').split('\n');
-    const down = menu.filter((l) => l !== 'Menu').indexOf('Unlock basis') - menu.filter((l) => l !== 'Menu').indexOf('Add TOTP');
+    const down =
+      menu.filter((l) => l !== 'Menu').indexOf('Unlock basis') - menu.filter((l) => l !== 'Menu').indexOf('Add TOTP');
     for (let i = 0; i < down; i++) await keys('ArrowDown');
     await keys('Enter');
     await shows('Basis name');
@@ -142,7 +151,10 @@ describe('device page in Chromium', () => {
   }, 120_000);
 
   it('the side panel shows the live IPC trace', async () => {
-    await until(async () => ((await page.locator('#trace').textContent()) ?? '').includes('vault.totp.'), 'the trace panel');
+    await until(
+      async () => ((await page.locator('#trace').textContent()) ?? '').includes('vault.totp.'),
+      'the trace panel',
+    );
     const text = (await page.locator('#trace').textContent()) ?? '';
     expect(text).toContain('web');
     expect(text).not.toContain('basis-pw');

@@ -40,7 +40,10 @@ async function subscribe(token = d.web.token) {
   }
   const next = (event: string, pred: (data: any) => boolean = () => true) =>
     new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${event}' event; saw ${seen.map((s) => s.event).join(',')}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`no '${event}' event; saw ${seen.map((s) => s.event).join(',')}`)),
+        20_000,
+      );
       const check = () => {
         const hit = seen.find((s) => s.event === event && pred(s.data));
         if (hit) {
@@ -75,7 +78,9 @@ describe('live events', () => {
       await d.api('/api/bases/unlock', { body: { name: 'work', password: 'basis-pw' } });
       expect(await s.next('bases', (b) => b.includes('work'))).toEqual(['.System', 'work']);
       await d.api('/api/pw', { body: { description: 'sse', password: 'sse-s3cret' } });
-      const t = await s.next('trace', (entries) => entries.some((e: { op: string; to: string }) => e.to === 'vault.passwords' && e.op === 'Add'));
+      const t = await s.next('trace', (entries) =>
+        entries.some((e: { op: string; to: string }) => e.to === 'vault.passwords' && e.op === 'Add'),
+      );
       expect(JSON.stringify(t)).not.toContain('sse-s3cret');
       // The stream's own screen polls stay out of the feed.
       expect(t.every((e: { from: string }) => e.from !== 'web-poll')).toBe(true);
@@ -95,16 +100,28 @@ describe('demo RP API', () => {
     const response = (await rp('device/create', { options })).json;
     expect(response.id).toBeTruthy();
     // Tampered clientDataJSON: the RP's verification fails, nothing registered.
-    const bad = { ...response, response: { ...response.response, clientDataJSON: Buffer.from('{"type":"webauthn.create"}').toString('base64url') } };
+    const bad = {
+      ...response,
+      response: {
+        ...response.response,
+        clientDataJSON: Buffer.from('{"type":"webauthn.create"}').toString('base64url'),
+      },
+    };
     const tampered = await rp('register/verify', { user: 'carol', response: bad });
     expect(tampered.status).toBe(400);
     // The challenge was used by the failed attempt: a fresh one is needed.
     expect((await rp('register/verify', { user: 'carol', response })).json.error.code).toBe('NoChallenge');
     const again = (await rp('register/options', { user: 'carol' })).json;
-    const ok = await rp('register/verify', { user: 'carol', response: (await rp('device/create', { options: again })).json });
+    const ok = await rp('register/verify', {
+      user: 'carol',
+      response: (await rp('device/create', { options: again })).json,
+    });
     expect(ok.json.verified).toBe(true);
     const login = (await rp('login/options', { user: 'carol' })).json;
-    const signed = await rp('login/verify', { user: 'carol', response: (await rp('device/get', { options: login })).json });
+    const signed = await rp('login/verify', {
+      user: 'carol',
+      response: (await rp('device/get', { options: login })).json,
+    });
     expect(signed.json.verified).toBe(true);
     expect((await rp('login/options', { user: 'nobody' })).status).toBe(404);
   }, 60_000);

@@ -53,7 +53,10 @@ describe('a served device, from other commands', () => {
     const stale = join(dir, 'stale');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(stale, { recursive: true });
-    writeFileSync(join(stale, CONTROL_FILE), JSON.stringify({ version: 1, url: d.web.origin, token: d.web.token, pid: 2 ** 22 + 1 }));
+    writeFileSync(
+      join(stale, CONTROL_FILE),
+      JSON.stringify({ version: 1, url: d.web.origin, token: d.web.token, pid: 2 ** 22 + 1 }),
+    );
     expect(await servedControl(stale)).toBeUndefined();
     writeFileSync(join(stale, CONTROL_FILE), 'not json');
     expect(await servedControl(stale)).toBeUndefined();

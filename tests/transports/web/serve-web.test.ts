@@ -13,7 +13,18 @@ const ws = workspace();
 afterAll(() => ws.cleanup());
 
 async function serve(dir: string): Promise<{ child: ChildProcess; page: string; exit: Promise<number | null> }> {
-  const args = ['serve', '--json', '--dir', dir, '--presence', 'approve', '--ctaphid', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0'];
+  const args = [
+    'serve',
+    '--json',
+    '--dir',
+    dir,
+    '--presence',
+    'approve',
+    '--ctaphid',
+    'tcp:127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+  ];
   const child = spawn(process.execPath, [PVAULT, ...args], { env: { PATH: process.env.PATH, PVAULT_PIN: PIN } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -37,11 +48,24 @@ describe('pvault serve --http', () => {
       const page = await fetch(info.url.replace('localhost', '127.0.0.1') + '/');
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<canvas id="screen" width="336" height="536"');
-      const second = await runAsync(['serve', '--json', '--dir', dir, '--presence', 'approve', '--ctaphid', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0']);
+      const second = await runAsync([
+        'serve',
+        '--json',
+        '--dir',
+        dir,
+        '--presence',
+        'approve',
+        '--ctaphid',
+        'tcp:127.0.0.1:0',
+        '--http',
+        '127.0.0.1:0',
+      ]);
       expect(second.status).toBe(1);
       expect(json(second).error.code).toBe('DeviceBusy');
       // The first one still serves.
-      const status = await fetch(`${info.url.replace('localhost', '127.0.0.1')}/api/status`, { headers: { authorization: `Bearer ${info.token}` } });
+      const status = await fetch(`${info.url.replace('localhost', '127.0.0.1')}/api/status`, {
+        headers: { authorization: `Bearer ${info.token}` },
+      });
       expect(((await status.json()) as { mounted: boolean }).mounted).toBe(true);
     } finally {
       s.child.kill('SIGTERM');
@@ -56,7 +80,11 @@ describe('pvault serve --http', () => {
     const info = readControlFile(dir)!;
     const url = info.url.replace('localhost', '127.0.0.1');
     const post = (path: string, body: unknown) =>
-      fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const acked: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await post('/api/totp', { name: `kept-${i}`, secret: 'JBSWY3DPEHPK3PXP' });

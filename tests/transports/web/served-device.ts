@@ -14,7 +14,10 @@ export interface ServedTestDevice {
   device: Device;
   web: WebServer;
   /** fetch against the web server with the token and a JSON body. */
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; json: any }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null },
+  ): Promise<{ status: number; json: any }>;
   /** The web server's own device clients (to play a host asking for presence). */
   control(): WebServer['control'];
   close(): Promise<void>;
@@ -38,7 +41,11 @@ export async function serveTestDevice(seed = 'web-test'): Promise<ServedTestDevi
         body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
         headers['content-type'] ??= 'application/json';
       }
-      const r = await fetch(web.origin + path, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+      const r = await fetch(web.origin + path, {
+        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers,
+        body,
+      });
       const text = await r.text();
       let json: unknown;
       try {

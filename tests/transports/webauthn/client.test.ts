@@ -26,19 +26,45 @@ beforeAll(async () => {
 });
 afterAll(() => dev.shutdown());
 
-async function register(c: WebAuthnClient, opts: Partial<Parameters<typeof generateRegistrationOptions>[0]> = {}, requireUserVerification = false) {
+async function register(
+  c: WebAuthnClient,
+  opts: Partial<Parameters<typeof generateRegistrationOptions>[0]> = {},
+  requireUserVerification = false,
+) {
   const rpID = opts.rpID ?? RP_ID;
   const options = await generateRegistrationOptions({ rpName: 'Example', rpID, userName: 'alice', ...opts });
   const response = await c.create(options, { origin: `https://${rpID}` });
-  const v = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: `https://${rpID}`, expectedRPID: rpID, requireUserVerification });
+  const v = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: `https://${rpID}`,
+    expectedRPID: rpID,
+    requireUserVerification,
+  });
   expect(v.verified).toBe(true);
   return { response, credential: v.registrationInfo!.credential, info: v.registrationInfo! };
 }
 
-async function signIn(c: WebAuthnClient, credential: WebAuthnCredential, opts: Partial<Parameters<typeof generateAuthenticationOptions>[0]> = {}, requireUserVerification = false) {
-  const options = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: credential.id }], ...opts });
+async function signIn(
+  c: WebAuthnClient,
+  credential: WebAuthnCredential,
+  opts: Partial<Parameters<typeof generateAuthenticationOptions>[0]> = {},
+  requireUserVerification = false,
+) {
+  const options = await generateAuthenticationOptions({
+    rpID: RP_ID,
+    allowCredentials: [{ id: credential.id }],
+    ...opts,
+  });
   const response = await c.get(options, { origin: ORIGIN });
-  const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential, requireUserVerification });
+  const v = await verifyAuthenticationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: ORIGIN,
+    expectedRPID: RP_ID,
+    credential,
+    requireUserVerification,
+  });
   return { response, v };
 }
 
@@ -69,7 +95,11 @@ describe('ceremonies verified by SimpleWebAuthn', () => {
   });
 
   it('a discoverable credential signs in without allowCredentials and returns the user handle', async () => {
-    const { credential, response } = await register(client, { authenticatorSelection: { residentKey: 'required' }, userName: 'discoverable', rpID: 'disc.example.com' });
+    const { credential, response } = await register(client, {
+      authenticatorSelection: { residentKey: 'required' },
+      userName: 'discoverable',
+      rpID: 'disc.example.com',
+    });
     expect(response.clientExtensionResults.credProps).toEqual({ rk: true });
     const options = await generateAuthenticationOptions({ rpID: 'disc.example.com' });
     const a = await client.get(options, { origin: 'https://disc.example.com' });
@@ -94,14 +124,30 @@ describe('ceremonies verified by SimpleWebAuthn', () => {
 describe('browser rules', () => {
   it('origin and RP ID: https or localhost, RP ID a registrable suffix', async () => {
     const options = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'u' });
-    await expect(client.create(options, { origin: 'http://example.com' })).rejects.toMatchObject({ name: 'SecurityError' });
-    await expect(client.create(options, { origin: 'https://evil.com' })).rejects.toMatchObject({ name: 'SecurityError' });
-    await expect(client.create(options, { origin: 'https://notexample.com' })).rejects.toMatchObject({ name: 'SecurityError' });
-    await expect(client.create({ ...options, rp: { name: 'x', id: 'com' } }, { origin: 'https://example.com' })).rejects.toMatchObject({ name: 'SecurityError' });
-    await expect(client.create(options, { origin: 'https://example.com/path' })).rejects.toMatchObject({ name: 'SecurityError' });
+    await expect(client.create(options, { origin: 'http://example.com' })).rejects.toMatchObject({
+      name: 'SecurityError',
+    });
+    await expect(client.create(options, { origin: 'https://evil.com' })).rejects.toMatchObject({
+      name: 'SecurityError',
+    });
+    await expect(client.create(options, { origin: 'https://notexample.com' })).rejects.toMatchObject({
+      name: 'SecurityError',
+    });
+    await expect(
+      client.create({ ...options, rp: { name: 'x', id: 'com' } }, { origin: 'https://example.com' }),
+    ).rejects.toMatchObject({ name: 'SecurityError' });
+    await expect(client.create(options, { origin: 'https://example.com/path' })).rejects.toMatchObject({
+      name: 'SecurityError',
+    });
     await expect(client.create(options, { origin: 'not a url' })).rejects.toMatchObject({ name: 'SecurityError' });
     const sub = await client.create(options, { origin: 'https://login.example.com' });
-    const v = await verifyRegistrationResponse({ response: sub, expectedChallenge: options.challenge, expectedOrigin: 'https://login.example.com', expectedRPID: RP_ID, requireUserVerification: false });
+    const v = await verifyRegistrationResponse({
+      response: sub,
+      expectedChallenge: options.challenge,
+      expectedOrigin: 'https://login.example.com',
+      expectedRPID: RP_ID,
+      requireUserVerification: false,
+    });
     expect(v.verified).toBe(true);
     const local = await generateRegistrationOptions({ rpName: 'x', rpID: 'localhost', userName: 'u' });
     const lr = await client.create(local, { origin: 'http://localhost:8080' });
@@ -115,9 +161,17 @@ describe('browser rules', () => {
 
   it('excludeCredentials -> InvalidStateError; unknown allowCredentials -> NotAllowedError', async () => {
     const { credential } = await register(client);
-    const again = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'alice', excludeCredentials: [{ id: credential.id }] });
+    const again = await generateRegistrationOptions({
+      rpName: 'x',
+      rpID: RP_ID,
+      userName: 'alice',
+      excludeCredentials: [{ id: credential.id }],
+    });
     await expect(client.create(again, { origin: ORIGIN })).rejects.toMatchObject({ name: 'InvalidStateError' });
-    const none = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+    const none = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    });
     await expect(client.get(none, { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
   });
 
@@ -142,11 +196,18 @@ describe('browser rules', () => {
       const e = await client.create(options, { origin: ORIGIN }).catch((x) => x);
       expect(e.name, JSON.stringify(options)?.slice(0, 80)).toBe(name);
     }
-    for (const [options, name] of [[{ challenge: 5 }, 'TypeError'], [{ challenge: 'AAAA', allowCredentials: {} }, 'TypeError'], [{ challenge: 'A' }, 'EncodingError']] as const) {
+    for (const [options, name] of [
+      [{ challenge: 5 }, 'TypeError'],
+      [{ challenge: 'AAAA', allowCredentials: {} }, 'TypeError'],
+      [{ challenge: 'A' }, 'EncodingError'],
+    ] as const) {
       expect((await client.get(options, { origin: ORIGIN }).catch((x) => x)).name).toBe(name);
     }
     // Unknown enum values fall back to the default, as WebIDL says.
-    const odd = await client.create({ ...good, attestation: 'bogus', authenticatorSelection: { userVerification: 'whenever' } }, { origin: ORIGIN });
+    const odd = await client.create(
+      { ...good, attestation: 'bogus', authenticatorSelection: { userVerification: 'whenever' } },
+      { origin: ORIGIN },
+    );
     expect(odd.type).toBe('public-key');
   });
 });
@@ -167,10 +228,20 @@ describe('extensions', () => {
   });
 
   it('largeBlob support on a discoverable credential; credProtect userVerificationRequired hides it from a UV-less get', async () => {
-    const { response } = await register(client, { authenticatorSelection: { residentKey: 'required' }, extensions: { largeBlob: { support: 'preferred' } } as never });
+    const { response } = await register(client, {
+      authenticatorSelection: { residentKey: 'required' },
+      extensions: { largeBlob: { support: 'preferred' } } as never,
+    });
     expect((response.clientExtensionResults as Record<string, unknown>).largeBlob).toEqual({ supported: true });
     const rp = 'protected.example.com';
-    await register(client, { rpID: rp, authenticatorSelection: { residentKey: 'required' }, extensions: { credentialProtectionPolicy: 'userVerificationRequired', enforceCredentialProtectionPolicy: true } as never });
+    await register(client, {
+      rpID: rp,
+      authenticatorSelection: { residentKey: 'required' },
+      extensions: {
+        credentialProtectionPolicy: 'userVerificationRequired',
+        enforceCredentialProtectionPolicy: true,
+      } as never,
+    });
     const options = await generateAuthenticationOptions({ rpID: rp });
     await expect(client.get(options, { origin: `https://${rp}` })).rejects.toMatchObject({ name: 'NotAllowedError' });
   });
@@ -182,7 +253,17 @@ describe('user verification with a PIN', () => {
     try {
       await d.ui.setPolicy({ mode: PolicyMode.Approve });
       const noPinYet = new WebAuthnClient(d.fido, { pin: '4321' });
-      await expect(noPinYet.create(await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'u', authenticatorSelection: { userVerification: 'required' } }), { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
+      await expect(
+        noPinYet.create(
+          await generateRegistrationOptions({
+            rpName: 'x',
+            rpID: RP_ID,
+            userName: 'u',
+            authenticatorSelection: { userVerification: 'required' },
+          }),
+          { origin: ORIGIN },
+        ),
+      ).rejects.toMatchObject({ name: 'NotAllowedError' });
       await new CtapHost(d.fido).setPin('4321');
       const c = new WebAuthnClient(d.fido, { pin: '4321' });
       const { credential } = await register(c, { authenticatorSelection: { userVerification: 'required' } }, true);
@@ -190,7 +271,11 @@ describe('user verification with a PIN', () => {
       expect(v.verified).toBe(true);
       expect(v.authenticationInfo.userVerified).toBe(true);
       const wrong = new WebAuthnClient(d.fido, { pin: '9999' });
-      const options = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: credential.id }], userVerification: 'required' });
+      const options = await generateAuthenticationOptions({
+        rpID: RP_ID,
+        allowCredentials: [{ id: credential.id }],
+        userVerification: 'required',
+      });
       await expect(wrong.get(options, { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
       const nopin = new WebAuthnClient(d.fido);
       await expect(nopin.get(options, { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
@@ -219,7 +304,15 @@ describe('negative-testing switches', () => {
       c.switches = { clearUp: true };
       const options = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'u' });
       const r = await c.create(options, { origin: ORIGIN });
-      await expect(verifyRegistrationResponse({ response: r, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false })).rejects.toThrow(/not present/i);
+      await expect(
+        verifyRegistrationResponse({
+          response: r,
+          expectedChallenge: options.challenge,
+          expectedOrigin: ORIGIN,
+          expectedRPID: RP_ID,
+          requireUserVerification: false,
+        }),
+      ).rejects.toThrow(/not present/i);
     } finally {
       await d.shutdown();
     }
@@ -227,7 +320,8 @@ describe('negative-testing switches', () => {
 });
 
 describe('credential lists longer than the authenticator takes (maxCredentialCountInList 8)', () => {
-  const randomIds = (n: number) => Array.from({ length: n }, (_, i) => ({ id: Buffer.alloc(32, i + 1).toString('base64url') }));
+  const randomIds = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ id: Buffer.alloc(32, i + 1).toString('base64url') }));
 
   it('finds the held credential among 200 allowed, and refuses when none is held', async () => {
     const { credential } = await register(client);
@@ -237,15 +331,28 @@ describe('credential lists longer than the authenticator takes (maxCredentialCou
     const none = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: randomIds(200) });
     await expect(client.get(none, { origin: ORIGIN })).rejects.toMatchObject({ name: 'NotAllowedError' });
     // IDs longer than the authenticator accepts (1023 bytes) are left out, not sent.
-    const long = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: Buffer.alloc(2000, 7).toString('base64url') }, { id: credential.id }] });
+    const long = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: [{ id: Buffer.alloc(2000, 7).toString('base64url') }, { id: credential.id }],
+    });
     expect((await client.get(long, { origin: ORIGIN })).id).toBe(credential.id);
   });
 
   it('a long excludeCredentials still excludes the held credential; without it, registration goes ahead', async () => {
     const { credential } = await register(client);
-    const again = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'alice', excludeCredentials: [...randomIds(30), { id: credential.id }] });
+    const again = await generateRegistrationOptions({
+      rpName: 'x',
+      rpID: RP_ID,
+      userName: 'alice',
+      excludeCredentials: [...randomIds(30), { id: credential.id }],
+    });
     await expect(client.create(again, { origin: ORIGIN })).rejects.toMatchObject({ name: 'InvalidStateError' });
-    const fresh = await generateRegistrationOptions({ rpName: 'x', rpID: RP_ID, userName: 'alice', excludeCredentials: randomIds(30) });
+    const fresh = await generateRegistrationOptions({
+      rpName: 'x',
+      rpID: RP_ID,
+      userName: 'alice',
+      excludeCredentials: randomIds(30),
+    });
     expect((await client.create(fresh, { origin: ORIGIN })).type).toBe('public-key');
   });
 });

@@ -30,7 +30,13 @@ afterAll(() => dev.shutdown());
 async function register(c: WebAuthnClient): Promise<WebAuthnCredential> {
   const options = await generateRegistrationOptions({ rpName: 'Example', rpID: RP_ID, userName: 'alice' });
   const response = await c.create(options, { origin: ORIGIN });
-  const v = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false });
+  const v = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: ORIGIN,
+    expectedRPID: RP_ID,
+    requireUserVerification: false,
+  });
   return v.registrationInfo!.credential;
 }
 
@@ -39,7 +45,15 @@ async function signIn(c: WebAuthnClient, credential: WebAuthnCredential) {
   const options = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: credential.id }] });
   const response = await c.get(options, { origin: ORIGIN });
   const signed = Buffer.from(response.response.authenticatorData, 'base64url').readUInt32BE(33);
-  const verify = () => verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential, requireUserVerification: false });
+  const verify = () =>
+    verifyAuthenticationResponse({
+      response,
+      expectedChallenge: options.challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP_ID,
+      credential,
+      requireUserVerification: false,
+    });
   return { signed, verify };
 }
 
@@ -69,10 +83,18 @@ describe('counter switches', () => {
   it('the override is for the next command only: a failed get in between uses it up', async () => {
     const c = new WebAuthnClient(dev.fido, { random: new SeededRandom('c2') });
     let credential = await register(c);
-    credential = { ...credential, counter: (await (await signIn(c, credential)).verify()).authenticationInfo.newCounter };
+    credential = {
+      ...credential,
+      counter: (await (await signIn(c, credential)).verify()).authenticationInfo.newCounter,
+    };
     c.switches = { replayCounter: true };
-    const options = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: Buffer.alloc(32, 7).toString('base64url') }] });
-    await expect(c.get(options, { origin: ORIGIN })).rejects.toThrow(expect.objectContaining({ name: 'NotAllowedError' }));
+    const options = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: [{ id: Buffer.alloc(32, 7).toString('base64url') }],
+    });
+    await expect(c.get(options, { origin: ORIGIN })).rejects.toThrow(
+      expect.objectContaining({ name: 'NotAllowedError' }),
+    );
     c.switches = {};
     const next = await signIn(c, credential);
     expect(next.signed).toBeGreaterThan(credential.counter);
@@ -93,8 +115,14 @@ describe('counter switches', () => {
   }, 30_000);
 
   it('a bad override kind is INVALID_PARAMETER, a missing one MISSING_PARAMETER', async () => {
-    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting, 0xa1, 0x01, 0x03)))]).toEqual([CtapStatus.InvalidParameter]);
-    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting, 0xa0)))]).toEqual([CtapStatus.MissingParameter]);
-    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting)))]).toEqual([CtapStatus.MissingParameter]);
+    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting, 0xa1, 0x01, 0x03)))]).toEqual([
+      CtapStatus.InvalidParameter,
+    ]);
+    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting, 0xa0)))]).toEqual([
+      CtapStatus.MissingParameter,
+    ]);
+    expect([...(await dev.fido.cbor(Uint8Array.of(CtapCommand.NegativeTesting)))]).toEqual([
+      CtapStatus.MissingParameter,
+    ]);
   });
 });

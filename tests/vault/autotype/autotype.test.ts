@@ -24,7 +24,10 @@ describe('autotype', () => {
   it('sends key-down then all-up 8-byte boot reports with Left Shift for capitals', () => {
     const us = textToReports('aA', getLayout('us101'));
     expect(us.map((r) => Buffer.from(r).toString('hex'))).toEqual([
-      '0000040000000000', '0000000000000000', '0200040000000000', '0000000000000000',
+      '0000040000000000',
+      '0000000000000000',
+      '0200040000000000',
+      '0000000000000000',
     ]);
     // On Dvorak the host reads the QWERTY 'd' position as 'e', 's' as 'o'.
     expect(textToReports('e', getLayout('dvorak'))[0][2]).toBe(0x07);
@@ -33,7 +36,10 @@ describe('autotype', () => {
 
   it('refuses untypable text with positions, never the characters, and sends nothing', async () => {
     const sink = new MemorySink();
-    const err = await autotype('pässwörd€', sink).then(() => undefined, (e) => e);
+    const err = await autotype('pässwörd€', sink).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err.code).toBe('Untypable');
     expect(err.message).toMatch(/3 character\(s\).*position\(s\) 1, 5, 8/);
     expect(err.message).not.toMatch(/[äö€]/);

@@ -18,7 +18,11 @@ const folder = () => {
 const wrongPin = async () => {
   throw Object.assign(new Error('access denied'), { code: 'AccessDenied' });
 };
-const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('boot PIN attempts', () => {
   it('delays: none for the free attempts, then 1 s doubling to a 10 minute cap', () => {
@@ -31,7 +35,8 @@ describe('boot PIN attempts', () => {
     const f = folder();
     let clock = 1_000_000;
     const now = () => clock;
-    for (let i = 0; i < FREE_ATTEMPTS; i++) expect((await caught(withPinAttempt(f, wrongPin, now)) as { code: string }).code).toBe('AccessDenied');
+    for (let i = 0; i < FREE_ATTEMPTS; i++)
+      expect(((await caught(withPinAttempt(f, wrongPin, now))) as { code: string }).code).toBe('AccessDenied');
     let tried = false;
     const right = async () => void (tried = true);
     const early = await caught(withPinAttempt(f, right, now));
@@ -48,7 +53,11 @@ describe('boot PIN attempts', () => {
   it('an attempt is counted before the PIN is tried (a process killed mid-try gets no free guess)', async () => {
     const f = folder();
     const seen: string[] = [];
-    await withPinAttempt(f, async () => void seen.push(readFileSync(f.file('pin-attempts'), 'utf8')), () => 5);
+    await withPinAttempt(
+      f,
+      async () => void seen.push(readFileSync(f.file('pin-attempts'), 'utf8')),
+      () => 5,
+    );
     expect(seen).toEqual(['1 5\n']);
   });
 

@@ -88,7 +88,18 @@ describe('locked bases and per-basis identity', () => {
     const pin = new PinSession(dev.fido, 2);
     expect(await pin.setPin('24680')).toBe(0);
     expect(await pin.getToken('24680', 0x04)).toBe(0);
-    const meta = async () => (await ctap(dev.fido, 0x0a, new Map<number, unknown>([[1, 1], [3, 2], [4, pin.authenticate(Uint8Array.of(1))]]))).body!.get(1);
+    const meta = async () =>
+      (
+        await ctap(
+          dev.fido,
+          0x0a,
+          new Map<number, unknown>([
+            [1, 1],
+            [3, 2],
+            [4, pin.authenticate(Uint8Array.of(1))],
+          ]),
+        )
+      ).body!.get(1);
     expect(await meta()).toBe(1); // .System's discoverable credential
     await dev.pddb.unlockBasis('hidden', 'correct horse');
     expect(await meta()).toBe(2);
@@ -107,7 +118,12 @@ describe('state across restarts (file-backed image)', () => {
   });
 
   const boot = async (format: boolean, fido = {}) => {
-    dev = await startAuthenticator({ image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin'), format, fido });
+    dev = await startAuthenticator({
+      image: { path: join(dir, 'pddb.bin') },
+      keyboxPath: join(dir, 'keybox.bin'),
+      format,
+      fido,
+    });
     await dev.ui.setPolicy({ mode: PolicyMode.Approve });
     return dev;
   };
@@ -194,7 +210,13 @@ describe('what the IPC trace shows', () => {
       expect((await authenticate(dev.fido, { rpId: 'secret-site.example', pin })).status).toBe(0);
       const trace = JSON.stringify(dev.kernel.trace.toJSON()) + dev.kernel.trace.toSequenceDiagram();
       expect(trace).toContain('_FIDO authenticator_.Cbor');
-      for (const secret of ['864209', 'secret-site', 'carol-the-user', Buffer.from(reg.id).toString('hex').slice(0, 16), reg.json.id.slice(0, 16)]) {
+      for (const secret of [
+        '864209',
+        'secret-site',
+        'carol-the-user',
+        Buffer.from(reg.id).toString('hex').slice(0, 16),
+        reg.json.id.slice(0, 16),
+      ]) {
         expect(trace).not.toContain(secret);
       }
     } finally {

@@ -27,7 +27,13 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pvault-fido-counter-cut-'));
   template = join(root, 'template');
   mkdirSync(template);
-  const dev = await startAuthenticator({ image: { path: join(template, 'pddb.bin') }, keyboxPath: join(template, 'keybox.bin'), format: true, pin: PIN, fido });
+  const dev = await startAuthenticator({
+    image: { path: join(template, 'pddb.bin') },
+    keyboxPath: join(template, 'keybox.bin'),
+    format: true,
+    pin: PIN,
+    fido,
+  });
   try {
     await dev.ui.setPolicy({ mode: PolicyMode.Approve });
     const reg = await register(dev.fido);
@@ -48,7 +54,10 @@ function copy(name: string): string {
 const counterOf = (authData: string) => Buffer.from(authData, 'base64url').readUInt32BE(33);
 
 /** Boot on a FaultyFlash and sign in SIGN_INS times; every counter that came back, and the flash ops they took. */
-async function signInsWithCut(dir: string, cutAfterOps?: number): Promise<{ counters: number[]; before: number; after: number; cut: boolean }> {
+async function signInsWithCut(
+  dir: string,
+  cutAfterOps?: number,
+): Promise<{ counters: number[]; before: number; after: number; cut: boolean }> {
   const kernel = new Kernel({ mode: 'thread' });
   try {
     const init = { image: join(dir, 'pddb.bin'), keybox: join(dir, 'keybox.bin'), cutAfterOps };
@@ -78,7 +87,13 @@ async function signInsWithCut(dir: string, cutAfterOps?: number): Promise<{ coun
 }
 
 async function counterAfterReboot(dir: string): Promise<number> {
-  const dev = await startAuthenticator({ image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin'), format: false, pin: PIN, fido });
+  const dev = await startAuthenticator({
+    image: { path: join(dir, 'pddb.bin') },
+    keyboxPath: join(dir, 'keybox.bin'),
+    format: false,
+    pin: PIN,
+    fido,
+  });
   try {
     await dev.ui.setPolicy({ mode: PolicyMode.Approve });
     const a = await authenticate(dev.fido, { allow: [credentialId] });
@@ -104,7 +119,10 @@ describe('signature counter reservation under power cuts', () => {
     const clean = await signInsWithCut(copy('span'));
     const span = clean.after - clean.before;
     // Every op when they are few; else an even spread that keeps the first and the last.
-    const points = span <= 24 ? [...Array(span).keys()] : [...new Set([...Array(24).keys()].map((i) => Math.round((i * (span - 1)) / 23)))];
+    const points =
+      span <= 24
+        ? [...Array(span).keys()]
+        : [...new Set([...Array(24).keys()].map((i) => Math.round((i * (span - 1)) / 23)))];
     let cutsMidRun = 0;
     for (const k of points) {
       const dir = copy(`cut-${k}`);

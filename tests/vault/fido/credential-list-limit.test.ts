@@ -46,7 +46,16 @@ describe('maxCredentialCountInList', () => {
     const m = new Map<number, unknown>([
       [1, 'example.com'],
       [2, new Uint8Array(32)],
-      [3, [...Array(9).keys()].map((i) => new Map<string, unknown>([['id', new Uint8Array(16).fill(i)], ['type', i === 0 ? 'public-key' : 'other']]))],
+      [
+        3,
+        [...Array(9).keys()].map(
+          (i) =>
+            new Map<string, unknown>([
+              ['id', new Uint8Array(16).fill(i)],
+              ['type', i === 0 ? 'public-key' : 'other'],
+            ]),
+        ),
+      ],
     ]);
     expect((await ctap(dev.fido, 0x02, m)).status).toBe(S.LimitExceeded);
   });

@@ -12,13 +12,28 @@ import { fileStorage } from '../../../pddb/server/storage.ts';
 export const FLASH_OPS_SERVER = 'test-flash-ops';
 export const flashOps = { 1: { name: 'Ops', kinds: [MessageKind.BlockingScalar], publicArgs: true } } as const;
 
-export default async function faultyPddb(ctx: ProcessContext, init: { image: string; keybox: string; cutAfterOps?: number }): Promise<void> {
+export default async function faultyPddb(
+  ctx: ProcessContext,
+  init: { image: string; keybox: string; cutAfterOps?: number },
+): Promise<void> {
   const base = fileStorage(init.image, init.keybox);
   let flash: FaultyFlash | undefined;
-  const storage = { ...base, open: () => (flash ??= new FaultyFlash(base.open(), { cutAfterOps: init.cutAfterOps, torn: 'random', random: new SeededRandom('tear') })) };
+  const storage = {
+    ...base,
+    open: () =>
+      (flash ??= new FaultyFlash(base.open(), {
+        cutAfterOps: init.cutAfterOps,
+        torn: 'random',
+        random: new SeededRandom('tear'),
+      })),
+  };
   // Seeded: every run on a copy of the same image takes the same flash ops, so a cut lands where it was aimed.
   const server = new PddbServer(storage, { random: new SeededRandom('faulty-pddb'), dna: 0n });
   await ctx.registerServer({ name: PDDB_SERVER_NAME, opcodes: pddbOps, handle: (msg) => dispatch(server, msg) });
   await ctx.registerServer({ name: PDDB_POLLER_NAME, opcodes: pollerOps, handle: () => [server.mounted ? 1 : 0] });
-  await ctx.registerServer({ name: FLASH_OPS_SERVER, opcodes: flashOps, handle: () => [flash?.opsSoFar ?? 0, flash?.cut ? 1 : 0] });
+  await ctx.registerServer({
+    name: FLASH_OPS_SERVER,
+    opcodes: flashOps,
+    handle: () => [flash?.opsSoFar ?? 0, flash?.cut ? 1 : 0],
+  });
 }

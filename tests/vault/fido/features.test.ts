@@ -37,12 +37,22 @@ describe('CTAP 2.1 features', () => {
   });
 
   it('credProtect 3 hides a credential without UV; 2 lets an allowList find it', async () => {
-    const uvRequired = await register(dev.fido, { rk: true, userId: Uint8Array.of(3), pin: await token(0x01, RP), extensions: new Map([['credProtect', 3]]) });
+    const uvRequired = await register(dev.fido, {
+      rk: true,
+      userId: Uint8Array.of(3),
+      pin: await token(0x01, RP),
+      extensions: new Map([['credProtect', 3]]),
+    });
     if (!uvRequired.ok) throw new Error(`register ${uvRequired.status}`);
     expect(uvRequired.json.response.attestationObject.length).toBeGreaterThan(0);
     expect((await authenticate(dev.fido, { allow: [uvRequired.id] })).status).toBe(S.NoCredentials);
     expect((await authenticate(dev.fido, { allow: [uvRequired.id], pin: await token(0x02, RP) })).status).toBe(0);
-    const listOnly = await register(dev.fido, { rk: true, userId: Uint8Array.of(4), pin: await token(0x01, RP), extensions: new Map([['credProtect', 2]]) });
+    const listOnly = await register(dev.fido, {
+      rk: true,
+      userId: Uint8Array.of(4),
+      pin: await token(0x01, RP),
+      extensions: new Map([['credProtect', 2]]),
+    });
     if (!listOnly.ok) throw new Error('register');
     expect((await authenticate(dev.fido, { allow: [listOnly.id] })).status).toBe(0);
     expect((await authenticate(dev.fido)).status).toBe(S.NoCredentials); // no allowList, no UV: neither is discoverable
@@ -55,7 +65,10 @@ describe('CTAP 2.1 features', () => {
       rk: true,
       userId: Uint8Array.of(5),
       pin: mcPin,
-      extensions: new Map<string, unknown>([['hmac-secret', true], ['hmac-secret-mc', mcPin.hmacSecretInput(salt)]]),
+      extensions: new Map<string, unknown>([
+        ['hmac-secret', true],
+        ['hmac-secret-mc', mcPin.hmacSecretInput(salt)],
+      ]),
     });
     if (!reg.ok) throw new Error(`register ${reg.status}`);
     const authData = reg.body.get(2) as Uint8Array;
@@ -69,7 +82,11 @@ describe('CTAP 2.1 features', () => {
     const secretWith = async (s: Uint8Array, uv: boolean) => {
       const session = uv ? await token(0x02, RP) : pin;
       if (!uv) await session.agree();
-      const a = await authenticate(dev.fido, { allow: [reg.id], pin: uv ? session : undefined, extensions: new Map([['hmac-secret', session.hmacSecretInput(s)]]) });
+      const a = await authenticate(dev.fido, {
+        allow: [reg.id],
+        pin: uv ? session : undefined,
+        extensions: new Map([['hmac-secret', session.hmacSecretInput(s)]]),
+      });
       if (!a.ok) throw new Error(`getAssertion ${a.status}`);
       const ad = Buffer.from(a.json.response.authenticatorData, 'base64url');
       const ext = (await import('cborg')).decode(ad.subarray(37), { useMaps: true }) as Map<string, Uint8Array>;
@@ -94,19 +111,35 @@ describe('CTAP 2.1 features', () => {
       userId: Uint8Array.of(6),
       rpId: 'blob.example',
       pin: await token(0x01, 'blob.example'),
-      extensions: new Map<string, unknown>([['credBlob', blob], ['largeBlobKey', true]]),
+      extensions: new Map<string, unknown>([
+        ['credBlob', blob],
+        ['largeBlobKey', true],
+      ]),
     });
     if (!reg.ok) throw new Error(`register ${reg.status}`);
     const key = reg.body.get(5) as Uint8Array;
     expect(key.length).toBe(32);
-    const a = await authenticate(dev.fido, { rpId: 'blob.example', pin: await token(0x02, 'blob.example'), extensions: new Map([['credBlob', true], ['largeBlobKey', true]]) });
+    const a = await authenticate(dev.fido, {
+      rpId: 'blob.example',
+      pin: await token(0x02, 'blob.example'),
+      extensions: new Map([
+        ['credBlob', true],
+        ['largeBlobKey', true],
+      ]),
+    });
     if (!a.ok) throw new Error(`getAssertion ${a.status}`);
     expect(Buffer.from(a.body.get(7) as Uint8Array).equals(Buffer.from(key))).toBe(true);
     const ad = Buffer.from(a.json.response.authenticatorData, 'base64url');
     const ext = (await import('cborg')).decode(ad.subarray(37), { useMaps: true }) as Map<string, Uint8Array>;
     expect(Buffer.from(ext.get('credBlob')!).equals(Buffer.from(blob))).toBe(true);
     // Too long a blob is refused softly (credBlob: false), the credential still made.
-    const long = await register(dev.fido, { rk: true, userId: Uint8Array.of(7), rpId: 'blob.example', pin: await token(0x01, 'blob.example'), extensions: new Map([['credBlob', new Uint8Array(33)]]) });
+    const long = await register(dev.fido, {
+      rk: true,
+      userId: Uint8Array.of(7),
+      rpId: 'blob.example',
+      pin: await token(0x01, 'blob.example'),
+      extensions: new Map([['credBlob', new Uint8Array(33)]]),
+    });
     expect(long.status).toBe(0);
   });
 
@@ -127,7 +160,8 @@ describe('CTAP 2.1 features', () => {
     expect(meta.body!.get(2)).toBe(150 - total);
     const first = await cm(2);
     const rps = [first.body!.get(3) as Map<string, string>];
-    for (let i = 1; i < (first.body!.get(5) as number); i++) rps.push((await cm(3)).body!.get(3) as Map<string, string>);
+    for (let i = 1; i < (first.body!.get(5) as number); i++)
+      rps.push((await cm(3)).body!.get(3) as Map<string, string>);
     expect(rps.map((r) => r.get('id')).sort()).toEqual(['blob.example', RP]);
     expect((await cm(3)).status).toBe(S.NotAllowed);
     const creds = await cm(4, new Map([[1, sha256(RP)]]));
@@ -136,8 +170,34 @@ describe('CTAP 2.1 features', () => {
     for (let i = 1; i < n; i++) all.push((await cm(5)).body!);
     const target = all.find((c) => ((c.get(6) as Map<string, Uint8Array>).get('id') as Uint8Array)[0] === 5)!;
     const desc = target.get(7) as Map<string, unknown>;
-    expect((await cm(7, new Map<number, unknown>([[2, desc], [3, new Map<string, unknown>([['id', Uint8Array.of(5)], ['name', 'renamed']])]]))).status).toBe(0);
-    expect((await cm(7, new Map<number, unknown>([[2, desc], [3, new Map<string, unknown>([['id', Uint8Array.of(9)]])]]))).status).toBe(S.InvalidParameter);
+    expect(
+      (
+        await cm(
+          7,
+          new Map<number, unknown>([
+            [2, desc],
+            [
+              3,
+              new Map<string, unknown>([
+                ['id', Uint8Array.of(5)],
+                ['name', 'renamed'],
+              ]),
+            ],
+          ]),
+        )
+      ).status,
+    ).toBe(0);
+    expect(
+      (
+        await cm(
+          7,
+          new Map<number, unknown>([
+            [2, desc],
+            [3, new Map<string, unknown>([['id', Uint8Array.of(9)]])],
+          ]),
+        )
+      ).status,
+    ).toBe(S.InvalidParameter);
     const again = await cm(4, new Map([[1, sha256(RP)]]));
     const names = [again.body!];
     for (let i = 1; i < n; i++) names.push((await cm(5)).body!);
@@ -150,8 +210,16 @@ describe('CTAP 2.1 features', () => {
   it('authenticatorConfig: alwaysUv and setMinPINLength (forcing a PIN change); changePIN', async () => {
     const cfg = async (sub: number, params?: Map<number, unknown>) => {
       const t = await token(0x20);
-      const msg = Buffer.concat([Buffer.alloc(32, 0xff), Buffer.from([0x0d, sub]), params ? Buffer.from(encode(params)) : Buffer.alloc(0)]);
-      const m = new Map<number, unknown>([[1, sub], [3, 2], [4, t.authenticate(msg)]]);
+      const msg = Buffer.concat([
+        Buffer.alloc(32, 0xff),
+        Buffer.from([0x0d, sub]),
+        params ? Buffer.from(encode(params)) : Buffer.alloc(0),
+      ]);
+      const m = new Map<number, unknown>([
+        [1, sub],
+        [3, 2],
+        [4, t.authenticate(msg)],
+      ]);
       if (params) m.set(2, params);
       return ctap(dev.fido, 0x0d, m);
     };
@@ -161,7 +229,17 @@ describe('CTAP 2.1 features', () => {
     expect((await register(dev.fido, { rk: false })).status).toBe(S.PuatRequired);
     expect((await cfg(2)).status).toBe(0);
     expect((await cfg(3, new Map([[1, 3]]))).status).toBe(S.PinPolicyViolation);
-    expect((await cfg(3, new Map<number, unknown>([[1, 6], [2, [RP]]]))).status).toBe(0);
+    expect(
+      (
+        await cfg(
+          3,
+          new Map<number, unknown>([
+            [1, 6],
+            [2, [RP]],
+          ]),
+        )
+      ).status,
+    ).toBe(0);
     const info = await ctap(dev.fido, 0x04);
     expect(info.body!.get(0x0d)).toBe(6);
     expect(info.body!.get(0x0c)).toBe(true); // the 5-digit PIN must change

@@ -8,7 +8,8 @@ import { PolicyMode, Presence } from '../../../vault/ui/api.ts';
 import { authenticate, ctap, makeCredentialParams, parseReply, PinSession, register, RP, sha256 } from './platform.ts';
 
 const cdh = sha256('client data');
-const raw = async (dev: InProcessAuthenticator, hex: string) => parseReply(await dev.fido.cbor(Uint8Array.from(Buffer.from(hex, 'hex')))).status;
+const raw = async (dev: InProcessAuthenticator, hex: string) =>
+  parseReply(await dev.fido.cbor(Uint8Array.from(Buffer.from(hex, 'hex')))).status;
 const mc = (o: Parameters<typeof makeCredentialParams>[0] = {}) => makeCredentialParams(o, cdh);
 
 describe('CBOR layer and command dispatch', () => {
@@ -58,13 +59,53 @@ describe('makeCredential / getAssertion refusals', () => {
 
   const cases: [string, () => Map<number, unknown>, S][] = [
     ['clientDataHash as text', () => new Map([...mc(), [1, 'x']]), S.CborUnexpectedType],
-    ['rp missing', () => { const m = mc(); m.delete(2); return m; }, S.MissingParameter],
-    ['user missing', () => { const m = mc(); m.delete(3); return m; }, S.MissingParameter],
-    ['pubKeyCredParams missing', () => { const m = mc(); m.delete(4); return m; }, S.MissingParameter],
+    [
+      'rp missing',
+      () => {
+        const m = mc();
+        m.delete(2);
+        return m;
+      },
+      S.MissingParameter,
+    ],
+    [
+      'user missing',
+      () => {
+        const m = mc();
+        m.delete(3);
+        return m;
+      },
+      S.MissingParameter,
+    ],
+    [
+      'pubKeyCredParams missing',
+      () => {
+        const m = mc();
+        m.delete(4);
+        return m;
+      },
+      S.MissingParameter,
+    ],
     ['rp.id not text', () => new Map([...mc(), [2, new Map([['id', 7]])]]), S.CborUnexpectedType],
     ['user.id not bytes', () => new Map([...mc(), [3, new Map([['id', 'alice']])]]), S.CborUnexpectedType],
     ['pubKeyCredParams not an array', () => new Map([...mc(), [4, new Map()]]), S.CborUnexpectedType],
-    ['alg not an integer', () => new Map([...mc(), [4, [new Map([['alg', 'ES256'], ['type', 'public-key']])]]]), S.CborUnexpectedType],
+    [
+      'alg not an integer',
+      () =>
+        new Map([
+          ...mc(),
+          [
+            4,
+            [
+              new Map([
+                ['alg', 'ES256'],
+                ['type', 'public-key'],
+              ]),
+            ],
+          ],
+        ]),
+      S.CborUnexpectedType,
+    ],
     ['only unsupported algorithms', () => mc({ algs: [-999, -36] }), S.UnsupportedAlgorithm],
     ['up: false', () => mc({ up: false }), S.InvalidOption],
     ['uv: true without built-in UV', () => new Map([...mc(), [7, new Map([['uv', true]])]]), S.InvalidOption],
@@ -72,9 +113,17 @@ describe('makeCredential / getAssertion refusals', () => {
     ['pinUvAuthParam without protocol', () => new Map([...mc(), [8, new Uint8Array(16)]]), S.MissingParameter],
     ['unsupported pinUvAuthProtocol', () => new Map([...mc(), [8, new Uint8Array(16)], [9, 3]]), S.InvalidParameter],
     ['pinUvAuthParam with no token', () => new Map([...mc(), [8, new Uint8Array(32)], [9, 2]]), S.PinAuthInvalid],
-    ['excludeList entry without id', () => new Map([...mc(), [5, [new Map([['type', 'public-key']])]]]), S.MissingParameter],
+    [
+      'excludeList entry without id',
+      () => new Map([...mc(), [5, [new Map([['type', 'public-key']])]]]),
+      S.MissingParameter,
+    ],
     ['credProtect out of range', () => mc({ extensions: new Map([['credProtect', 9]]) }), S.InvalidOption],
-    ['largeBlobKey on a non-discoverable credential', () => mc({ extensions: new Map([['largeBlobKey', true]]) }), S.InvalidOption],
+    [
+      'largeBlobKey on a non-discoverable credential',
+      () => mc({ extensions: new Map([['largeBlobKey', true]]) }),
+      S.InvalidOption,
+    ],
     ['largeBlobKey: false', () => mc({ rk: true, extensions: new Map([['largeBlobKey', false]]) }), S.InvalidOption],
     ['hmac-secret not a boolean', () => mc({ extensions: new Map([['hmac-secret', 1]]) }), S.CborUnexpectedType],
   ];
@@ -85,7 +134,9 @@ describe('makeCredential / getAssertion refusals', () => {
   it('credBlob on a non-discoverable credential: made, with credBlob: false', async () => {
     const r = await ctap(dev.fido, 0x01, mc({ extensions: new Map([['credBlob', new Uint8Array(4)]]) }));
     expect(r.status).toBe(0);
-    expect(Buffer.from(r.body!.get(2) as Uint8Array).includes(Buffer.from(encode(new Map([['credBlob', false]]))))).toBe(true);
+    expect(
+      Buffer.from(r.body!.get(2) as Uint8Array).includes(Buffer.from(encode(new Map([['credBlob', false]])))),
+    ).toBe(true);
   });
 
   it('a mixed algorithm list picks the supported one', async () => {
@@ -97,20 +148,58 @@ describe('makeCredential / getAssertion refusals', () => {
   it('excludeList with a credential of ours: CREDENTIAL_EXCLUDED (after presence)', async () => {
     const reg = await register(dev.fido);
     if (!reg.ok) throw new Error('register');
-    expect((await ctap(dev.fido, 0x01, mc({ excludeList: [new Uint8Array(40), reg.id] }))).status).toBe(S.CredentialExcluded);
+    expect((await ctap(dev.fido, 0x01, mc({ excludeList: [new Uint8Array(40), reg.id] }))).status).toBe(
+      S.CredentialExcluded,
+    );
     // A foreign or damaged ID does not exclude.
     expect((await ctap(dev.fido, 0x01, mc({ excludeList: [new Uint8Array(40)] }))).status).toBe(0);
   });
 
   it('empty pinUvAuthParam: PIN_NOT_SET after a touch', async () => {
     expect((await ctap(dev.fido, 0x01, new Map([...mc(), [8, new Uint8Array(0)], [9, 1]]))).status).toBe(S.PinNotSet);
-    expect((await ctap(dev.fido, 0x02, new Map<number, unknown>([[1, RP], [2, cdh], [6, new Uint8Array(0)], [7, 2]]))).status).toBe(S.PinNotSet);
+    expect(
+      (
+        await ctap(
+          dev.fido,
+          0x02,
+          new Map<number, unknown>([
+            [1, RP],
+            [2, cdh],
+            [6, new Uint8Array(0)],
+            [7, 2],
+          ]),
+        )
+      ).status,
+    ).toBe(S.PinNotSet);
   });
 
   it('getAssertion: missing rpId, wrong types, rk option, no credentials, another RP', async () => {
     expect((await ctap(dev.fido, 0x02, new Map([[2, cdh]]))).status).toBe(S.MissingParameter);
-    expect((await ctap(dev.fido, 0x02, new Map<number, unknown>([[1, RP], [2, 5]]))).status).toBe(S.CborUnexpectedType);
-    expect((await ctap(dev.fido, 0x02, new Map<number, unknown>([[1, RP], [2, cdh], [5, new Map([['rk', true]])]]))).status).toBe(S.UnsupportedOption);
+    expect(
+      (
+        await ctap(
+          dev.fido,
+          0x02,
+          new Map<number, unknown>([
+            [1, RP],
+            [2, 5],
+          ]),
+        )
+      ).status,
+    ).toBe(S.CborUnexpectedType);
+    expect(
+      (
+        await ctap(
+          dev.fido,
+          0x02,
+          new Map<number, unknown>([
+            [1, RP],
+            [2, cdh],
+            [5, new Map([['rk', true]])],
+          ]),
+        )
+      ).status,
+    ).toBe(S.UnsupportedOption);
     expect((await authenticate(dev.fido, { rpId: 'nobody.example' })).status).toBe(S.NoCredentials);
     const reg = await register(dev.fido);
     if (!reg.ok) throw new Error('register');
@@ -195,13 +284,45 @@ describe('clientPIN policy', () => {
 
   it('refuses short PINs, a second setPIN, unknown subcommands, tokens without a PIN, and a bad pinUvAuthParam', async () => {
     const s = new PinSession(dev.fido, 2);
-    expect((await ctap(dev.fido, 0x06, new Map([[1, 2], [2, 0x42]]))).status).toBe(S.InvalidSubcommand);
-    expect((await ctap(dev.fido, 0x06, new Map([[1, 3], [2, 2]]))).status).toBe(S.InvalidParameter);
+    expect(
+      (
+        await ctap(
+          dev.fido,
+          0x06,
+          new Map([
+            [1, 2],
+            [2, 0x42],
+          ]),
+        )
+      ).status,
+    ).toBe(S.InvalidSubcommand);
+    expect(
+      (
+        await ctap(
+          dev.fido,
+          0x06,
+          new Map([
+            [1, 3],
+            [2, 2],
+          ]),
+        )
+      ).status,
+    ).toBe(S.InvalidParameter);
     expect(await s.getToken('1234')).toBe(S.PinNotSet);
     expect(await s.setPin('123')).toBe(S.PinPolicyViolation);
     await s.agree();
     const enc = s.encrypt(PinSession.padPin('5678'));
-    const bad = await ctap(dev.fido, 0x06, new Map<number, unknown>([[1, 2], [2, 3], [3, s.platformKey], [4, new Uint8Array(32)], [5, enc]]));
+    const bad = await ctap(
+      dev.fido,
+      0x06,
+      new Map<number, unknown>([
+        [1, 2],
+        [2, 3],
+        [3, s.platformKey],
+        [4, new Uint8Array(32)],
+        [5, enc],
+      ]),
+    );
     expect(bad.status).toBe(S.PinAuthInvalid);
     expect(await s.setPin('5678')).toBe(0);
     expect(await s.setPin('9999')).toBe(S.NotAllowed);
@@ -224,7 +345,15 @@ describe('clientPIN policy', () => {
     expect((await register(dev.fido, { pin: s })).status).toBe(S.UnauthorizedPermission);
     expect(await s.getToken('5678', 0x01, 'other.example')).toBe(0);
     expect((await register(dev.fido, { pin: s })).status).toBe(S.UnauthorizedPermission);
-    const cm = await ctap(dev.fido, 0x0a, new Map<number, unknown>([[1, 1], [3, 2], [4, s.authenticate(Uint8Array.of(1))]]));
+    const cm = await ctap(
+      dev.fido,
+      0x0a,
+      new Map<number, unknown>([
+        [1, 1],
+        [3, 2],
+        [4, s.authenticate(Uint8Array.of(1))],
+      ]),
+    );
     expect(cm.status).toBe(S.UnauthorizedPermission);
     expect((await ctap(dev.fido, 0x0a, new Map([[1, 1]]))).status).toBe(S.PuatRequired);
     expect((await ctap(dev.fido, 0x0a, new Map([[1, 3]]))).status).toBe(S.NotAllowed);
@@ -232,12 +361,28 @@ describe('clientPIN policy', () => {
 
   it('wrong PINs: PIN_INVALID twice, PIN_AUTH_BLOCKED at the third until power-cycle; retries count down', async () => {
     const s = new PinSession(dev.fido, 1);
-    const before = (await ctap(dev.fido, 0x06, new Map([[1, 1], [2, 1]]))).body!.get(3) as number;
+    const before = (
+      await ctap(
+        dev.fido,
+        0x06,
+        new Map([
+          [1, 1],
+          [2, 1],
+        ]),
+      )
+    ).body!.get(3) as number;
     expect(await s.getToken('0000')).toBe(S.PinInvalid);
     expect(await s.getToken('0001')).toBe(S.PinInvalid);
     expect(await s.getToken('0002')).toBe(S.PinAuthBlocked);
     expect(await s.getToken('5678')).toBe(S.PinAuthBlocked);
-    const r = await ctap(dev.fido, 0x06, new Map([[1, 1], [2, 1]]));
+    const r = await ctap(
+      dev.fido,
+      0x06,
+      new Map([
+        [1, 1],
+        [2, 1],
+      ]),
+    );
     expect(r.body!.get(3)).toBe(before - 3);
     expect(r.body!.get(4)).toBe(true);
   });
@@ -248,20 +393,94 @@ describe('large blobs', () => {
     const dev = await startAuthenticator({ seed: 'neg-lb' });
     try {
       const lb = (m: [number, unknown][]) => ctap(dev.fido, 0x0c, new Map(m));
-      const initial = await lb([[1, 100], [3, 0]]);
-      expect(Buffer.from(initial.body!.get(1) as Uint8Array).toString('hex')).toBe('8076be8b528d0075f7aae98d6fa57a6d3c');
-      const body = encode([new Map<number, unknown>([[1, new Uint8Array(40)], [3, 40]])]);
+      const initial = await lb([
+        [1, 100],
+        [3, 0],
+      ]);
+      expect(Buffer.from(initial.body!.get(1) as Uint8Array).toString('hex')).toBe(
+        '8076be8b528d0075f7aae98d6fa57a6d3c',
+      );
+      const body = encode([
+        new Map<number, unknown>([
+          [1, new Uint8Array(40)],
+          [3, 40],
+        ]),
+      ]);
       const array = Buffer.concat([body, sha256(body).subarray(0, 16)]);
-      expect((await lb([[2, array.subarray(0, 20)], [3, 0], [4, array.length]])).status).toBe(0);
-      expect((await lb([[2, array.subarray(30)], [3, 30]])).status).toBe(S.InvalidSeq);
-      expect((await lb([[2, array.subarray(20)], [3, 20]])).status).toBe(0);
-      expect(Buffer.from((await lb([[1, 1000], [3, 0]])).body!.get(1) as Uint8Array).equals(array)).toBe(true);
+      expect(
+        (
+          await lb([
+            [2, array.subarray(0, 20)],
+            [3, 0],
+            [4, array.length],
+          ])
+        ).status,
+      ).toBe(0);
+      expect(
+        (
+          await lb([
+            [2, array.subarray(30)],
+            [3, 30],
+          ])
+        ).status,
+      ).toBe(S.InvalidSeq);
+      expect(
+        (
+          await lb([
+            [2, array.subarray(20)],
+            [3, 20],
+          ])
+        ).status,
+      ).toBe(0);
+      expect(
+        Buffer.from(
+          (
+            await lb([
+              [1, 1000],
+              [3, 0],
+            ])
+          ).body!.get(1) as Uint8Array,
+        ).equals(array),
+      ).toBe(true);
       const broken = Buffer.from(array);
       broken[3] ^= 1;
-      expect((await lb([[2, broken], [3, 0], [4, broken.length]])).status).toBe(S.IntegrityFailure);
-      expect((await lb([[2, new Uint8Array(10)], [3, 0], [4, 4096]])).status).toBe(S.LargeBlobStorageFull);
-      expect((await lb([[1, 10], [2, new Uint8Array(1)], [3, 0]])).status).toBe(S.InvalidParameter);
-      expect(Buffer.from((await lb([[1, 1000], [3, 0]])).body!.get(1) as Uint8Array).equals(array)).toBe(true);
+      expect(
+        (
+          await lb([
+            [2, broken],
+            [3, 0],
+            [4, broken.length],
+          ])
+        ).status,
+      ).toBe(S.IntegrityFailure);
+      expect(
+        (
+          await lb([
+            [2, new Uint8Array(10)],
+            [3, 0],
+            [4, 4096],
+          ])
+        ).status,
+      ).toBe(S.LargeBlobStorageFull);
+      expect(
+        (
+          await lb([
+            [1, 10],
+            [2, new Uint8Array(1)],
+            [3, 0],
+          ])
+        ).status,
+      ).toBe(S.InvalidParameter);
+      expect(
+        Buffer.from(
+          (
+            await lb([
+              [1, 1000],
+              [3, 0],
+            ])
+          ).body!.get(1) as Uint8Array,
+        ).equals(array),
+      ).toBe(true);
     } finally {
       await dev.shutdown();
     }

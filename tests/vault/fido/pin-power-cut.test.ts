@@ -24,7 +24,12 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pvault-fido-cut-'));
   template = join(root, 'template');
   mkdirSync(template);
-  const dev = await startAuthenticator({ image: { path: join(template, 'pddb.bin') }, keyboxPath: join(template, 'keybox.bin'), format: true, pin: PIN });
+  const dev = await startAuthenticator({
+    image: { path: join(template, 'pddb.bin') },
+    keyboxPath: join(template, 'keybox.bin'),
+    format: true,
+    pin: PIN,
+  });
   try {
     await dev.ui.setPolicy({ mode: PolicyMode.Approve });
     expect(await new PinSession(dev.fido, 2).setPin(FIDO_PIN)).toBe(0);
@@ -41,7 +46,10 @@ function copy(name: string): string {
 }
 
 /** Boot on a FaultyFlash, make one wrong guess; the answer's status (undefined: no answer), and the op counts. */
-async function guessWithCut(dir: string, cutAfterOps?: number): Promise<{ status?: number; before: number; after: number; cut: boolean }> {
+async function guessWithCut(
+  dir: string,
+  cutAfterOps?: number,
+): Promise<{ status?: number; before: number; after: number; cut: boolean }> {
   const kernel = new Kernel({ mode: 'thread' });
   try {
     const init = { image: join(dir, 'pddb.bin'), keybox: join(dir, 'keybox.bin'), cutAfterOps };
@@ -66,7 +74,12 @@ async function guessWithCut(dir: string, cutAfterOps?: number): Promise<{ status
 }
 
 async function retriesAfterReboot(dir: string): Promise<number> {
-  const dev = await startAuthenticator({ image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin'), format: false, pin: PIN });
+  const dev = await startAuthenticator({
+    image: { path: join(dir, 'pddb.bin') },
+    keyboxPath: join(dir, 'keybox.bin'),
+    format: false,
+    pin: PIN,
+  });
   try {
     return await retries(dev.fido);
   } finally {
@@ -82,7 +95,10 @@ describe('PIN retries under power cuts', () => {
     const span = clean.after - clean.before;
     expect(span).toBeGreaterThan(0);
     // Every op of the guess when they are few; else an even spread that keeps the first and the last.
-    const points = span <= 10 ? [...Array(span).keys()] : [...new Set([...Array(10).keys()].map((i) => Math.round((i * (span - 1)) / 9)))];
+    const points =
+      span <= 10
+        ? [...Array(span).keys()]
+        : [...new Set([...Array(10).keys()].map((i) => Math.round((i * (span - 1)) / 9)))];
     const seen = new Set<number>();
     for (const k of points) {
       const dir = copy(`cut-${k}`);

@@ -1,7 +1,15 @@
 // The platform side for tests: what a browser or python-fido2 does in front of the authenticator. CTAP calls as
 // bytes through the FIDO client, WebAuthn JSON built for @simplewebauthn/server, and the PIN protocols written
 // independently of vault/fido (node:crypto directly), so a mistake on one side cannot hide in both.
-import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 import { decode, encode } from 'cborg';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FidoClient } from '../../../vault/fido/api.ts';
@@ -53,11 +61,43 @@ export function makeCredentialParams(o: RegisterOptions, cdh: Uint8Array): Map<n
   const rpId = o.rpId ?? RP;
   const m = new Map<number, unknown>([
     [1, cdh],
-    [2, new Map([['id', rpId], ['name', 'Example']])],
-    [3, new Map<string, unknown>([['id', o.userId ?? new Uint8Array([1, 2, 3, 4])], ['name', o.userName ?? 'alice'], ['displayName', 'Alice']])],
-    [4, (o.algs ?? [-7]).map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']]))],
+    [
+      2,
+      new Map([
+        ['id', rpId],
+        ['name', 'Example'],
+      ]),
+    ],
+    [
+      3,
+      new Map<string, unknown>([
+        ['id', o.userId ?? new Uint8Array([1, 2, 3, 4])],
+        ['name', o.userName ?? 'alice'],
+        ['displayName', 'Alice'],
+      ]),
+    ],
+    [
+      4,
+      (o.algs ?? [-7]).map(
+        (alg) =>
+          new Map<string, unknown>([
+            ['alg', alg],
+            ['type', 'public-key'],
+          ]),
+      ),
+    ],
   ]);
-  if (o.excludeList) m.set(5, o.excludeList.map((id) => new Map<string, unknown>([['id', id], ['type', 'public-key']])));
+  if (o.excludeList)
+    m.set(
+      5,
+      o.excludeList.map(
+        (id) =>
+          new Map<string, unknown>([
+            ['id', id],
+            ['type', 'public-key'],
+          ]),
+      ),
+    );
   if (o.extensions) m.set(6, o.extensions);
   const opts = new Map<string, boolean>();
   if (o.rk !== undefined) opts.set('rk', o.rk);
@@ -73,15 +113,32 @@ export function makeCredentialParams(o: RegisterOptions, cdh: Uint8Array): Map<n
 
 /** navigator.credentials.create, reduced: returns the RegistrationResponseJSON (or the CTAP status on failure). */
 type Failed = { ok: false; status: number; challenge: string };
-export type Registration = Failed | { ok: true; status: 0; challenge: string; body: Map<unknown, unknown>; id: Uint8Array; json: RegistrationResponseJSON };
-export type Assertion = Failed | { ok: true; status: 0; challenge: string; body: Map<unknown, unknown>; json: AuthenticationResponseJSON };
+export type Registration =
+  | Failed
+  | {
+      ok: true;
+      status: 0;
+      challenge: string;
+      body: Map<unknown, unknown>;
+      id: Uint8Array;
+      json: RegistrationResponseJSON;
+    };
+export type Assertion =
+  | Failed
+  | { ok: true; status: 0; challenge: string; body: Map<unknown, unknown>; json: AuthenticationResponseJSON };
 
 export async function register(fido: FidoClient, o: RegisterOptions = {}): Promise<Registration> {
   const challenge = o.challenge ?? b64u(randomBytes(32));
   const cdj = clientData('webauthn.create', challenge, o.origin ?? ORIGIN);
   const r = await ctap(fido, 0x01, makeCredentialParams(o, sha256(cdj)));
   if (r.status !== 0) return { ok: false, status: r.status, challenge };
-  const attObj = encode(new Map<string, unknown>([['fmt', r.body!.get(1)], ['attStmt', r.body!.get(3)], ['authData', r.body!.get(2)]]));
+  const attObj = encode(
+    new Map<string, unknown>([
+      ['fmt', r.body!.get(1)],
+      ['attStmt', r.body!.get(3)],
+      ['authData', r.body!.get(2)],
+    ]),
+  );
   const authData = r.body!.get(2) as Uint8Array;
   const idLen = (authData[53] << 8) | authData[54];
   const id = authData.subarray(55, 55 + idLen);
@@ -115,8 +172,21 @@ export async function authenticate(fido: FidoClient, o: AuthenticateOptions = {}
   const challenge = o.challenge ?? b64u(randomBytes(32));
   const cdj = clientData('webauthn.get', challenge, o.origin ?? ORIGIN);
   const cdh = sha256(cdj);
-  const m = new Map<number, unknown>([[1, o.rpId ?? RP], [2, cdh]]);
-  if (o.allow) m.set(3, o.allow.map((id) => new Map<string, unknown>([['id', id], ['type', 'public-key']])));
+  const m = new Map<number, unknown>([
+    [1, o.rpId ?? RP],
+    [2, cdh],
+  ]);
+  if (o.allow)
+    m.set(
+      3,
+      o.allow.map(
+        (id) =>
+          new Map<string, unknown>([
+            ['id', id],
+            ['type', 'public-key'],
+          ]),
+      ),
+    );
   if (o.extensions) m.set(4, o.extensions);
   if (o.up !== undefined) m.set(5, new Map([['up', o.up]]));
   if (o.pin) {
@@ -165,14 +235,27 @@ export class PinSession {
   ) {}
 
   async agree(): Promise<void> {
-    const r = await ctap(this.fido, 0x06, new Map([[1, this.version], [2, 2]]));
+    const r = await ctap(
+      this.fido,
+      0x06,
+      new Map([
+        [1, this.version],
+        [2, 2],
+      ]),
+    );
     if (r.status !== 0) throw new Error(`getKeyAgreement: ${r.status}`);
     const cose = r.body!.get(1) as Map<number, Uint8Array>;
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const z = ecdh.computeSecret(Buffer.concat([Buffer.from([4]), cose.get(-2)!, cose.get(-3)!]));
     const pub = ecdh.getPublicKey();
-    this.platformKey = new Map<number, unknown>([[1, 2], [3, -25], [-1, 1], [-2, pub.subarray(1, 33)], [-3, pub.subarray(33)]]);
+    this.platformKey = new Map<number, unknown>([
+      [1, 2],
+      [3, -25],
+      [-1, 1],
+      [-2, pub.subarray(1, 33)],
+      [-3, pub.subarray(33)],
+    ]);
     if (this.version === 1) {
       this.hmacKey = this.aesKey = sha256(z);
     } else {
@@ -215,7 +298,17 @@ export class PinSession {
   async setPin(pin: string): Promise<number> {
     await this.agree();
     const newPinEnc = this.encrypt(PinSession.padPin(pin));
-    const r = await ctap(this.fido, 0x06, new Map<number, unknown>([[1, this.version], [2, 3], [3, this.platformKey], [4, this.mac(this.hmacKey, newPinEnc)], [5, newPinEnc]]));
+    const r = await ctap(
+      this.fido,
+      0x06,
+      new Map<number, unknown>([
+        [1, this.version],
+        [2, 3],
+        [3, this.platformKey],
+        [4, this.mac(this.hmacKey, newPinEnc)],
+        [5, newPinEnc],
+      ]),
+    );
     return r.status;
   }
 
@@ -224,14 +317,30 @@ export class PinSession {
     const newPinEnc = this.encrypt(PinSession.padPin(pin));
     const pinHashEnc = this.encrypt(sha256(oldPin).subarray(0, 16));
     const param = this.mac(this.hmacKey, Buffer.concat([newPinEnc, pinHashEnc]));
-    const r = await ctap(this.fido, 0x06, new Map<number, unknown>([[1, this.version], [2, 4], [3, this.platformKey], [4, param], [5, newPinEnc], [6, pinHashEnc]]));
+    const r = await ctap(
+      this.fido,
+      0x06,
+      new Map<number, unknown>([
+        [1, this.version],
+        [2, 4],
+        [3, this.platformKey],
+        [4, param],
+        [5, newPinEnc],
+        [6, pinHashEnc],
+      ]),
+    );
     return r.status;
   }
 
   /** getPinToken (no permissions) or getPinUvAuthTokenUsingPinWithPermissions. */
   async getToken(pin: string, permissions?: number, rpId?: string): Promise<number> {
     await this.agree();
-    const m = new Map<number, unknown>([[1, this.version], [2, permissions === undefined ? 5 : 9], [3, this.platformKey], [6, this.encrypt(sha256(pin).subarray(0, 16))]]);
+    const m = new Map<number, unknown>([
+      [1, this.version],
+      [2, permissions === undefined ? 5 : 9],
+      [3, this.platformKey],
+      [6, this.encrypt(sha256(pin).subarray(0, 16))],
+    ]);
     if (permissions !== undefined) m.set(9, permissions);
     if (rpId !== undefined) m.set(0x0a, rpId);
     const r = await ctap(this.fido, 0x06, m);
@@ -242,11 +351,23 @@ export class PinSession {
   /** hmac-secret input for makeCredential (-mc) or getAssertion. */
   hmacSecretInput(salts: Uint8Array): Map<number, unknown> {
     const saltEnc = this.encrypt(salts);
-    return new Map<number, unknown>([[1, this.platformKey], [2, saltEnc], [3, this.mac(this.hmacKey, saltEnc)], [4, this.version]]);
+    return new Map<number, unknown>([
+      [1, this.platformKey],
+      [2, saltEnc],
+      [3, this.mac(this.hmacKey, saltEnc)],
+      [4, this.version],
+    ]);
   }
 }
 
 export async function retries(fido: FidoClient): Promise<number> {
-  const r = await ctap(fido, 0x06, new Map([[1, 2], [2, 1]]));
+  const r = await ctap(
+    fido,
+    0x06,
+    new Map([
+      [1, 2],
+      [2, 1],
+    ]),
+  );
   return r.body!.get(3) as number;
 }

@@ -10,9 +10,14 @@ import { verifyRegistrationResponse } from '@simplewebauthn/server';
 import { authenticate, b64u, ORIGIN, RP, sha256 } from './platform.ts';
 
 const sw = (r: Uint8Array) => (r[r.length - 2] << 8) | r[r.length - 1];
-const apdu = (ins: number, p1: number, data: Uint8Array) => Uint8Array.from([0, ins, p1, 0, 0, data.length >> 8, data.length & 0xff, ...data, 0, 0]);
+const apdu = (ins: number, p1: number, data: Uint8Array) =>
+  Uint8Array.from([0, ins, p1, 0, 0, data.length >> 8, data.length & 0xff, ...data, 0, 0]);
 const spki = (raw: Uint8Array) =>
-  createPublicKey({ key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), raw]), format: 'der', type: 'spki' });
+  createPublicKey({
+    key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), raw]),
+    format: 'der',
+    type: 'spki',
+  });
 
 describe('U2F', () => {
   let dev: InProcessAuthenticator;
@@ -60,11 +65,17 @@ describe('U2F', () => {
     expect(sw(auth)).toBe(0x9000);
     expect(auth[0]).toBe(1);
     const signedA = Buffer.concat([app, auth.subarray(0, 5), chal2]);
-    expect(createVerify('sha256').update(signedA).verify(spki(pub), auth.subarray(5, auth.length - 2))).toBe(true);
+    expect(
+      createVerify('sha256')
+        .update(signedA)
+        .verify(spki(pub), auth.subarray(5, auth.length - 2)),
+    ).toBe(true);
 
     // Check-only: "mine" is 0x6985; another app's or a damaged handle is 0x6a80.
     expect(sw(await dev.fido.msg(apdu(2, 7, Buffer.concat([chal2, app, Buffer.from([khLen]), kh]))))).toBe(0x6985);
-    expect(sw(await dev.fido.msg(apdu(2, 7, Buffer.concat([chal2, sha256('other'), Buffer.from([khLen]), kh]))))).toBe(0x6a80);
+    expect(sw(await dev.fido.msg(apdu(2, 7, Buffer.concat([chal2, sha256('other'), Buffer.from([khLen]), kh]))))).toBe(
+      0x6a80,
+    );
     const bad = Buffer.from(kh);
     bad[10] ^= 1;
     expect(sw(await dev.fido.msg(apdu(2, 3, Buffer.concat([chal2, app, Buffer.from([khLen]), bad]))))).toBe(0x6a80);
@@ -79,19 +90,49 @@ describe('U2F', () => {
   });
 
   it('a U2F registration, wrapped as a browser does (fmt fido-u2f), verifies with SimpleWebAuthn', async () => {
-    const cdj = new TextEncoder().encode(JSON.stringify({ type: 'webauthn.create', challenge: 'u2f-chal', origin: ORIGIN }));
+    const cdj = new TextEncoder().encode(
+      JSON.stringify({ type: 'webauthn.create', challenge: 'u2f-chal', origin: ORIGIN }),
+    );
     const reg = await poll(apdu(1, 0, Buffer.concat([sha256(cdj), sha256(RP)])));
     expect(sw(reg)).toBe(0x9000);
     const pub = reg.subarray(1, 66);
     const kh = reg.subarray(67, 67 + reg[66]);
     const rest = Buffer.from(reg.subarray(67 + reg[66], reg.length - 2));
     const certLen = ((rest[2] << 8) | rest[3]) + 4;
-    const cose = new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, pub.subarray(1, 33)], [-3, pub.subarray(33)]]);
-    const authData = Buffer.concat([sha256(RP), Buffer.from([0x41, 0, 0, 0, 0]), Buffer.alloc(16), Buffer.from([0, kh.length]), kh, encode(cose)]);
-    const attStmt = new Map<string, unknown>([['sig', rest.subarray(certLen)], ['x5c', [rest.subarray(0, certLen)]]]);
-    const attObj = encode(new Map<string, unknown>([['fmt', 'fido-u2f'], ['attStmt', attStmt], ['authData', authData]]));
+    const cose = new Map<number, unknown>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, pub.subarray(1, 33)],
+      [-3, pub.subarray(33)],
+    ]);
+    const authData = Buffer.concat([
+      sha256(RP),
+      Buffer.from([0x41, 0, 0, 0, 0]),
+      Buffer.alloc(16),
+      Buffer.from([0, kh.length]),
+      kh,
+      encode(cose),
+    ]);
+    const attStmt = new Map<string, unknown>([
+      ['sig', rest.subarray(certLen)],
+      ['x5c', [rest.subarray(0, certLen)]],
+    ]);
+    const attObj = encode(
+      new Map<string, unknown>([
+        ['fmt', 'fido-u2f'],
+        ['attStmt', attStmt],
+        ['authData', authData],
+      ]),
+    );
     const v = await verifyRegistrationResponse({
-      response: { id: b64u(kh), rawId: b64u(kh), type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: b64u(cdj), attestationObject: b64u(attObj) } },
+      response: {
+        id: b64u(kh),
+        rawId: b64u(kh),
+        type: 'public-key',
+        clientExtensionResults: {},
+        response: { clientDataJSON: b64u(cdj), attestationObject: b64u(attObj) },
+      },
       expectedChallenge: 'u2f-chal',
       expectedOrigin: ORIGIN,
       expectedRPID: RP,

@@ -13,7 +13,13 @@ describe('worker mode (each server in its own thread)', () => {
       await dev.ui.setPolicy({ mode: PolicyMode.Approve });
       const reg = await register(dev.fido, { algs: [-7], rk: true });
       if (!reg.ok) throw new Error(`makeCredential ${reg.status}`);
-      const v = await verifyRegistrationResponse({ response: reg.json, expectedChallenge: reg.challenge, expectedOrigin: ORIGIN, expectedRPID: RP, requireUserVerification: false });
+      const v = await verifyRegistrationResponse({
+        response: reg.json,
+        expectedChallenge: reg.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP,
+        requireUserVerification: false,
+      });
       expect(v.verified).toBe(true);
       const a = await authenticate(dev.fido);
       if (!a.ok) throw new Error(`getAssertion ${a.status}`);

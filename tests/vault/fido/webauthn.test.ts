@@ -67,18 +67,34 @@ describe.each(MODES)('attestation %s', (attestation) => {
         expectedRPID: RP,
         credential: { id: info.credential.id, publicKey: info.credential.publicKey, counter },
         requireUserVerification: false,
-      }).then((r) => r.verified, () => false),
+      }).then(
+        (r) => r.verified,
+        () => false,
+      ),
     ).resolves.toBe(false);
   });
 
   // fido2-lib 3.5.9 knows no EdDSA (its COSE parser and packed verifier refuse -8): ES256 and RS256 only.
   it.each([-7, -257])('alg %i registers and authenticates (fido2-lib)', async (alg) => {
-    const f2l = new Fido2Lib({ rpId: RP, rpName: 'Example', challengeSize: 32, cryptoParams: [alg], attestation: 'direct' });
+    const f2l = new Fido2Lib({
+      rpId: RP,
+      rpName: 'Example',
+      challengeSize: 32,
+      cryptoParams: [alg],
+      attestation: 'direct',
+    });
     const reg = await register(dev.fido, { algs: [alg] });
     if (!reg.ok) throw new Error(`makeCredential ${reg.status}`);
     const toAb = (s: string) => new Uint8Array(Buffer.from(s, 'base64url')).buffer;
     const result = await f2l.attestationResult(
-      { id: toAb(reg.json.id), rawId: toAb(reg.json.rawId), response: { clientDataJSON: reg.json.response.clientDataJSON, attestationObject: reg.json.response.attestationObject } },
+      {
+        id: toAb(reg.json.id),
+        rawId: toAb(reg.json.rawId),
+        response: {
+          clientDataJSON: reg.json.response.clientDataJSON,
+          attestationObject: reg.json.response.attestationObject,
+        },
+      },
       { challenge: reg.challenge, origin: ORIGIN, factor: 'either' },
     );
     const publicKey = result.authnrData.get('credentialPublicKeyPem') as string;
@@ -110,25 +126,38 @@ describe('user verification with a PIN', () => {
   });
   afterAll(() => dev.shutdown());
 
-  it.each([1, 2] as const)('requireUserVerification: true passes with PIN protocol %i, discoverable credential', async (version) => {
-    const pin = new PinSession(dev.fido, version);
-    if (version === 1) expect(await pin.setPin('4826')).toBe(0);
-    expect(await pin.getToken('4826', 0x03, RP)).toBe(0);
-    const reg = await register(dev.fido, { algs: [-8, -7], rk: true, pin, userId: Uint8Array.of(version) });
-    if (!reg.ok) throw new Error(`makeCredential ${reg.status}`);
-    const v = await verifyRegistrationResponse({ response: reg.json, expectedChallenge: reg.challenge, expectedOrigin: ORIGIN, expectedRPID: RP, requireUserVerification: true });
-    expect(v.verified).toBe(true);
-    const a = await authenticate(dev.fido, { pin });
-    if (!a.ok) throw new Error(`getAssertion ${a.status}`);
-    expect(a.json.response.userHandle).toBe(b64u(Uint8Array.of(version)));
-    const av = await verifyAuthenticationResponse({
-      response: a.json,
-      expectedChallenge: a.challenge,
-      expectedOrigin: ORIGIN,
-      expectedRPID: RP,
-      credential: { id: v.registrationInfo!.credential.id, publicKey: v.registrationInfo!.credential.publicKey, counter: v.registrationInfo!.credential.counter },
-      requireUserVerification: true,
-    });
-    expect(av.verified).toBe(true);
-  });
+  it.each([1, 2] as const)(
+    'requireUserVerification: true passes with PIN protocol %i, discoverable credential',
+    async (version) => {
+      const pin = new PinSession(dev.fido, version);
+      if (version === 1) expect(await pin.setPin('4826')).toBe(0);
+      expect(await pin.getToken('4826', 0x03, RP)).toBe(0);
+      const reg = await register(dev.fido, { algs: [-8, -7], rk: true, pin, userId: Uint8Array.of(version) });
+      if (!reg.ok) throw new Error(`makeCredential ${reg.status}`);
+      const v = await verifyRegistrationResponse({
+        response: reg.json,
+        expectedChallenge: reg.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP,
+        requireUserVerification: true,
+      });
+      expect(v.verified).toBe(true);
+      const a = await authenticate(dev.fido, { pin });
+      if (!a.ok) throw new Error(`getAssertion ${a.status}`);
+      expect(a.json.response.userHandle).toBe(b64u(Uint8Array.of(version)));
+      const av = await verifyAuthenticationResponse({
+        response: a.json,
+        expectedChallenge: a.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP,
+        credential: {
+          id: v.registrationInfo!.credential.id,
+          publicKey: v.registrationInfo!.credential.publicKey,
+          counter: v.registrationInfo!.credential.counter,
+        },
+        requireUserVerification: true,
+      });
+      expect(av.verified).toBe(true);
+    },
+  );
 });

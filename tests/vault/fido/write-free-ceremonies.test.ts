@@ -20,7 +20,12 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pvault-fido-writes-'));
-  const dev = await startAuthenticator({ image: { path: join(dir, 'pddb.bin') }, keyboxPath: join(dir, 'keybox.bin'), format: true, pin: PIN });
+  const dev = await startAuthenticator({
+    image: { path: join(dir, 'pddb.bin') },
+    keyboxPath: join(dir, 'keybox.bin'),
+    format: true,
+    pin: PIN,
+  });
   await dev.shutdown();
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -20,9 +20,17 @@ describe('password generator', () => {
 
   it('honours the class switches and lengths 1..128; impossible requests are typed errors', () => {
     const rng = new SeededRandom('gen2');
-    expect(generatePassword(rng, { length: 128, symbols: false, uppercase: false, lowercase: false })).toMatch(/^[2-9]{128}$/);
+    expect(generatePassword(rng, { length: 128, symbols: false, uppercase: false, lowercase: false })).toMatch(
+      /^[2-9]{128}$/,
+    );
     expect(generatePassword(rng, { length: 1, numbers: false, symbols: false, uppercase: false })).toMatch(/^[a-z]$/);
-    for (const bad of [{ length: 0 }, { length: 129 }, { length: 2 }, { numbers: false, lowercase: false, uppercase: false, symbols: false }, { length: 1.5 }]) {
+    for (const bad of [
+      { length: 0 },
+      { length: 129 },
+      { length: 2 },
+      { numbers: false, lowercase: false, uppercase: false, symbols: false },
+      { length: 1.5 },
+    ]) {
       expect(() => generatePassword(rng, bad)).toThrow(/InvalidInput/);
     }
   });
@@ -31,7 +39,13 @@ describe('password generator', () => {
     const rng = new SeededRandom('uniform');
     const counts = new Map<string, number>();
     for (let i = 0; i < 600; i++) {
-      for (const ch of generatePassword(rng, { length: 100, lowercase: false, uppercase: false, symbols: false, excludeSimilar: false })) {
+      for (const ch of generatePassword(rng, {
+        length: 100,
+        lowercase: false,
+        uppercase: false,
+        symbols: false,
+        excludeSimilar: false,
+      })) {
         counts.set(ch, (counts.get(ch) ?? 0) + 1);
       }
     }
@@ -54,7 +68,9 @@ describe('password generator', () => {
     const secret = secretFromMnemonic(m.toUpperCase());
     expect(Buffer.from(require32(secret)).toString('hex')).toBe('7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f');
     expect(mnemonicFromSecret(secret)).toBe(m);
-    expect(() => secretFromMnemonic('legal winner thank year wave sausage worth useful legal winner thank thank')).toThrow(/BadSecret/);
+    expect(() =>
+      secretFromMnemonic('legal winner thank year wave sausage worth useful legal winner thank thank'),
+    ).toThrow(/BadSecret/);
     expect(() => mnemonicFromSecret('JBSWY3DPEHPK3PXP')).toThrow(/Unsupported/);
   });
 });

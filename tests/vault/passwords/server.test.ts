@@ -9,23 +9,38 @@ afterEach(async () => {
   dev = undefined;
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e as { code?: string }).code);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e) => (e as { code?: string }).code,
+  );
 
 describe('vault.passwords server', () => {
   it('add, get, list without passwords, filter, delete; records as the original stores them', async () => {
     dev = await bootVault();
-    const a = await dev.passwords.add({ description: 'example.com', username: 'alice', password: 'hunter2', notes: 'main' });
+    const a = await dev.passwords.add({
+      description: 'example.com',
+      username: 'alice',
+      password: 'hunter2',
+      notes: 'main',
+    });
     expect(a.key).toBe(passwordKeyName('example.com', 'alice'));
     await dev.passwords.add({ description: 'example.com', username: 'bob', password: 'pw-b', notes: '' });
     await dev.passwords.add({ description: 'bank', username: 'alice', password: 'pw-c', notes: 'savings' });
     const { entries } = await dev.passwords.list();
-    expect(entries.map((e) => `${e.description}/${e.username}`)).toEqual(['bank/alice', 'example.com/alice', 'example.com/bob']);
+    expect(entries.map((e) => `${e.description}/${e.username}`)).toEqual([
+      'bank/alice',
+      'example.com/alice',
+      'example.com/bob',
+    ]);
     expect(JSON.stringify(entries)).not.toMatch(/hunter2|pw-b|pw-c/);
     expect((await dev.passwords.list('SAVINGS')).entries.map((e) => e.description)).toEqual(['bank']);
     expect((await dev.passwords.get({ description: 'bank' })).record.password).toBe('pw-c');
     expect(await codeOf(dev.passwords.get({ description: 'example.com' }))).toBe('InvalidInput');
     expect((await dev.passwords.get({ description: 'example.com', username: 'bob' })).record.password).toBe('pw-b');
-    expect(await codeOf(dev.passwords.add({ description: 'bank', username: 'alice', password: 'x', notes: '' }))).toBe('Duplicate');
+    expect(await codeOf(dev.passwords.add({ description: 'bank', username: 'alice', password: 'x', notes: '' }))).toBe(
+      'Duplicate',
+    );
     const raw = await (await dev.pddb.get(PASSWORD_DICT, passwordKeyName('bank', 'alice'))).readAll();
     expect(decodePasswordRecord(raw)).toMatchObject({ version: 1, password: 'pw-c', count: 0, atime: 0 });
     await dev.passwords.delete({ description: 'bank' });
@@ -40,7 +55,10 @@ describe('vault.passwords server', () => {
     expect(t2.record.count).toBe(2);
     expect(t2.record.atime).toBeGreaterThanOrEqual(t1.record.atime);
     expect(t2.record.atime).toBeGreaterThan(1_600_000_000);
-    const e = await dev.passwords.edit({ description: 'site' }, { description: 'site', username: 'v', password: 'q', notes: 'n' });
+    const e = await dev.passwords.edit(
+      { description: 'site' },
+      { description: 'site', username: 'v', password: 'q', notes: 'n' },
+    );
     expect(e.key).toBe(passwordKeyName('site', 'v'));
     expect(e.record).toMatchObject({ count: 2, atime: t2.record.atime, password: 'q' });
     expect((await dev.passwords.list()).entries.map((x) => x.username)).toEqual(['v']);
@@ -50,8 +68,16 @@ describe('vault.passwords server', () => {
 
   it('newlines, NULs and oversized fields are InvalidInput, nothing stored', async () => {
     dev = await bootVault();
-    for (const bad of [{ description: 'a\nb' }, { username: 'u\r' }, { password: 'p\0' }, { notes: 'x'.repeat(5000) }, { description: '' }]) {
-      expect(await codeOf(dev.passwords.add({ description: 'd', username: 'u', password: 'p', notes: '', ...bad }))).toBe('InvalidInput');
+    for (const bad of [
+      { description: 'a\nb' },
+      { username: 'u\r' },
+      { password: 'p\0' },
+      { notes: 'x'.repeat(5000) },
+      { description: '' },
+    ]) {
+      expect(
+        await codeOf(dev.passwords.add({ description: 'd', username: 'u', password: 'p', notes: '', ...bad })),
+      ).toBe('InvalidInput');
     }
     expect((await dev.passwords.list()).entries).toEqual([]);
   });
@@ -67,7 +93,10 @@ describe('vault.passwords server', () => {
       { description: 'b', username: '', password: '4', notes: '' },
     ]);
     expect(r).toEqual({ added: 1, duplicates: [0, 2], basis: 'hidden' });
-    expect((await dev.passwords.list()).entries.map((e) => [e.description, e.basis])).toEqual([['a', '.System'], ['b', 'hidden']]);
+    expect((await dev.passwords.list()).entries.map((e) => [e.description, e.basis])).toEqual([
+      ['a', '.System'],
+      ['b', 'hidden'],
+    ]);
     await dev.pddb.lockBasis('hidden');
     expect((await dev.passwords.list()).entries.map((e) => e.description)).toEqual(['a']);
   });

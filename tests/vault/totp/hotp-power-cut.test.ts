@@ -33,7 +33,16 @@ async function powerOff() {
 describe('HOTP counter under power cuts', () => {
   it('a cut at any flash operation of a Code request never lets a code be reused', async () => {
     const first = await boot({});
-    await first.totp.add({ name: 'h', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', issuer: '', algorithm: 'SHA1', digits: 6, timestep: 0, hotp: true, notes: '' });
+    await first.totp.add({
+      name: 'h',
+      secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+      issuer: '',
+      algorithm: 'SHA1',
+      digits: 6,
+      timestep: 0,
+      hotp: true,
+      notes: '',
+    });
     const image = first.flash.read(0, first.flash.size);
     const keybox = keyboxes[keyboxes.length - 1];
     await powerOff();
@@ -49,7 +58,10 @@ describe('HOTP counter under power cuts', () => {
     const step = Math.max(1, Math.floor(ops / 24));
     for (let cut = before; cut < before + ops; cut += step) {
       const run = await boot({ image, keybox, cutAfterOps: cut });
-      const got = await run.totp.code('h').then((c) => c, () => undefined);
+      const got = await run.totp.code('h').then(
+        (c) => c,
+        () => undefined,
+      );
       const survivor = run.flash.read(0, run.flash.size);
       await powerOff();
       const after = await boot({ image: survivor, keybox });

@@ -60,6 +60,8 @@ describe('TOTP (RFC 6238 appendix B, 8 digits, 30 s)', () => {
       expect(isVaultError(err, 'BadSecret'), s).toBe(true);
     }
     expect(() => totpCode({ secret: seed20, algorithm: 'SHA1', digits: 6, period: 30 }, -1)).toThrow(/InvalidInput/);
-    expect(() => totpCode({ secret: seed20, algorithm: 'MD5' as 'SHA1', digits: 6, period: 30 }, 1)).toThrow(/InvalidInput/);
+    expect(() => totpCode({ secret: seed20, algorithm: 'MD5' as 'SHA1', digits: 6, period: 30 }, 1)).toThrow(
+      /InvalidInput/,
+    );
   });
 });

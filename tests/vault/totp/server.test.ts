@@ -9,7 +9,15 @@ import type { NewTotp } from '../../../vault/totp/client.ts';
 
 const seed20 = base32nopad.encode(new TextEncoder().encode('12345678901234567890'));
 const entry = (name: string, more: Partial<NewTotp> = {}): NewTotp => ({
-  name, secret: seed20, issuer: '', algorithm: 'SHA1', digits: 8, timestep: 30, hotp: false, notes: '', ...more,
+  name,
+  secret: seed20,
+  issuer: '',
+  algorithm: 'SHA1',
+  digits: 8,
+  timestep: 30,
+  hotp: false,
+  notes: '',
+  ...more,
 });
 
 let dev: TestDevice | undefined;
@@ -19,7 +27,10 @@ afterEach(async () => {
 });
 
 async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  const e = await p.then(() => undefined, (x) => x);
+  const e = await p.then(
+    () => undefined,
+    (x) => x,
+  );
   expect(e, `expected ${code}`).toBeDefined();
   expect((e as { code?: string }).code).toBe(code);
 }
@@ -38,13 +49,18 @@ describe.each<Mode>(['thread', 'worker'])('vault.totp server (%s mode)', (mode) 
     expect(c).toMatchObject({ code: '07081804', remaining: 1, period: 30, basis: '.System' });
     // The stored value is the original's record, readable straight from the PDDB.
     const raw = await (await dev.pddb.get(TOTP_DICT, totpKeyName('rfc'))).readAll();
-    expect(decodeTotpRecord(raw)).toMatchObject({ name: 'rfc', secret: seed20, version: 2, hotp: false, issuer: 'IETF' });
+    expect(decodeTotpRecord(raw)).toMatchObject({
+      name: 'rfc',
+      secret: seed20,
+      version: 2,
+      hotp: false,
+      issuer: 'IETF',
+    });
     await rejects(dev.totp.add(entry('rfc')), 'Duplicate');
     await dev.totp.delete('rfc');
     await rejects(dev.totp.code('rfc'), 'NotFound');
     expect((await dev.totp.list()).entries).toEqual([]);
   });
-
 });
 
 describe('vault.totp server', () => {
@@ -61,11 +77,23 @@ describe('vault.totp server', () => {
   it('bad entries are refused with typed errors and nothing is stored', async () => {
     dev = await bootVault();
     const bad: Partial<NewTotp>[] = [
-      { secret: 'not base32!' }, { algorithm: 'MD5' as 'SHA1' }, { digits: 9 }, { digits: 0 }, { timestep: 0 }, { timestep: 2 ** 40 },
-      { name: 'a\nb' }, { name: '' }, { notes: 'x'.repeat(5000) }, { name: 'n'.repeat(300) }, { issuer: 'i\0' },
+      { secret: 'not base32!' },
+      { algorithm: 'MD5' as 'SHA1' },
+      { digits: 9 },
+      { digits: 0 },
+      { timestep: 0 },
+      { timestep: 2 ** 40 },
+      { name: 'a\nb' },
+      { name: '' },
+      { notes: 'x'.repeat(5000) },
+      { name: 'n'.repeat(300) },
+      { issuer: 'i\0' },
     ];
     for (const b of bad) {
-      const e = await dev.totp.add(entry('x', b)).then(() => undefined, (x) => x);
+      const e = await dev.totp.add(entry('x', b)).then(
+        () => undefined,
+        (x) => x,
+      );
       expect(isVaultError(e), JSON.stringify(b).slice(0, 60)).toBe(true);
     }
     expect((await dev.totp.list()).entries).toEqual([]);
@@ -81,7 +109,11 @@ describe('vault.totp and secret bases', () => {
     await dev.totp.add(entry('w'));
     await dev.totp.add(entry('sys2'), { basis: '.System' });
     const names = (await dev.totp.list()).entries.map((e) => [e.name, e.basis]);
-    expect(names).toEqual([['sys', '.System'], ['sys2', '.System'], ['w', 'work']]);
+    expect(names).toEqual([
+      ['sys', '.System'],
+      ['sys2', '.System'],
+      ['w', 'work'],
+    ]);
     await dev.pddb.lockBasis('work');
     expect((await dev.totp.list()).entries.map((e) => e.name)).toEqual(['sys', 'sys2']);
     await rejects(dev.totp.code('w'), 'NotFound');

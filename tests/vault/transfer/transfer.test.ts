@@ -26,11 +26,33 @@ const codeOf = (f: () => unknown) => {
 
 describe('otpauth URIs', () => {
   it('reads every parameter; issuer from the label or the parameter; lowercase, padded, spaced secrets', () => {
-    expect(parseOtpauth('otpauth://totp/ACME%20Co:john@example.com?secret=jbsw%20y3dp-ehpk3pxp%3D%3D&issuer=ACME+Co&algorithm=sha256&digits=8&period=60')).toEqual({
-      name: 'ACME Co:john@example.com', issuer: 'ACME Co', secret: 'JBSWY3DPEHPK3PXP', algorithm: 'SHA256', digits: 8, timestep: 60, hotp: false, notes: '',
+    expect(
+      parseOtpauth(
+        'otpauth://totp/ACME%20Co:john@example.com?secret=jbsw%20y3dp-ehpk3pxp%3D%3D&issuer=ACME+Co&algorithm=sha256&digits=8&period=60',
+      ),
+    ).toEqual({
+      name: 'ACME Co:john@example.com',
+      issuer: 'ACME Co',
+      secret: 'JBSWY3DPEHPK3PXP',
+      algorithm: 'SHA256',
+      digits: 8,
+      timestep: 60,
+      hotp: false,
+      notes: '',
     });
-    expect(parseOtpauth('otpauth://hotp/alice?secret=JBSWY3DPEHPK3PXP&issuer=Bank&counter=7')).toMatchObject({ name: 'Bank:alice', issuer: 'Bank', hotp: true, timestep: 7 });
-    expect(parseOtpauth('otpauth://totp/Example%3Abob?secret=JBSWY3DPEHPK3PXP')).toMatchObject({ name: 'Example:bob', issuer: 'Example', timestep: 30, digits: 6, algorithm: 'SHA1' });
+    expect(parseOtpauth('otpauth://hotp/alice?secret=JBSWY3DPEHPK3PXP&issuer=Bank&counter=7')).toMatchObject({
+      name: 'Bank:alice',
+      issuer: 'Bank',
+      hotp: true,
+      timestep: 7,
+    });
+    expect(parseOtpauth('otpauth://totp/Example%3Abob?secret=JBSWY3DPEHPK3PXP')).toMatchObject({
+      name: 'Example:bob',
+      issuer: 'Example',
+      timestep: 30,
+      digits: 6,
+      algorithm: 'SHA1',
+    });
   });
 
   it('round-trips losslessly through export', () => {
@@ -58,9 +80,17 @@ describe('otpauth URIs', () => {
       ['otpauth://totp/%E0%A4%A?secret=JBSWY3DPEHPK3PXP', 'BadFormat'],
       [`otpauth://totp/x?secret=${'A'.repeat(5000)}`, 'TooLarge'],
     ];
-    for (const [uri, code] of cases) expect(codeOf(() => parseOtpauth(uri)), uri.slice(0, 60)).toBe(code);
+    for (const [uri, code] of cases)
+      expect(
+        codeOf(() => parseOtpauth(uri)),
+        uri.slice(0, 60),
+      ).toBe(code);
     // Range checks (zero or huge periods and digits) are the record's rules, applied to every import line.
-    const batch = parseImport(enc('otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=0\notpauth://totp/b?secret=JBSWY3DPEHPK3PXP&digits=12\notpauth://totp/c?secret=JBSWY3DPEHPK3PXP&period=4294967296\notpauth://totp/d?secret=JBSWY3DPEHPK3PXP\n'));
+    const batch = parseImport(
+      enc(
+        'otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=0\notpauth://totp/b?secret=JBSWY3DPEHPK3PXP&digits=12\notpauth://totp/c?secret=JBSWY3DPEHPK3PXP&period=4294967296\notpauth://totp/d?secret=JBSWY3DPEHPK3PXP\n',
+      ),
+    );
     expect(batch.totp.map((t) => t.name)).toEqual(['d']);
     expect(batch.refused.map((r) => r.where)).toEqual(['line 1', 'line 2', 'line 3']);
     expect(batch.refused.map((r) => r.reason).join('|')).toMatch(/period.*digits.*period/);
@@ -71,14 +101,42 @@ describe('Google Authenticator migration', () => {
   it('decodes several batches with protobufjs, SHA/digits/HOTP mapped', () => {
     const secret = new Uint8Array(Buffer.from('12345678901234567890'));
     const text = [
-      encodeMigrationUri([{ secret, name: 'alice@example.com', issuer: 'Example', algorithm: 1, digits: 1, type: 2 }], { index: 0, size: 2, id: 7 }),
-      encodeMigrationUri([{ secret, name: 'Bank:bob', issuer: 'Bank', algorithm: 3, digits: 2, type: 1, counter: 5 }, { secret, name: 'md5', algorithm: 4, type: 2 }], { index: 1, size: 2, id: 7 }),
+      encodeMigrationUri([{ secret, name: 'alice@example.com', issuer: 'Example', algorithm: 1, digits: 1, type: 2 }], {
+        index: 0,
+        size: 2,
+        id: 7,
+      }),
+      encodeMigrationUri(
+        [
+          { secret, name: 'Bank:bob', issuer: 'Bank', algorithm: 3, digits: 2, type: 1, counter: 5 },
+          { secret, name: 'md5', algorithm: 4, type: 2 },
+        ],
+        { index: 1, size: 2, id: 7 },
+      ),
     ].join('\n');
     const b = parseImport(enc(text));
     expect(b.format).toBe('ga-migration');
     expect(b.totp).toEqual([
-      { name: 'Example:alice@example.com', issuer: 'Example', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', algorithm: 'SHA1', digits: 6, timestep: 30, hotp: false, notes: '' },
-      { name: 'Bank:bob', issuer: 'Bank', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', algorithm: 'SHA512', digits: 8, timestep: 5, hotp: true, notes: '' },
+      {
+        name: 'Example:alice@example.com',
+        issuer: 'Example',
+        secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        algorithm: 'SHA1',
+        digits: 6,
+        timestep: 30,
+        hotp: false,
+        notes: '',
+      },
+      {
+        name: 'Bank:bob',
+        issuer: 'Bank',
+        secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        algorithm: 'SHA512',
+        digits: 8,
+        timestep: 5,
+        hotp: true,
+        notes: '',
+      },
     ]);
     expect(b.refused).toEqual([{ where: 'line 2, account 2', reason: expect.stringMatching(/MD5/) }]);
   });
@@ -102,13 +160,26 @@ describe('Google Authenticator migration', () => {
 });
 
 describe('Aegis', () => {
-  const expected = ['Lovelace Labs:ada', 'Compiler Co:grace@navy.example', 'Bletchley:alan', 'Goto Considered:edsger', 'Liskov Substitutes:barbara', 'Tex Works:donald'];
+  const expected = [
+    'Lovelace Labs:ada',
+    'Compiler Co:grace@navy.example',
+    'Bletchley:alan',
+    'Goto Considered:edsger',
+    'Liskov Substitutes:barbara',
+    'Tex Works:donald',
+  ];
 
   it('reads a plain Aegis vault; a Steam entry is refused by position', () => {
     const b = parseImport(fixture('aegis_plain.json'));
     expect(b.format).toBe('aegis');
     expect(b.totp.map((t) => t.name)).toEqual(expected);
-    expect(b.totp[4]).toMatchObject({ hotp: true, timestep: 50, digits: 7, algorithm: 'SHA256', secret: 'KUVJJOM753IHTNDSZVCNKL7GII' });
+    expect(b.totp[4]).toMatchObject({
+      hotp: true,
+      timestep: 50,
+      digits: 7,
+      algorithm: 'SHA256',
+      secret: 'KUVJJOM753IHTNDSZVCNKL7GII',
+    });
     expect(b.refused).toEqual([{ where: 'entry 7', reason: expect.stringMatching(/steam/) }]);
   });
 
@@ -123,7 +194,12 @@ describe('Aegis', () => {
     const doc = JSON.parse(new TextDecoder().decode(fixture('aegis_encrypted.json')));
     doc.header.slots[0].n = 2 ** 30;
     expect(codeOf(() => parseImport(enc(JSON.stringify(doc)), { password: 'test' }))).toBe('Unsupported');
-    const records = parseImport(fixture('aegis_plain.json')).totp.map((t) => ({ ...t, version: TOTP_RECORD_VERSION, ctime: 0, extra: [] }));
+    const records = parseImport(fixture('aegis_plain.json')).totp.map((t) => ({
+      ...t,
+      version: TOTP_RECORD_VERSION,
+      ctime: 0,
+      extra: [],
+    }));
     const again = parseImport(enc(exportAegis(records, new SeededRandom('uuid'))));
     expect(again.totp).toEqual(records.map(({ version: _v, ctime: _c, extra: _e, ...t }) => t));
   });
@@ -134,7 +210,16 @@ describe('Bitwarden, KeePassXC, CSV, vault backup', () => {
     const doc = {
       encrypted: false,
       items: [
-        { type: 1, name: 'GitHub', notes: null, login: { username: 'octo', password: 'pw1', totp: 'otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXP&digits=8&algorithm=SHA256&period=60&issuer=GitHub' } },
+        {
+          type: 1,
+          name: 'GitHub',
+          notes: null,
+          login: {
+            username: 'octo',
+            password: 'pw1',
+            totp: 'otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXP&digits=8&algorithm=SHA256&period=60&issuer=GitHub',
+          },
+        },
         { type: 1, name: 'Plain', login: { username: 'u', password: 'pw2', totp: 'jbsw y3dp ehpk 3pxp' } },
         { type: 2, name: 'a secure note' },
         { type: 1, name: 'Steam', login: { username: 's', password: 'pw3', totp: 'steam://ABCDEF' } },
@@ -142,10 +227,20 @@ describe('Bitwarden, KeePassXC, CSV, vault backup', () => {
     };
     const b = parseImport(enc(JSON.stringify(doc)));
     expect(b.format).toBe('bitwarden');
-    expect(b.passwords.map((p) => [p.description, p.username, p.password])).toEqual([['GitHub', 'octo', 'pw1'], ['Plain', 'u', 'pw2'], ['Steam', 's', 'pw3']]);
+    expect(b.passwords.map((p) => [p.description, p.username, p.password])).toEqual([
+      ['GitHub', 'octo', 'pw1'],
+      ['Plain', 'u', 'pw2'],
+      ['Steam', 's', 'pw3'],
+    ]);
     expect(b.totp).toEqual([
       expect.objectContaining({ name: 'GitHub:octo', digits: 8, algorithm: 'SHA256', timestep: 60 }),
-      expect.objectContaining({ name: 'Plain:u', issuer: 'Plain', secret: 'JBSWY3DPEHPK3PXP', digits: 6, timestep: 30 }),
+      expect.objectContaining({
+        name: 'Plain:u',
+        issuer: 'Plain',
+        secret: 'JBSWY3DPEHPK3PXP',
+        digits: 6,
+        timestep: 30,
+      }),
     ]);
     expect(b.refused.map((r) => r.where)).toEqual(['item 3', 'item 4 (TOTP)']);
     expect(codeOf(() => parseImport(enc(JSON.stringify({ encrypted: true, items: [] }))))).toBe('Unsupported');
@@ -165,15 +260,55 @@ describe('Bitwarden, KeePassXC, CSV, vault backup', () => {
   });
 
   it('site,username,password,notes CSV: header optional; NULs, newlines, bad column counts and broken quoting refused', () => {
-    const b = parseImport(enc('site,username,password,notes\nexample.com,alice,"pa,ss",hi\nbad.com,"u\0",p,\nshort,x\n"multi","line\nuser",p,\n'), { format: 'csv' });
+    const b = parseImport(
+      enc(
+        'site,username,password,notes\nexample.com,alice,"pa,ss",hi\nbad.com,"u\0",p,\nshort,x\n"multi","line\nuser",p,\n',
+      ),
+      { format: 'csv' },
+    );
     expect(b.passwords).toEqual([{ description: 'example.com', username: 'alice', password: 'pa,ss', notes: 'hi' }]);
     expect(b.refused.map((r) => r.where)).toEqual(['row 3', 'row 4', 'row 5']);
     expect(codeOf(() => parseImport(enc('a,"b\nc,d'), { format: 'csv' }))).toBe('BadFormat');
   });
 
   it("the original's backup DataPacket, as CBOR and as JSON", () => {
-    const totp = new Map<number, unknown>([[1, 2], [2, [new Map<number, unknown>([[1, 30], [2, 'JBSWY3DPEHPK3PXP'], [3, 6], [4, 2], [5, 'svc']]), new Map<number, unknown>([[1, 9], [2, 'JBSWY3DPEHPK3PXP'], [3, 6], [4, 1], [5, 'h'], [6, true]])]]]);
-    const pw = new Map<number, unknown>([[1, 1], [2, [new Map<number, unknown>([[1, 'site'], [2, 'user'], [3, 'pw'], [4, '']])]]]);
+    const totp = new Map<number, unknown>([
+      [1, 2],
+      [
+        2,
+        [
+          new Map<number, unknown>([
+            [1, 30],
+            [2, 'JBSWY3DPEHPK3PXP'],
+            [3, 6],
+            [4, 2],
+            [5, 'svc'],
+          ]),
+          new Map<number, unknown>([
+            [1, 9],
+            [2, 'JBSWY3DPEHPK3PXP'],
+            [3, 6],
+            [4, 1],
+            [5, 'h'],
+            [6, true],
+          ]),
+        ],
+      ],
+    ]);
+    const pw = new Map<number, unknown>([
+      [1, 1],
+      [
+        2,
+        [
+          new Map<number, unknown>([
+            [1, 'site'],
+            [2, 'user'],
+            [3, 'pw'],
+            [4, ''],
+          ]),
+        ],
+      ],
+    ]);
     const b = parseImport(cbor([totp, pw]));
     expect(b.format).toBe('vault-backup');
     expect(b.totp).toEqual([
@@ -202,7 +337,7 @@ describe('exports', () => {
     ]);
     const rows = parseCsv(csv) as string[][];
     expect(rows[0]).toEqual(['site', 'username', 'password', 'notes']);
-    expect(rows[1]).toEqual(["'=HYPERLINK(\"http://evil\")", "'+1", "'-2,\"x\"", "'@SUM(A1)"]);
+    expect(rows[1]).toEqual(['\'=HYPERLINK("http://evil")', "'+1", '\'-2,"x"', "'@SUM(A1)"]);
     expect(rows[2]).toEqual(['plain', 'u', 'p', '']);
   });
 

@@ -10,7 +10,15 @@ import { emptyBatch } from '../../../vault/transfer/batch.ts';
 import { IMPORT_FILE_MAX } from '../../../vault/transfer/import.ts';
 import { decodeBackupCbor, importVaultBackup } from '../../../vault/transfer/vault-backup.ts';
 import { encodePasswordPacket, encodeTotpPacket } from './data-packet.ts';
-import { BackupKind, CONTINUE_RESPONSE, OKAY_CANARY, VendorCommand, VendorError, type VendorAnswer, type VendorHandler } from './protocol.ts';
+import {
+  BackupKind,
+  CONTINUE_RESPONSE,
+  OKAY_CANARY,
+  VendorCommand,
+  VendorError,
+  type VendorAnswer,
+  type VendorHandler,
+} from './protocol.ts';
 import { decodeWire, encodeWire, splitWires, WireError, type Wire } from './wire.ts';
 
 type Session =
@@ -77,7 +85,10 @@ export class HostReadout implements VendorHandler {
     }
     const { entries } = await this.passwords.list();
     const records = [];
-    for (const e of entries) records.push((await this.passwords.get({ description: e.description, username: e.username, basis: e.basis })).record);
+    for (const e of entries)
+      records.push(
+        (await this.passwords.get({ description: e.description, username: e.username, basis: e.basis })).record,
+      );
     return encodePasswordPacket(records);
   }
 

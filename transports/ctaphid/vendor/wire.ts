@@ -38,8 +38,10 @@ export function decodeWire(bytes: Uint8Array): Wire {
   const size = v.get(2);
   const more = v.get(3);
   const data = v.get(4);
-  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) throw new WireError('field 1 (index) is not an unsigned integer');
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new WireError('field 2 (size) is not an unsigned integer');
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0)
+    throw new WireError('field 1 (index) is not an unsigned integer');
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new WireError('field 2 (size) is not an unsigned integer');
   if (typeof more !== 'boolean') throw new WireError('field 3 (more) is not a boolean');
   if (!(data instanceof Uint8Array)) throw new WireError('field 4 (data) is not a byte string');
   if (data.length !== size) throw new WireError('field 2 (size) does not match the data');

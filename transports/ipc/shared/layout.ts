@@ -123,12 +123,16 @@ export function ringBell(block: Int32Array, force = false): void {
   }
 }
 
-type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
 
 /** Atomics.waitAsync (ES2024; in Node 20, not in the ES2022 lib typings). */
-export const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
-}).waitAsync;
+export const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
+  }
+).waitAsync;
 
 /** Things in this thread that need its event loop (outstanding calls, kernel requests, async handlers). */
 export const activity = { pending: 0 };

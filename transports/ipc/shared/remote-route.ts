@@ -157,7 +157,9 @@ export class RemoteRoute implements Route {
       // Ownership passes at send, as in the thread mode: the memory is not ours while we wait for room.
       const ab = buf.bytes.buffer as ArrayBuffer;
       const owned = structuredClone(ab, { transfer: [ab] });
-      return this.waitRoom().then(() => this.move(_sender, op, { bytes: new Uint8Array(owned), offset: buf.offset, valid: buf.valid }, false));
+      return this.waitRoom().then(() =>
+        this.move(_sender, op, { bytes: new Uint8Array(owned), offset: buf.offset, valid: buf.valid }, false),
+      );
     }
     const id = ++this.moveIds;
     const ab = buf.bytes.buffer as ArrayBuffer;
@@ -200,11 +202,19 @@ export class RemoteRoute implements Route {
    * Publish a blocking message, wake the server if it sleeps, then spin and, failing that, sleep for the answer:
    * the reply words of a BlockingScalar (no `buf`), or the end of a lend of `buf`.
    */
-  private publishAndWait(pos: number, s: number, state: number, op: number, buf: PageBuffer | undefined, mutable: boolean): Promise<Words | void> {
+  private publishAndWait(
+    pos: number,
+    s: number,
+    state: number,
+    op: number,
+    buf: PageBuffer | undefined,
+    mutable: boolean,
+  ): Promise<Words | void> {
     publish(this.ring, pos);
     const asleep = Atomics.load(this.bell, P_SLEEPING) !== 0;
     if (asleep) ringBell(this.bell, true);
-    if (this.spin(s, state, asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs)) return this.answer(s, op, buf, mutable);
+    if (this.spin(s, state, asleep ? this.tuning.wakeSpinUs : this.tuning.spinUs))
+      return this.answer(s, op, buf, mutable);
     return this.sleep(s, state).then(() => this.answer(s, op, buf, mutable));
   }
 

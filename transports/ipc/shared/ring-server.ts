@@ -7,7 +7,16 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { clampAdvisory, type PageBuffer } from '../buffer.ts';
 import { IpcError, XousError } from '../errors.ts';
 import { MessageKind, ZERO_WORDS, type Words } from '../message.ts';
-import { DEFERRED, dispatch, Incoming, NO_EARLY, type DispatchResult, type Outcome, type ReplySink, type ServerCore } from '../server.ts';
+import {
+  DEFERRED,
+  dispatch,
+  Incoming,
+  NO_EARLY,
+  type DispatchResult,
+  type Outcome,
+  type ReplySink,
+  type ServerCore,
+} from '../server.ts';
 import {
   activity,
   C_A0,
@@ -116,7 +125,8 @@ export class RingServer implements ReplySink {
       args = [r[c + C_A0] >>> 0, r[c + C_A0 + 1] >>> 0, r[c + C_A0 + 2] >>> 0, r[c + C_A0 + 3] >>> 0];
     } else if (conn !== undefined) {
       const len = r[c + C_LEN];
-      const bytes = kind === MessageKind.Move ? this.moved(conn, r[c + C_AREA]) : this.area(conn, slot, r[c + C_AREA], len);
+      const bytes =
+        kind === MessageKind.Move ? this.moved(conn, r[c + C_AREA]) : this.area(conn, slot, r[c + C_AREA], len);
       if (bytes === undefined) bad = new IpcError(XousError.InternalError, 'lent memory went missing in transit');
       else buf = { bytes, offset: r[c + C_OFFSET], valid: r[c + C_VALID] };
     }
@@ -224,14 +234,17 @@ export class RingServer implements ReplySink {
   }
 
   private moved(conn: ConnEnd, id: number): Uint8Array | undefined {
-    for (let m; !conn.moves.has(id) && (m = receiveMessageOnPort(conn.port)) !== undefined; ) absorb(conn, m.message as PortMessage);
+    for (let m; !conn.moves.has(id) && (m = receiveMessageOnPort(conn.port)) !== undefined; )
+      absorb(conn, m.message as PortMessage);
     const ab = conn.moves.get(id);
     conn.moves.delete(id);
     return ab && new Uint8Array(ab);
   }
 }
 
-type PortMessage = { t: 'area'; slot: number; gen: number; sab: SharedArrayBuffer } | { t: 'move'; id: number; ab: ArrayBuffer };
+type PortMessage =
+  | { t: 'area'; slot: number; gen: number; sab: SharedArrayBuffer }
+  | { t: 'move'; id: number; ab: ArrayBuffer };
 
 function absorb(conn: ConnEnd, m: PortMessage): void {
   if (m.t === 'area') {

@@ -25,9 +25,14 @@ class WorkerContext extends ProcessContext {
 
   async registerServer<T extends OpcodeTable>(spec: ServerSpec<T>): Promise<ServerHandle> {
     const meta = describeOpcodes(spec.opcodes);
-    if (typeof spec.handle !== 'function') throw new IpcError(XousError.InvalidArgument, 'a server needs a handle function');
+    if (typeof spec.handle !== 'function')
+      throw new IpcError(XousError.InvalidArgument, 'a server needs a handle function');
     const rep = await this.kernel.call<RegisterReply>('register', { name: spec.name, connLimit: spec.connLimit, meta });
-    const core = { name: rep.name, ops: compileOpcodes(meta, spec.opcodes), spec: spec as unknown as ServerSpec<OpcodeTable> };
+    const core = {
+      name: rep.name,
+      ops: compileOpcodes(meta, spec.opcodes),
+      spec: spec as unknown as ServerSpec<OpcodeTable>,
+    };
     this.loop.add(rep.index, new RingServer(core, new Int32Array(rep.ring), this.loop));
     return { sid: new Sid(rep.sid), name: spec.name };
   }

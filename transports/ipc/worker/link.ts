@@ -8,7 +8,9 @@ import { activity } from '../shared/layout.ts';
 import { RemoteRoute, type SpinTuning } from '../shared/remote-route.ts';
 import type { WireGrant } from './protocol.ts';
 
-type Answer = { t: 'rpc'; id: number; ok: true; value: unknown } | { t: 'rpc'; id: number; ok: false; code: number; message: string };
+type Answer =
+  | { t: 'rpc'; id: number; ok: true; value: unknown }
+  | { t: 'rpc'; id: number; ok: false; code: number; message: string };
 
 export class WorkerLink implements KernelLink {
   private seq = 0;

@@ -81,11 +81,21 @@ export class ReceiveLoop implements ServerHooks {
   }
 
   private connect(server: RingServer, c: ConnControl): void {
-    server.conns.set(c.connId, { pid: c.pid, slots: new Int32Array(c.slots), port: c.port, areas: [], areaGens: [], moves: new Map() });
+    server.conns.set(c.connId, {
+      pid: c.pid,
+      slots: new Int32Array(c.slots),
+      port: c.port,
+      areas: [],
+      areaGens: [],
+      moves: new Map(),
+    });
   }
 
   dropped(msg: Incoming, err: IpcError, server: string): void {
-    if (this.sink.enabled) this.sink.record(droppedRecord('', msg, { name: server, host: this.proc.name, pid: this.proc.pid }, err, this.sink.epoch));
+    if (this.sink.enabled)
+      this.sink.record(
+        droppedRecord('', msg, { name: server, host: this.proc.name, pid: this.proc.pid }, err, this.sink.epoch),
+      );
   }
 
   wake(): void {
@@ -126,7 +136,12 @@ export class ReceiveLoop implements ServerHooks {
       }
       if ((n & 15) === 0) {
         if (budget.over()) return false;
-        if (unread !== undefined && performance.now() - start > UNREAD_US / 1000 && Atomics.load(unread, this.unreadIndex) === this.unreadWord) return false;
+        if (
+          unread !== undefined &&
+          performance.now() - start > UNREAD_US / 1000 &&
+          Atomics.load(unread, this.unreadIndex) === this.unreadWord
+        )
+          return false;
       }
     }
   }

@@ -20,7 +20,14 @@ interface RpcRequest {
 }
 
 /** Start `proc` in a worker; resolves when its main function has returned. */
-export function spawnWorker(core: KernelCore, proc: ProcRec, url: string, exportName: string, init: unknown, onStartFailure: (e: unknown) => IpcError): Promise<void> {
+export function spawnWorker(
+  core: KernelCore,
+  proc: ProcRec,
+  url: string,
+  exportName: string,
+  init: unknown,
+  onStartFailure: (e: unknown) => IpcError,
+): Promise<void> {
   const block = newProcessBlock();
   const ctl = new MessageChannel();
   const trace = new MessageChannel();
@@ -44,7 +51,11 @@ export function spawnWorker(core: KernelCore, proc: ProcRec, url: string, export
     core.processGone(proc, 1);
     ctl.port1.close();
     trace.port1.close();
-    return Promise.reject(e instanceof Error && e.name === 'DataCloneError' ? new IpcError(XousError.InvalidArgument, 'init is not structured-cloneable') : e);
+    return Promise.reject(
+      e instanceof Error && e.name === 'DataCloneError'
+        ? new IpcError(XousError.InvalidArgument, 'init is not structured-cloneable')
+        : e,
+    );
   }
   Object.assign(proc, { worker, block, ctl: ctl.port1, tracePort: trace.port1 });
   return new Promise<void>((resolve, reject) => {
@@ -95,7 +106,13 @@ export function drainTrace(core: KernelCore, p: ProcRec): void {
 
 /** A grant for code in a worker: plain data, plus the channel's port to transfer. */
 function wireGrant(core: KernelCore, pid: number, g: RawGrant): { value: WireGrant; transfer: MessagePort[] } {
-  const info: WireInfo = { index: g.server.index, name: g.server.info.name, host: g.server.info.host, pid: g.server.info.pid, meta: g.server.meta };
+  const info: WireInfo = {
+    index: g.server.index,
+    name: g.server.info.name,
+    host: g.server.info.host,
+    pid: g.server.info.pid,
+    meta: g.server.meta,
+  };
   const channel = g.fresh ? openChannel(core, g.server, pid) : undefined;
   return { value: { cid: g.cid, token: g.token, info, channel }, transfer: channel ? [channel.port] : [] };
 }
@@ -106,11 +123,22 @@ async function answer(core: KernelCore, proc: ProcRec, req: RpcRequest): Promise
     const { value, transfer } = await serve(core, proc, req);
     if (proc.alive) worker.postMessage({ t: 'rpc', id: req.id, ok: true, value }, transfer ?? []);
   } catch (e) {
-    if (proc.alive) worker.postMessage({ t: 'rpc', id: req.id, ok: false, code: codeOf(e), message: e instanceof Error ? e.message : '' });
+    if (proc.alive)
+      worker.postMessage({
+        t: 'rpc',
+        id: req.id,
+        ok: false,
+        code: codeOf(e),
+        message: e instanceof Error ? e.message : '',
+      });
   }
 }
 
-async function serve(core: KernelCore, proc: ProcRec, req: RpcRequest): Promise<{ value: unknown; transfer?: MessagePort[] }> {
+async function serve(
+  core: KernelCore,
+  proc: ProcRec,
+  req: RpcRequest,
+): Promise<{ value: unknown; transfer?: MessagePort[] }> {
   const a = req.args;
   const broker = core.broker;
   switch (req.op) {
@@ -119,7 +147,11 @@ async function serve(core: KernelCore, proc: ProcRec, req: RpcRequest): Promise<
       return { value: { index: rec.index, sid: rec.sid.words, name: rec.info.name, ring: rec.ring } };
     }
     case 'connect':
-      return wireGrant(core, proc.pid, await broker.connectByName(proc.pid, a.name, true, a.timeoutMs as number | undefined));
+      return wireGrant(
+        core,
+        proc.pid,
+        await broker.connectByName(proc.pid, a.name, true, a.timeoutMs as number | undefined),
+      );
     case 'lookup':
       return wireGrant(core, proc.pid, await broker.connectByName(proc.pid, a.name, false));
     case 'connectSid':

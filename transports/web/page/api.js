@@ -14,11 +14,15 @@ export class ApiError extends Error {
 export async function api(path, body) {
   const r = await fetch(path, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await r.json().catch(() => ({ ok: false, error: { code: 'BadReply', message: `HTTP ${r.status}` } }));
-  if (!r.ok || json.ok === false) throw new ApiError(r.status, json.error?.code ?? 'Error', json.error?.message ?? `HTTP ${r.status}`);
+  if (!r.ok || json.ok === false)
+    throw new ApiError(r.status, json.error?.code ?? 'Error', json.error?.message ?? `HTTP ${r.status}`);
   return json;
 }
 

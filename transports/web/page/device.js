@@ -20,7 +20,23 @@ const trace = new TraceView(document.getElementById('trace'));
 
 /** Keys the device keyboard has; anything else (Shift, Alt...) is not a key press. */
 function deviceKey(e) {
-  if (['F1', 'F2', 'F3', 'F4', 'Enter', 'Escape', 'Backspace', 'Tab', 'ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return e.key;
+  if (
+    [
+      'F1',
+      'F2',
+      'F3',
+      'F4',
+      'Enter',
+      'Escape',
+      'Backspace',
+      'Tab',
+      'ArrowUp',
+      'ArrowDown',
+      'ArrowLeft',
+      'ArrowRight',
+    ].includes(e.key)
+  )
+    return e.key;
   return e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey ? e.key : undefined;
 }
 

@@ -5,7 +5,8 @@
 import { api } from '../api.js';
 
 const $ = (id) => document.getElementById(id);
-const log = (s) => ($('log').textContent = `${new Date().toISOString().slice(11, 19)} ${s}\n${$('log').textContent}`.slice(0, 8000));
+const log = (s) =>
+  ($('log').textContent = `${new Date().toISOString().slice(11, 19)} ${s}\n${$('log').textContent}`.slice(0, 8000));
 const result = (s, ok) => {
   $('result').textContent = s;
   $('result').dataset.ok = String(ok);
@@ -21,13 +22,19 @@ async function ceremony(kind) {
     let response;
     if (browser) {
       const { startRegistration, startAuthentication } = window.SimpleWebAuthnBrowser;
-      response = kind === 'register' ? await startRegistration({ optionsJSON: options }) : await startAuthentication({ optionsJSON: options });
+      response =
+        kind === 'register'
+          ? await startRegistration({ optionsJSON: options })
+          : await startAuthentication({ optionsJSON: options });
     } else {
       response = await api(`/rp/api/device/${kind === 'register' ? 'create' : 'get'}`, { options });
     }
     log(`credential ${response.id.slice(0, 16)}...`);
     const v = await api(`/rp/api/${kind === 'register' ? 'register' : 'login'}/verify`, { user, response });
-    result(kind === 'register' ? `registered ${user} (${v.fmt} attestation)` : `signed in as ${user} (counter ${v.counter})`, true);
+    result(
+      kind === 'register' ? `registered ${user} (${v.fmt} attestation)` : `signed in as ${user} (counter ${v.counter})`,
+      true,
+    );
   } catch (e) {
     result(`${kind} failed: ${e.code ?? e.name}: ${e.message}`, false);
   }

@@ -31,10 +31,16 @@ export class VaultApp {
 
   async refresh() {
     try {
-      const [totp, pw, fido, bases] = await Promise.all([api('/api/totp'), api('/api/pw'), api('/api/fido/credentials'), api('/api/bases')]);
+      const [totp, pw, fido, bases] = await Promise.all([
+        api('/api/totp'),
+        api('/api/pw'),
+        api('/api/fido/credentials'),
+        api('/api/bases'),
+      ]);
       this.items = { totp: totp.entries, pw: pw.entries, fido: fido.credentials };
       this.bases = bases.bases;
-      for (const name of [...this.codes.keys()]) if (!totp.entries.some((e) => e.name === name)) this.codes.delete(name);
+      for (const name of [...this.codes.keys()])
+        if (!totp.entries.some((e) => e.name === name)) this.codes.delete(name);
       this.clampSelection();
       await this.refreshCodes();
     } catch (e) {
@@ -76,7 +82,12 @@ export class VaultApp {
 
   visible() {
     const f = this.filter.toLowerCase();
-    const text = (e) => (this.mode === 'totp' ? `${e.name} ${e.issuer}` : this.mode === 'pw' ? `${e.description} ${e.username}` : `${e.rpId} ${e.userName ?? ''}`);
+    const text = (e) =>
+      this.mode === 'totp'
+        ? `${e.name} ${e.issuer}`
+        : this.mode === 'pw'
+          ? `${e.description} ${e.username}`
+          : `${e.rpId} ${e.userName ?? ''}`;
     return this.items[this.mode].filter((e) => text(e).toLowerCase().includes(f));
   }
 
@@ -179,7 +190,11 @@ export class VaultApp {
     if (this.mode === 'totp') items.push(['Add TOTP', () => this.addTotpForm()]);
     if (this.mode === 'pw') items.push(['Add password', () => this.addPasswordForm()]);
     items.push(['Unlock basis', () => this.unlockForm()], ['Create basis', () => this.createForm()]);
-    for (const b of this.bases.filter((b) => b !== '.System')) items.push([`Lock basis ${b}`, () => this.run(() => api('/api/bases/lock', { name: b }).then(() => `${b} locked`))]);
+    for (const b of this.bases.filter((b) => b !== '.System'))
+      items.push([
+        `Lock basis ${b}`,
+        () => this.run(() => api('/api/bases/lock', { name: b }).then(() => `${b} locked`)),
+      ]);
     items.push(['Refresh', () => this.refresh()], ['Close menu', () => {}]);
     this.menu = { title: 'Menu', items, sel: 0 };
   }
@@ -196,19 +211,24 @@ export class VaultApp {
 
   confirmDelete(item, mode) {
     const label = mode === 'totp' ? item.name : item.description;
-    const del = mode === 'totp'
-      ? () => api('/api/totp/delete', { name: item.name, basis: item.basis })
-      : () => api('/api/pw/delete', { description: item.description, username: item.username, basis: item.basis });
+    const del =
+      mode === 'totp'
+        ? () => api('/api/totp/delete', { name: item.name, basis: item.basis })
+        : () => api('/api/pw/delete', { description: item.description, username: item.username, basis: item.basis });
     this.menu = {
       title: `Delete ${label}?`,
       items: [
         ['No', () => {}],
-        ['Yes, delete', () => this.run(async () => {
-          await del();
-          this.view = 'list';
-          this.detail = undefined;
-          return 'deleted';
-        })],
+        [
+          'Yes, delete',
+          () =>
+            this.run(async () => {
+              await del();
+              this.view = 'list';
+              this.detail = undefined;
+              return 'deleted';
+            }),
+        ],
       ],
       sel: 0,
     };
@@ -232,9 +252,20 @@ export class VaultApp {
   addTotpForm() {
     this.form = {
       title: 'Add TOTP',
-      fields: [field('name', 'Name'), field('secret', 'Secret (base32)', true), field('issuer', 'Issuer'), field('basis', 'Basis (empty: latest)')],
+      fields: [
+        field('name', 'Name'),
+        field('secret', 'Secret (base32)', true),
+        field('issuer', 'Issuer'),
+        field('basis', 'Basis (empty: latest)'),
+      ],
       index: 0,
-      submit: (v) => api('/api/totp', { name: v.name, secret: v.secret.replace(/\s+/g, ''), issuer: v.issuer, ...(v.basis ? { basis: v.basis } : {}) }).then((r) => `added ${r.entry.name} to ${r.entry.basis}`),
+      submit: (v) =>
+        api('/api/totp', {
+          name: v.name,
+          secret: v.secret.replace(/\s+/g, ''),
+          issuer: v.issuer,
+          ...(v.basis ? { basis: v.basis } : {}),
+        }).then((r) => `added ${r.entry.name} to ${r.entry.basis}`),
     };
     this.onChange();
   }
@@ -242,9 +273,20 @@ export class VaultApp {
   addPasswordForm() {
     this.form = {
       title: 'Add password',
-      fields: [field('description', 'Description'), field('username', 'Username'), field('password', 'Password', true), field('basis', 'Basis (empty: latest)')],
+      fields: [
+        field('description', 'Description'),
+        field('username', 'Username'),
+        field('password', 'Password', true),
+        field('basis', 'Basis (empty: latest)'),
+      ],
       index: 0,
-      submit: (v) => api('/api/pw', { description: v.description, username: v.username, password: v.password, ...(v.basis ? { basis: v.basis } : {}) }).then((r) => `added ${r.entry.description} to ${r.entry.basis}`),
+      submit: (v) =>
+        api('/api/pw', {
+          description: v.description,
+          username: v.username,
+          password: v.password,
+          ...(v.basis ? { basis: v.basis } : {}),
+        }).then((r) => `added ${r.entry.description} to ${r.entry.basis}`),
     };
     this.onChange();
   }
@@ -252,11 +294,17 @@ export class VaultApp {
   createForm() {
     this.form = {
       title: 'Create basis',
-      fields: [field('name', 'New basis name'), field('password', 'Password', true), field('again', 'Password again', true)],
+      fields: [
+        field('name', 'New basis name'),
+        field('password', 'Password', true),
+        field('again', 'Password again', true),
+      ],
       index: 0,
       submit: (v) => {
         if (v.password !== v.again) throw new Error('the passwords differ');
-        return api('/api/bases/create', { name: v.name, password: v.password }).then(() => `${v.name} created (locked: unlock it to use it)`);
+        return api('/api/bases/create', { name: v.name, password: v.password }).then(
+          () => `${v.name} created (locked: unlock it to use it)`,
+        );
       },
     };
     this.onChange();
@@ -278,11 +326,21 @@ export class VaultApp {
     s.begin();
     const latest = this.bases.at(-1);
     s.text(6, 6, TITLES[this.mode], { bold: true, invert: true, size: 18 });
-    s.text(WIDTH - 6, 8, latest === '.System' ? '' : `[${latest}]`, { align: 'right', white: true, size: 14, width: 160 });
+    s.text(WIDTH - 6, 8, latest === '.System' ? '' : `[${latest}]`, {
+      align: 'right',
+      white: true,
+      size: 14,
+      width: 160,
+    });
     if (this.view === 'detail' && this.detail) this.drawDetail(s);
     else this.drawList(s);
     s.hline(HEIGHT - 28);
-    s.text(6, HEIGHT - 22, this.message || (this.filter ? `filter: ${this.filter}_` : 'F1 FIDO F2 TOTP F3 Pass F4 menu'), { size: 14 });
+    s.text(
+      6,
+      HEIGHT - 22,
+      this.message || (this.filter ? `filter: ${this.filter}_` : 'F1 FIDO F2 TOTP F3 Pass F4 menu'),
+      { size: 14 },
+    );
     if (this.menu) this.drawMenu(s);
     if (this.form) this.drawForm(s);
     if (this.presence.modal) this.drawPresence(s);
@@ -331,10 +389,33 @@ export class VaultApp {
     const { item, mode, password, code } = this.detail;
     const lines =
       mode === 'totp'
-        ? [['Name', item.name], ['Issuer', item.issuer], ['Type', item.hotp ? `HOTP, counter ${item.timestep}` : `TOTP, ${item.timestep}s`], ['Digits', String(item.digits)], ['Algorithm', item.algorithm], ['Basis', item.basis], ['Notes', item.notes], ...(code ? [['Code', code]] : [])]
+        ? [
+            ['Name', item.name],
+            ['Issuer', item.issuer],
+            ['Type', item.hotp ? `HOTP, counter ${item.timestep}` : `TOTP, ${item.timestep}s`],
+            ['Digits', String(item.digits)],
+            ['Algorithm', item.algorithm],
+            ['Basis', item.basis],
+            ['Notes', item.notes],
+            ...(code ? [['Code', code]] : []),
+          ]
         : mode === 'pw'
-          ? [['Site', item.description], ['User', item.username], ['Password', password ?? '********'], ['Used', `${item.count} times`], ['Basis', item.basis], ['Notes', item.notes]]
-          : [['RP', item.rpId], ['User', item.userName ?? ''], ['Name', item.displayName ?? ''], ['Algorithm', String(item.alg)], ['Resident', item.discoverable ? 'yes' : 'no'], ['Basis', item.basis]];
+          ? [
+              ['Site', item.description],
+              ['User', item.username],
+              ['Password', password ?? '********'],
+              ['Used', `${item.count} times`],
+              ['Basis', item.basis],
+              ['Notes', item.notes],
+            ]
+          : [
+              ['RP', item.rpId],
+              ['User', item.userName ?? ''],
+              ['Name', item.displayName ?? ''],
+              ['Algorithm', String(item.alg)],
+              ['Resident', item.discoverable ? 'yes' : 'no'],
+              ['Basis', item.basis],
+            ];
     lines.forEach(([k, v], i) => {
       s.text(8, TOP + 10 + i * 44, k, { size: 12 });
       s.text(8, TOP + 26 + i * 44, v || '-', { size: 16 });
@@ -386,7 +467,10 @@ export class VaultApp {
     s.text(24, y0 + 100, p.rp, { size: 16, width: WIDTH - 48 });
     s.text(24, y0 + 128, 'User', { size: 12 });
     s.text(24, y0 + 144, p.user || '-', { size: 16, width: WIDTH - 48 });
-    s.text(WIDTH / 2, y0 + 182, `${p.secondsLeft}s left${p.queued ? ` (+${p.queued} waiting)` : ''}`, { align: 'center', size: 14 });
+    s.text(WIDTH / 2, y0 + 182, `${p.secondsLeft}s left${p.queued ? ` (+${p.queued} waiting)` : ''}`, {
+      align: 'center',
+      size: 14,
+    });
     s.text(WIDTH / 2, y0 + 210, 'Any key approves', { align: 'center', size: 14, bold: true });
     s.text(WIDTH / 2, y0 + 230, 'F1 denies', { align: 'center', size: 14 });
   }

@@ -30,7 +30,10 @@ export async function clientPin(auth: Authenticator, p: Params): Promise<Map<num
   const sub = p.int(2);
   switch (sub) {
     case PinSubcommand.GetPinRetries:
-      return new Map<number, unknown>([[3, await auth.pinRetries()], [4, auth.pinFailuresThisBoot >= MAX_PIN_FAILURES_PER_BOOT]]);
+      return new Map<number, unknown>([
+        [3, await auth.pinRetries()],
+        [4, auth.pinFailuresThisBoot >= MAX_PIN_FAILURES_PER_BOOT],
+      ]);
     case PinSubcommand.GetKeyAgreement:
       return new Map([[1, auth.protocol(version).publicKeyCose()]]);
     case PinSubcommand.SetPin:
@@ -45,7 +48,8 @@ export async function clientPin(auth: Authenticator, p: Params): Promise<Map<num
       ensure(permissions !== undefined, CtapStatus.MissingParameter, 'permissions are missing');
       ensure(permissions !== 0, CtapStatus.InvalidParameter, 'no permission asked');
       const rpId = p.optText(0x0a);
-      if (permissions & (Permission.MakeCredential | Permission.GetAssertion)) ensure(rpId !== undefined, CtapStatus.MissingParameter, 'rpId is missing');
+      if (permissions & (Permission.MakeCredential | Permission.GetAssertion))
+        ensure(rpId !== undefined, CtapStatus.MissingParameter, 'rpId is missing');
       ensure(!(permissions & Permission.BioEnrollment), CtapStatus.UnauthorizedPermission, 'no biometrics here');
       return pinToken(auth, protocol, p, permissions, rpId);
     }
@@ -63,7 +67,11 @@ async function setPin(auth: Authenticator, protocol: PinProtocol, p: Params): Pr
   const newPinEnc = p.bytes(5);
   ensure(!(await auth.pinIsSet()), CtapStatus.NotAllowed, 'a PIN is set: use changePIN');
   const shared = protocol.agree(keyAgreement);
-  ensure(protocol.verify(shared.hmacKey, newPinEnc, param), CtapStatus.PinAuthInvalid, 'pinUvAuthParam does not verify');
+  ensure(
+    protocol.verify(shared.hmacKey, newPinEnc, param),
+    CtapStatus.PinAuthInvalid,
+    'pinUvAuthParam does not verify',
+  );
   await storeNewPin(auth, shared, newPinEnc);
   return undefined;
 }
@@ -76,13 +84,23 @@ async function changePin(auth: Authenticator, protocol: PinProtocol, p: Params):
   ensure(await auth.pinIsSet(), CtapStatus.PinNotSet, 'no PIN to change');
   ensure((await auth.pinRetries()) > 0, CtapStatus.PinBlocked, 'the PIN is blocked');
   const shared = protocol.agree(keyAgreement);
-  ensure(protocol.verify(shared.hmacKey, concatBytes(newPinEnc, pinHashEnc), param), CtapStatus.PinAuthInvalid, 'pinUvAuthParam does not verify');
+  ensure(
+    protocol.verify(shared.hmacKey, concatBytes(newPinEnc, pinHashEnc), param),
+    CtapStatus.PinAuthInvalid,
+    'pinUvAuthParam does not verify',
+  );
   await checkPin(auth, protocol, shared, pinHashEnc);
   await storeNewPin(auth, shared, newPinEnc);
   return undefined;
 }
 
-async function pinToken(auth: Authenticator, protocol: PinProtocol, p: Params, permissions: number, rpId: string | undefined) {
+async function pinToken(
+  auth: Authenticator,
+  protocol: PinProtocol,
+  p: Params,
+  permissions: number,
+  rpId: string | undefined,
+) {
   const keyAgreement = p.mapOf(3);
   const pinHashEnc = p.bytes(6);
   ensure(await auth.pinIsSet(), CtapStatus.PinNotSet, 'no PIN is set');
@@ -93,10 +111,19 @@ async function pinToken(auth: Authenticator, protocol: PinProtocol, p: Params, p
 }
 
 /** One PIN guess: retries down and durable first, then the comparison (CTAP 2.1 6.5.5.5 / 6.5.5.7). */
-async function checkPin(auth: Authenticator, protocol: PinProtocol, shared: SharedSecret, pinHashEnc: Uint8Array): Promise<void> {
+async function checkPin(
+  auth: Authenticator,
+  protocol: PinProtocol,
+  shared: SharedSecret,
+  pinHashEnc: Uint8Array,
+): Promise<void> {
   const retries = await auth.pinRetries();
   ensure(retries > 0, CtapStatus.PinBlocked, 'the PIN is blocked');
-  ensure(auth.pinFailuresThisBoot < MAX_PIN_FAILURES_PER_BOOT, CtapStatus.PinAuthBlocked, 'power-cycle the authenticator');
+  ensure(
+    auth.pinFailuresThisBoot < MAX_PIN_FAILURES_PER_BOOT,
+    CtapStatus.PinAuthBlocked,
+    'power-cycle the authenticator',
+  );
   await auth.setPinRetries(retries - 1);
   await auth.store.sync();
   const stored = (await auth.pinHash())!;
@@ -105,7 +132,8 @@ async function checkPin(auth: Authenticator, protocol: PinProtocol, shared: Shar
     protocol.regenerate();
     auth.pinFailuresThisBoot += 1;
     if (retries - 1 === 0) throw new CtapError(CtapStatus.PinBlocked, 'the PIN is now blocked');
-    if (auth.pinFailuresThisBoot >= MAX_PIN_FAILURES_PER_BOOT) throw new CtapError(CtapStatus.PinAuthBlocked, 'power-cycle the authenticator');
+    if (auth.pinFailuresThisBoot >= MAX_PIN_FAILURES_PER_BOOT)
+      throw new CtapError(CtapStatus.PinAuthBlocked, 'power-cycle the authenticator');
     throw new CtapError(CtapStatus.PinInvalid, 'wrong PIN');
   }
   auth.pinFailuresThisBoot = 0;
@@ -118,7 +146,11 @@ async function storeNewPin(auth: Authenticator, shared: SharedSecret, newPinEnc:
   ensure(padded && padded.length === PADDED_PIN, CtapStatus.PinPolicyViolation, 'newPinEnc is not a padded PIN');
   const end = padded.indexOf(0);
   const pin = padded.subarray(0, end < 0 ? PADDED_PIN : end);
-  ensure(end >= 0 && padded.subarray(end).every((b) => b === 0), CtapStatus.PinPolicyViolation, 'the PIN is over 63 bytes');
+  ensure(
+    end >= 0 && padded.subarray(end).every((b) => b === 0),
+    CtapStatus.PinPolicyViolation,
+    'the PIN is over 63 bytes',
+  );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(pin);
@@ -129,7 +161,8 @@ async function storeNewPin(auth: Authenticator, shared: SharedSecret, newPinEnc:
   ensure(codePoints >= (await auth.minPinLength()), CtapStatus.PinPolicyViolation, 'the PIN is too short');
   const hash = pinHash(pin);
   const old = await auth.pinHash();
-  if (old && (await auth.flag(Key.ForcePinChange))) ensure(!equalBytes(old.subarray(1), hash), CtapStatus.PinPolicyViolation, 'the new PIN must differ');
+  if (old && (await auth.flag(Key.ForcePinChange)))
+    ensure(!equalBytes(old.subarray(1), hash), CtapStatus.PinPolicyViolation, 'the new PIN must differ');
   await auth.store.write(Key.PinHash, concatBytes(Uint8Array.of(codePoints), hash));
   await auth.setPinRetries(MAX_PIN_RETRIES);
   await auth.store.remove(Key.ForcePinChange);

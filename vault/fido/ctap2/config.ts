@@ -23,7 +23,11 @@ export async function config(auth: Authenticator, p: Params): Promise<undefined>
   if (param === undefined) {
     ensure(!pinSet && !(await auth.flag(Key.AlwaysUv)), CtapStatus.PuatRequired, 'config needs a pinUvAuthToken');
   } else {
-    const message = concatBytes(new Uint8Array(32).fill(0xff), Uint8Array.of(0x0d, sub), params ? encodeCbor(params.map) : new Uint8Array(0));
+    const message = concatBytes(
+      new Uint8Array(32).fill(0xff),
+      Uint8Array.of(0x0d, sub),
+      params ? encodeCbor(params.map) : new Uint8Array(0),
+    );
     auth.verifyToken(param, version, message, Permission.AuthenticatorConfig);
   }
   switch (sub) {
@@ -38,7 +42,11 @@ export async function config(auth: Authenticator, p: Params): Promise<undefined>
       const rpIds = params?.optArray(2);
       const force = params?.optBool(3) === true;
       ensure(wanted >= current && wanted <= 63, CtapStatus.PinPolicyViolation, 'the minimum PIN length only grows');
-      ensure(rpIds === undefined || rpIds.every((r) => typeof r === 'string'), CtapStatus.CborUnexpectedType, 'minPinLengthRPIDs are text');
+      ensure(
+        rpIds === undefined || rpIds.every((r) => typeof r === 'string'),
+        CtapStatus.CborUnexpectedType,
+        'minPinLengthRPIDs are text',
+      );
       ensure(rpIds === undefined || rpIds.length <= 8, CtapStatus.InvalidLength, 'at most 8 RP IDs');
       ensure(!force || pinSet, CtapStatus.PinNotSet, 'no PIN to change');
       await auth.store.write(Key.MinPinLength, Uint8Array.of(wanted));

@@ -49,7 +49,10 @@ export async function credentialManagement(auth: Authenticator, p: Params): Prom
     case CredMgmtSubcommand.GetCredsMetadata: {
       const latest = await auth.store.latestBasis();
       const inLatest = discoverable.filter((c) => c.basis === latest).length;
-      return new Map([[1, discoverable.length], [2, MAX_RESIDENT_CREDENTIALS - inLatest]]);
+      return new Map([
+        [1, discoverable.length],
+        [2, MAX_RESIDENT_CREDENTIALS - inLatest],
+      ]);
     }
     case CredMgmtSubcommand.EnumerateRpsBegin: {
       const rps = new Map<string, Map<number, unknown>>();
@@ -58,7 +61,13 @@ export async function credentialManagement(auth: Authenticator, p: Params): Prom
         if (rps.has(r.rpId)) continue;
         const rp = new Map<string, unknown>([['id', r.rpId]]);
         if (r.rpName !== undefined) rp.set('name', r.rpName);
-        rps.set(r.rpId, new Map<number, unknown>([[3, rp], [4, sha256(r.rpId)]]));
+        rps.set(
+          r.rpId,
+          new Map<number, unknown>([
+            [3, rp],
+            [4, sha256(r.rpId)],
+          ]),
+        );
       }
       return begin(state, 'rps', [...rps.values()], 5);
     }
@@ -95,7 +104,13 @@ function describe(c: FoundCredential): Map<number, unknown> {
   if (r.displayName !== undefined) user.set('displayName', r.displayName);
   const out = new Map<number, unknown>([
     [6, user],
-    [7, new Map<string, unknown>([['id', r.id], ['type', 'public-key']])],
+    [
+      7,
+      new Map<string, unknown>([
+        ['id', r.id],
+        ['type', 'public-key'],
+      ]),
+    ],
     [8, coseKey(importKey(r.alg, r.privateKey))],
     [0x0a, r.credProtect],
   ]);

@@ -6,7 +6,12 @@ import { importKey, signWith } from '../cose.ts';
 import { credRandom, encodeRecord } from '../credential.ts';
 import { discoverableFor, resolveId, type FoundCredential } from '../credentials.ts';
 import { authenticatorData } from '../auth-data.ts';
-import { CredProtect, hmacSecretOutput, parseGetAssertionExtensions, type GetAssertionExtensions } from '../extensions.ts';
+import {
+  CredProtect,
+  hmacSecretOutput,
+  parseGetAssertionExtensions,
+  type GetAssertionExtensions,
+} from '../extensions.ts';
 import { Permission } from '../pin-token.ts';
 import { Key } from '../store.ts';
 import { CtapError, CtapStatus, ensure } from '../status.ts';
@@ -86,7 +91,12 @@ export async function getAssertion(auth: Authenticator, p: Params): Promise<Map<
 }
 
 /** Sign one assertion with `c` (counting, extensions, user fields as the spec allows them). */
-export async function assertion(auth: Authenticator, q: AssertionQueue, c: FoundCredential, fromAllowList: boolean): Promise<Map<number, unknown>> {
+export async function assertion(
+  auth: Authenticator,
+  q: AssertionQueue,
+  c: FoundCredential,
+  fromAllowList: boolean,
+): Promise<Map<number, unknown>> {
   let counter: number;
   if (auth.perCredentialCounter && c.record && c.slot !== undefined) {
     const forced = auth.overriddenCounter(c.record.signCount);
@@ -103,13 +113,20 @@ export async function assertion(auth: Authenticator, q: AssertionQueue, c: Found
   }
 
   const extensions = new Map<string, unknown>();
-  if (q.ext.hmacSecret) extensions.set('hmac-secret', hmacSecretOutput(auth, q.ext.hmacSecret, credRandom(c.keys, c.id, q.uv)));
+  if (q.ext.hmacSecret)
+    extensions.set('hmac-secret', hmacSecretOutput(auth, q.ext.hmacSecret, credRandom(c.keys, c.id, q.uv)));
   if (q.ext.credBlob && c.record) extensions.set('credBlob', c.record.credBlob ?? new Uint8Array(0));
   const authData = authenticatorData({ rpIdHash: sha256(q.rpId), up: q.up, uv: q.uv, counter, extensions });
   const signature = signWith(importKey(c.alg, c.privateKey), concatBytes(authData, q.clientDataHash));
 
   const out = new Map<number, unknown>([
-    [1, new Map<string, unknown>([['id', c.id], ['type', 'public-key']])],
+    [
+      1,
+      new Map<string, unknown>([
+        ['id', c.id],
+        ['type', 'public-key'],
+      ]),
+    ],
     [2, authData],
     [3, signature],
   ]);

@@ -34,7 +34,16 @@ export async function getInfo(auth: Authenticator): Promise<Map<number, unknown>
     [0x07, MAX_CREDENTIAL_COUNT_IN_LIST],
     [0x08, MAX_CREDENTIAL_ID_LENGTH],
     [0x09, ['usb']],
-    [0x0a, SUPPORTED_ALGS.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']]))],
+    [
+      0x0a,
+      SUPPORTED_ALGS.map(
+        (alg) =>
+          new Map<string, unknown>([
+            ['alg', alg],
+            ['type', 'public-key'],
+          ]),
+      ),
+    ],
     [0x0b, MAX_LARGE_BLOB_ARRAY],
     [0x0c, await auth.flag(Key.ForcePinChange)],
     [0x0d, await auth.minPinLength()],

@@ -68,7 +68,11 @@ export async function largeBlobs(auth: Authenticator, p: Params): Promise<Map<nu
   pending.delete(auth);
   const whole = concatBytes(...state.parts);
   const body = whole.subarray(0, whole.length - 16);
-  ensure(equalBytes(sha256(body).subarray(0, 16), whole.subarray(whole.length - 16)), CtapStatus.IntegrityFailure, 'checksum mismatch');
+  ensure(
+    equalBytes(sha256(body).subarray(0, 16), whole.subarray(whole.length - 16)),
+    CtapStatus.IntegrityFailure,
+    'checksum mismatch',
+  );
   await auth.store.write(Key.LargeBlobArray, whole, SYSTEM_BASIS);
   await auth.store.sync();
   return undefined;

@@ -83,7 +83,12 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   const stored = rk || alg === CoseAlg.RS256;
   const credProtect = ext.credProtect ?? CredProtect.UvOptional;
   // Each seal draws a fresh nonce, so two credentials never share an ID even with identical fields.
-  const id = sealId(keys, rpIdHash, { alg, privateKey: stored ? undefined : pair.privateKey, credProtect, stored }, auth.random);
+  const id = sealId(
+    keys,
+    rpIdHash,
+    { alg, privateKey: stored ? undefined : pair.privateKey, credProtect, stored },
+    auth.random,
+  );
   // credBlob is kept with discoverable credentials only; otherwise (or too long) the answer is credBlob: false.
   const credBlobOk = ext.credBlob !== undefined && ext.credBlob.length <= MAX_CRED_BLOB && rk;
   const largeBlobKey = ext.largeBlobKey ? randomBytes(auth.random, 32) : undefined;
@@ -111,9 +116,11 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
   const extensions = new Map<string, unknown>();
   if (ext.credProtect !== undefined) extensions.set('credProtect', credProtect);
   if (ext.hmacSecret) extensions.set('hmac-secret', true);
-  if (ext.hmacSecretMc) extensions.set('hmac-secret-mc', hmacSecretOutput(auth, ext.hmacSecretMc, credRandom(keys, id, uv)));
+  if (ext.hmacSecretMc)
+    extensions.set('hmac-secret-mc', hmacSecretOutput(auth, ext.hmacSecretMc, credRandom(keys, id, uv)));
   if (ext.credBlob !== undefined) extensions.set('credBlob', credBlobOk);
-  if (ext.minPinLength && (await auth.minPinLengthRpIds()).includes(rpId)) extensions.set('minPinLength', await auth.minPinLength());
+  if (ext.minPinLength && (await auth.minPinLengthRpIds()).includes(rpId))
+    extensions.set('minPinLength', await auth.minPinLength());
   // Only a stored credential was written here (new master keys and counter ceilings sync themselves).
   if (stored) await auth.store.sync();
 
@@ -126,8 +133,18 @@ export async function makeCredential(auth: Authenticator, p: Params): Promise<Ma
     extensions,
   });
   const wantsNone = formats !== undefined && formats.length > 0 && formats[0] === 'none';
-  const { fmt, attStmt } = await attestationStatement(auth, wantsNone ? 'none' : auth.attestation, pair, authData, clientDataHash);
-  const out = new Map<number, unknown>([[1, fmt], [2, authData], [3, attStmt]]);
+  const { fmt, attStmt } = await attestationStatement(
+    auth,
+    wantsNone ? 'none' : auth.attestation,
+    pair,
+    authData,
+    clientDataHash,
+  );
+  const out = new Map<number, unknown>([
+    [1, fmt],
+    [2, authData],
+    [3, attStmt],
+  ]);
   if (largeBlobKey) out.set(5, largeBlobKey);
   return out;
 }

@@ -14,7 +14,11 @@ export enum CounterOverride {
 export async function negativeTesting(auth: Authenticator, p: Params): Promise<undefined> {
   ensure(auth.negativeTesting, CtapStatus.InvalidCommand, 'negative testing is off');
   const kind = p.int(1);
-  ensure(kind === CounterOverride.Replay || kind === CounterOverride.Rollback, CtapStatus.InvalidParameter, 'unknown counter override');
+  ensure(
+    kind === CounterOverride.Replay || kind === CounterOverride.Rollback,
+    CtapStatus.InvalidParameter,
+    'unknown counter override',
+  );
   auth.counterOverride = kind === CounterOverride.Replay ? 'replay' : 'rollback';
   return undefined;
 }

@@ -20,7 +20,11 @@ export function parseOptions(p: Params | undefined): Options {
  * than getInfo's maxCredentialCountInList is LIMIT_EXCEEDED (the platform should have split it, as Chromium does).
  */
 export function credentialIds(list: Params[] | undefined): Uint8Array[] {
-  ensure((list?.length ?? 0) <= MAX_CREDENTIAL_COUNT_IN_LIST, CtapStatus.LimitExceeded, 'credential list over maxCredentialCountInList');
+  ensure(
+    (list?.length ?? 0) <= MAX_CREDENTIAL_COUNT_IN_LIST,
+    CtapStatus.LimitExceeded,
+    'credential list over maxCredentialCountInList',
+  );
   const out: Uint8Array[] = [];
   for (const d of list ?? []) {
     const type = d.text('type');
@@ -34,7 +38,12 @@ export function credentialIds(list: Params[] | undefined): Uint8Array[] {
  * An empty pinUvAuthParam is a platform asking the user to touch the authenticator it should use (CTAP 2.1
  * 6.1.2 step 1): after presence, PIN_NOT_SET or PIN_INVALID, whichever says whether a PIN exists.
  */
-export async function answerEmptyPinAuth(auth: Authenticator, param: Uint8Array | undefined, version: number | undefined, rp: string): Promise<void> {
+export async function answerEmptyPinAuth(
+  auth: Authenticator,
+  param: Uint8Array | undefined,
+  version: number | undefined,
+  rp: string,
+): Promise<void> {
   if (param === undefined || param.length > 0) return;
   auth.protocol(version);
   await auth.requirePresence('select', rp);

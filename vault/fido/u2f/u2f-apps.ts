@@ -11,7 +11,12 @@ export async function recordU2fApp(auth: Authenticator, app: Uint8Array): Promis
   const id = bytesToHex(app);
   const pddb = auth.store.pddb;
   const now = Math.floor(auth.now() / 1000);
-  let fields = new Map<string, string>([['name', `app ${id.slice(0, 8)}`], ['id', id], ['ctime', String(now)], ['count', '0']]);
+  let fields = new Map<string, string>([
+    ['name', `app ${id.slice(0, 8)}`],
+    ['id', id],
+    ['ctime', String(now)],
+    ['count', '0'],
+  ]);
   try {
     const h = await pddb.get(U2F_APPS_DICT, id);
     try {

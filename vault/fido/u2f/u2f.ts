@@ -70,17 +70,29 @@ export class U2f {
     this.requirePresence(app);
     const basis = await this.auth.store.latestBasis();
     const pair = generateKey(CoseAlg.ES256, this.auth.random);
-    const handle = sealId(await this.auth.masterKeys(basis, true), app, { alg: CoseAlg.ES256, privateKey: pair.privateKey, credProtect: 1, stored: false }, this.auth.random);
+    const handle = sealId(
+      await this.auth.masterKeys(basis, true),
+      app,
+      { alg: CoseAlg.ES256, privateKey: pair.privateKey, credProtect: 1, stored: false },
+      this.auth.random,
+    );
     const pub = rawP256(pair);
     const batch = await this.auth.batchAttestation();
-    const signature = signWith(importKey(CoseAlg.ES256, batch.privateKey), concatBytes(Uint8Array.of(0), app, challenge, handle, pub));
+    const signature = signWith(
+      importKey(CoseAlg.ES256, batch.privateKey),
+      concatBytes(Uint8Array.of(0), app, challenge, handle, pub),
+    );
     await recordU2fApp(this.auth, app);
     await this.auth.store.sync();
     return concatBytes(Uint8Array.of(0x05), pub, Uint8Array.of(handle.length), handle, batch.certificate, signature);
   }
 
   private async authenticate(mode: number, data: Uint8Array): Promise<Uint8Array> {
-    if (mode !== AuthenticateMode.EnforcePresence && mode !== AuthenticateMode.CheckOnly && mode !== AuthenticateMode.DontEnforcePresence) {
+    if (
+      mode !== AuthenticateMode.EnforcePresence &&
+      mode !== AuthenticateMode.CheckOnly &&
+      mode !== AuthenticateMode.DontEnforcePresence
+    ) {
       throw new U2fError(Sw.WrongData);
     }
     if (data.length < 65 || data.length !== 65 + data[64]) throw new U2fError(Sw.WrongLength);
