@@ -69,10 +69,16 @@ export async function withLock<T>(p: Parsed, body: (folder: DeviceFolder, lock: 
 }
 
 /** Boot a checked device folder under `lock` and mount .System, counting the PIN attempt. */
-export async function bootMounted(folder: DeviceFolder, lock: DeviceLock, mode: Mode, trace: boolean): Promise<Device> {
+export async function bootMounted(
+  folder: DeviceFolder,
+  lock: DeviceLock,
+  mode: Mode,
+  trace: boolean,
+  allBasesPresent = false,
+): Promise<Device> {
   folder.checkDevice();
   const pin = bootPin(folder);
-  const device = await Device.boot({ dir: folder.dir, mode, trace, lock });
+  const device = await Device.boot({ dir: folder.dir, mode, trace, lock, allBasesPresent });
   try {
     await withPinAttempt(folder, () => device.pddb.tryMount(pin));
     return device;
@@ -102,7 +108,8 @@ export async function withDevice<T>(
   return withLock(p, async (folder, lock) => {
     if (folder.state() === 'empty') throw noDevice(folder.dir);
     folder.refuseIncomplete();
-    const device = await bootMounted(folder, lock, modeOf(p), flag(p, 'trace'));
+    // --all-bases-present (pddb verbs): the user says every basis is open, so a large write may refill FastSpace.
+    const device = await bootMounted(folder, lock, modeOf(p), flag(p, 'trace'), flag(p, 'all-bases-present'));
     let result: T;
     try {
       for (const name of bases) await device.pddb.unlockBasis(name, passwords.get(name)!);

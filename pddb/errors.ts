@@ -86,7 +86,7 @@ export function codeFromNumber(n: number, space: CodeSpace): PddbCode | null {
 export const CODE_MEANING: Partial<Record<PddbCode, string>> = {
   NotMounted: 'the PDDB is not mounted',
   NoFreeSpace:
-    'the free-space cache ran dry; present every basis and rebuild it (pvault pddb rebuildspace --all-bases-present)',
+    'the free-space cache ran dry: open every basis (--basis) and repeat with --all-bases-present, or run pvault pddb rebuildspace --all-bases-present',
   DiskFull: 'the device is full',
   NotFound: 'not found',
   DuplicateEntry: 'it exists already',

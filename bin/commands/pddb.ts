@@ -261,6 +261,8 @@ options:
   --password-stdin            passwords from stdin, one line per basis, in the order they are needed
   --json                      one JSON document on stdout, printed once the outcome is known
   --trace                     print the IPC sequence diagram of the run on stderr
+  --all-bases-present         every basis is open (--basis): a sync may refill the free-space cache from a full
+                              scan (values over ~8 MiB); required by rebuildspace
 secrets: the boot PIN from PVAULT_PIN; a single basis password may come from PVAULT_PASSWORD.
 `;
 

@@ -20,6 +20,8 @@ export interface ServerOptions {
   dna: bigint;
   /** ExportKeys answers only a request carrying these bytes (given at spawn to the device's own shell). */
   exportCapability?: Uint8Array;
+  /** Passed to the engine (EngineOptions.allBasesPresent): a sync may refill FastSpace from a full scan. */
+  allBasesPresent?: boolean;
 }
 
 type Monitor = {

@@ -14,6 +14,8 @@ export type PddbInit = StorageSpec & {
   dna?: string;
   /** The key-export capability: ExportKeys answers only requests that carry these bytes. Absent: never. */
   exportCapability?: Uint8Array;
+  /** The user confirms every basis is open: a sync may refill FastSpace from a full scan (values over ~8 MiB). */
+  allBasesPresent?: boolean;
 };
 
 export default async function pddbProcess(ctx: ProcessContext, init: PddbInit): Promise<void> {
@@ -21,6 +23,7 @@ export default async function pddbProcess(ctx: ProcessContext, init: PddbInit): 
     random: init.seed !== undefined ? new SeededRandom(init.seed) : new CryptoRandom(),
     dna: BigInt(init.dna ?? '0'),
     exportCapability: init.exportCapability?.slice(),
+    allBasesPresent: init.allBasesPresent === true,
   });
   init.exportCapability?.fill(0);
   await servePddb(ctx, server);

@@ -181,3 +181,25 @@ describe('pvault verbs, in process', () => {
     expect((await cli(['pddb', 'basislist', '--dir', dev], { PVAULT_PIN: pin })).stderr).toBe('');
   });
 });
+
+describe('large values through the CLI', () => {
+  it('a value over the free-space cache (~8 MiB) is refused with what to do, and written with --all-bases-present', async () => {
+    const dev = join(ws.root, 'big-dev');
+    expect((await cli(['init', '--dir', dev, '--size', '98MiB'])).status).toBe(0);
+    const file = join(ws.root, 'big.bin');
+    const value = Buffer.alloc(12_000_000);
+    for (let i = 0; i < value.length; i += 4) value.writeUInt32LE((i * 2654435761) >>> 0, i);
+    writeFileSync(file, value);
+    const dry = await cli(['pddb', 'write', '--dir', dev, '--json', '--file', file, 'big:v']);
+    expect(dry.status).toBe(1);
+    expect(json(dry).error).toMatchObject({
+      code: 'NoFreeSpace',
+      message: expect.stringMatching(/--all-bases-present/),
+    });
+    const w = await cli(['pddb', 'write', '--dir', dev, '--all-bases-present', '--file', file, 'big:v']);
+    expect(w.status, w.stderr).toBe(0);
+    const out = join(ws.root, 'big.out');
+    expect((await cli(['pddb', 'query', '--dir', dev, '--out', out, 'big:v'])).status).toBe(0);
+    expect(readFileSync(out).equals(value)).toBe(true);
+  });
+});

@@ -18,6 +18,8 @@ export interface BootOptions {
   lock?: DeviceLock;
   /** When boot takes the lock: how long to wait for another process to finish with the device. */
   waitMs?: number;
+  /** The user confirms every basis is open, so a sync may refill the free-space cache (see EngineOptions). */
+  allBasesPresent?: boolean;
 }
 
 export class Device {
@@ -42,6 +44,7 @@ export class Device {
         keyboxPath: folder.keybox,
         seed: opts.seed,
         exportCapability,
+        allBasesPresent: opts.allBasesPresent,
       };
       await kernel.spawn({ name: 'pddb', module: PDDB_SERVER_MODULE, init });
       await spawnVaultApps(kernel, folder.dir);
