@@ -9,8 +9,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 export type BridgeTarget = Page | BrowserContext;
 
 const BINDING = '__pvaultWebAuthn';
-/** The in-page half, a function expression applied to the binding's name. */
-const PAGE_SCRIPT = readFileSync(new URL('./page-script.js', import.meta.url), 'utf8');
+/**
+ * The in-page half: one arrow function expression, applied to the binding's name. Wrapped here, because a formatter
+ * may drop the file's outer parentheses or add a final semicolon.
+ */
+const PAGE_SCRIPT = readFileSync(new URL('./page-script.js', import.meta.url), 'utf8')
+  .trim()
+  .replace(/;$/, '');
 
 /** Chromium's flags for these machines (headless, no sandbox in containers, nothing fetched in the background). */
 export const CHROMIUM_ARGS = [
@@ -37,5 +42,5 @@ export async function installWebAuthnBridge(target: BridgeTarget, client: WebAut
       return { ok: false, name, message: name === 'UnknownError' ? 'the emulator failed' : err.message };
     }
   });
-  await target.addInitScript({ content: `${PAGE_SCRIPT.trim()}(${JSON.stringify(BINDING)});` });
+  await target.addInitScript({ content: `(${PAGE_SCRIPT})(${JSON.stringify(BINDING)});` });
 }
