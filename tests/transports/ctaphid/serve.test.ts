@@ -36,7 +36,7 @@ async function serve(args: string[]): Promise<Serving> {
 }
 
 describe('pvault serve', () => {
-  it('serves CTAPHID on TCP and a UNIX socket, keeps the folder locked, and syncs on SIGTERM', async () => {
+  it('serves CTAPHID on TCP and a UNIX socket, keeps a second serve off the folder, runs other commands through itself, syncs on SIGTERM', async () => {
     const dir = ws.fresh();
     const sock = join(dir, 'ctaphid.sock');
     const s = await serve([
@@ -75,9 +75,10 @@ describe('pvault serve', () => {
       ]);
       expect(second.status).toBe(1);
       expect(JSON.parse(second.stdout).error.code).toBe('DeviceBusy');
-      const offline = await runAsync(['fido', 'list', '--dir', dir, '--json']);
-      expect(offline.status).toBe(1);
-      expect(JSON.parse(offline.stdout).error.code).toBe('DeviceBusy');
+      // Another command on the served folder runs on the served device (through its control API).
+      const through = await runAsync(['fido', 'list', '--dir', dir, '--json']);
+      expect(through.status, through.stderr).toBe(0);
+      expect(JSON.parse(through.stdout)).toEqual([expect.objectContaining({ rpId: 'example.com' })]);
     } finally {
       s.child.kill('SIGTERM');
     }
