@@ -13,7 +13,10 @@ export interface ServedProcess {
   stop(): Promise<number | null>;
 }
 
-export async function serveProcess(dir: string): Promise<ServedProcess> {
+/** Start `pvault serve --json` on `dir` (free ports, presence approved) and wait for its first line. */
+export async function startServe(
+  dir: string,
+): Promise<{ child: ChildProcess; line: string; exit: Promise<number | null> }> {
   const args = [
     'serve',
     '--json',
@@ -30,10 +33,15 @@ export async function serveProcess(dir: string): Promise<ServedProcess> {
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await new Promise<string>((resolve, reject) => {
+  const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('close', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
+  return { child, line, exit };
+}
+
+export async function serveProcess(dir: string): Promise<ServedProcess> {
+  const { child, exit } = await startServe(dir);
   const info = readControlFile(dir)!;
   const url = info.url.replace('localhost', '127.0.0.1');
   return {

@@ -1,38 +1,19 @@
 // `pvault serve` with its device page, as a user runs it: a child process on a real folder, the control API on a
 // free port, control.json while it runs; a second serve refused; a serve killed (SIGKILL) right after API writes:
 // the device boots again offline with every entry the API acknowledged.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { json, PIN, PVAULT, runAsync, workspace } from '../../bin/pvault-run.ts';
+import { json, runAsync, workspace } from '../../bin/pvault-run.ts';
+import { startServe } from '../../bin/served-process.ts';
 import { readControlFile } from '../../../transports/web/control-file.ts';
 
 const ws = workspace();
 afterAll(() => ws.cleanup());
 
 async function serve(dir: string): Promise<{ child: ChildProcess; page: string; exit: Promise<number | null> }> {
-  const args = [
-    'serve',
-    '--json',
-    '--dir',
-    dir,
-    '--presence',
-    'approve',
-    '--ctaphid',
-    'tcp:127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-  ];
-  const child = spawn(process.execPath, [PVAULT, ...args], { env: { PATH: process.env.PATH, PVAULT_PIN: PIN } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('close', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
+  const { child, line, exit } = await startServe(dir);
   return { child, page: JSON.parse(line).page, exit };
 }
 
